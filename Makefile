@@ -1,0 +1,52 @@
+# The one list of commands. README.md and .ci/run call these targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3
+RUST_SRC := $(shell find rust_core/src -name '*.rs' 2>/dev/null) rust_core/Cargo.toml Cargo.toml Cargo.lock
+NODE_COMPAT := tests/compat
+
+.DEFAULT_GOAL := help
+.PHONY: help install serve test lint rust-test py-test bench bench-engine clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+install: $(VENV)/.native-stamp ## create .venv, install pinned dependencies, build the engine (release); no-op when unchanged
+
+$(VENV)/.deps-stamp: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check maturin==1.16.0
+	$(BIN)/maturin develop --release -q --extras dev
+	touch $@ $(VENV)/.native-stamp
+
+$(VENV)/.native-stamp: $(VENV)/.deps-stamp $(RUST_SRC)
+	$(BIN)/maturin develop --release -q --skip-install
+	touch $@
+
+serve: install ## serve on HOST:PORT (127.0.0.1:9000), embedded PostgreSQL unless DATABASE_URL is set
+	$(BIN)/commerce serve
+
+lint: install ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features python -- -D warnings
+	$(BIN)/ruff check python tests bench
+	$(BIN)/ruff format --check python tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest commerce._native --allowlist stubtest-allowlist.txt
+
+rust-test: ## cargo test (pure domain code, no Python)
+	cargo test --quiet
+
+py-test: install ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat
+	$(BIN)/pytest
+
+test: lint rust-test py-test ## everything CI runs
+
+bench: install ## engine and HTTP benchmarks; writes bench/RESULTS.md (needs wrk)
+	bash bench/run.sh
+
+clean: ## remove build outputs and the venv (keeps .commerce/ data)
+	rm -rf $(VENV) target

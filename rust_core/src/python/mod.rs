@@ -1,0 +1,4 @@
+//! PyO3 bindings: convert at the edge, compute in the pure modules. The only code that uses pyo3.
+
+pub mod errors;
+pub mod money;
