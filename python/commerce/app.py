@@ -1,0 +1,160 @@
+"""The ASGI application Granian serves: lifespan (pool, change feed, caches) and request dispatch."""
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool
+
+from commerce import __version__
+from commerce import settings as settings_module
+from commerce.api_key import routes as api_key_routes
+from commerce.api_key.service import PublishableKey, load_publishable
+from commerce.auth import routes as auth_routes
+from commerce.currency import routes as currency_routes
+from commerce.db.changes import Cached, ChangeFeed
+from commerce.db.pool import make_pool
+from commerce.errors import CommerceError
+from commerce.http import Request, Response, Router, auth, json_response, openapi
+from commerce.http.asgi import Receive, Scope, Send
+from commerce.http.errors import error_response
+from commerce.http.response import encode
+from commerce.http.router import Route
+from commerce.region import routes as region_routes
+from commerce.region.service import TABLES as REGION_TABLES
+from commerce.region.service import RegionCatalog, load_catalog
+from commerce.sales_channel import routes as sales_channel_routes
+from commerce.settings import Settings
+from commerce.store import routes as store_routes
+
+log = logging.getLogger("commerce")
+
+
+@dataclass
+class AppState:
+    """What every handler can reach through `req.state`; one per worker process."""
+
+    settings: Settings
+    pool: AsyncConnectionPool[AsyncConnection[TupleRow]]
+    feed: ChangeFeed
+    publishable_keys: Cached[dict[str, PublishableKey]]
+    regions: Cached[RegionCatalog]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+async def health(req: Request) -> Response:
+    return Response(b"OK", content_type=b"text/plain; charset=utf-8")
+
+
+def build_router() -> Router:
+    router = Router()
+    router.add(Route("GET", "/health", health, "public", "Liveness check", tag="Health"))
+    for routes in (
+        auth_routes.ROUTES,
+        region_routes.ROUTES,
+        currency_routes.ROUTES,
+        sales_channel_routes.ROUTES,
+        api_key_routes.ROUTES,
+        store_routes.ROUTES,
+    ):
+        router.extend(routes)
+    return router
+
+
+class App:
+    def __init__(self, settings: Settings, database_url: str) -> None:
+        self.settings = settings
+        self.database_url = database_url
+        self.router = build_router()
+        self.openapi_body = b""
+        self.state: AppState | None = None
+        self._counter = 0
+        self._prefix = os.urandom(4).hex()
+
+    async def startup(self) -> None:
+        pool = make_pool(self.database_url, self.settings.pool_size)
+        await pool.open(wait=True, timeout=30)
+        feed = ChangeFeed(self.database_url)
+        self.state = AppState(
+            settings=self.settings,
+            pool=pool,
+            feed=feed,
+            publishable_keys=Cached(feed, ("api_key", "publishable_api_key_sales_channel"), load_publishable),
+            regions=Cached(feed, REGION_TABLES, load_catalog),
+        )
+        await feed.start()
+        docs = openapi.document(self.router.routes, __version__)
+        self.router.add(Route("GET", "/openapi.json", self._openapi, "public", "This document", tag="Health"))
+        self.openapi_body = encode(docs)
+
+    async def shutdown(self) -> None:
+        if self.state:
+            await self.state.feed.stop()
+            await self.state.pool.close()
+
+    async def _openapi(self, req: Request) -> Response:
+        return Response(self.openapi_body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.handle(scope, receive, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _request_id(self, scope: Scope) -> bytes:
+        for key, value in scope["headers"]:
+            if key == b"x-request-id" and 0 < len(value) <= 128:
+                return bytes(value)
+        self._counter += 1
+        return f"{self._prefix}-{self._counter:x}".encode()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = self._request_id(scope)
+        if self.state is None:  # a server without lifespan support
+            await self.startup()
+        assert self.state is not None
+        req = Request(scope, receive, self.state, request_id)
+        try:
+            route, req.params = self.router.match(req.method, req.path)
+            if route.auth == "store":
+                await auth.store(req)
+            elif route.auth == "admin":
+                await auth.admin(req)
+            response = await route.handler(req)
+        except CommerceError as exc:
+            response = error_response(exc, request_id, req.path)
+        except Exception as exc:
+            response = error_response(exc, request_id, f"{req.method} {req.path}")
+        await response.send(send, request_id)
+
+
+def create_app() -> App:
+    """The factory Granian calls in each worker."""
+    settings = settings_module.load()
+    database_url = os.environ.get("COMMERCE_DATABASE_URL") or settings.database_url
+    if not database_url:
+        raise SystemExit("DATABASE_URL is not set: start the server with `commerce serve`")
+    return App(settings, database_url)
+
+
+__all__ = ["App", "AppState", "create_app", "json_response"]

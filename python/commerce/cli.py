@@ -1,0 +1,168 @@
+"""`commerce serve | migrate | seed --demo | user | api-key create`."""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from commerce import settings as settings_module
+
+T = TypeVar("T")
+
+
+@contextmanager
+def database(settings: settings_module.Settings) -> Any:
+    """The database URL: DATABASE_URL, or the embedded server under COMMERCE_HOME (started, kept running
+    while the block runs)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from commerce.db import embedded
+
+    uri, handle = embedded.start(settings.home)
+    try:
+        yield uri
+    finally:
+        del handle
+
+
+def run_with_conn(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
+    import psycopg
+
+    async def main() -> T:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True, options="-c TimeZone=UTC") as conn:
+            return await work(conn)
+
+    return asyncio.run(main())
+
+
+def prepare(url: str, seed: bool) -> None:
+    from commerce.db.migrate import migrate
+    from commerce.flows import setup
+
+    applied = migrate(url)
+    if applied:
+        print(f"applied migrations: {', '.join(applied)}")
+    if seed:
+
+        async def seed_once(conn: Any) -> None:
+            if not await setup.is_seeded(conn):
+                await setup.seed_demo(conn)
+                print("seeded the demo store")
+
+        run_with_conn(url, seed_once)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = settings_module.load()
+    with database(settings) as url:
+        prepare(url, seed=not args.no_seed)
+        from commerce.flows import setup
+
+        info = run_with_conn(url, setup.demo_info)
+        from granian import Granian
+        from granian.constants import Interfaces, Loops
+
+        os.environ["COMMERCE_DATABASE_URL"] = url
+        print(f"commerce-core listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
+        print(
+            f"database: {'DATABASE_URL' if settings.database_url else 'embedded PostgreSQL in ' + str(settings.home)}"
+        )
+        if info.publishable_key:
+            print(f"publishable API key (x-publishable-api-key): {info.publishable_key}")
+        if info.admin_email:
+            print(f"demo admin login: {info.admin_email} / {info.admin_password}  (POST /auth/user/emailpass)")
+        sys.stdout.flush()
+        Granian(
+            "commerce.app:create_app",
+            factory=True,
+            address=settings.host,
+            port=settings.port,
+            interface=Interfaces.ASGI,
+            workers=settings.workers,
+            loop=Loops.uvloop,
+            log_access=settings.access_log,
+            backlog=2048,
+        ).serve()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    with database(settings_module.load()) as url:
+        prepare(url, seed=False)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if not args.demo:
+        print("nothing to seed: pass --demo", file=sys.stderr)
+        return 2
+    with database(settings_module.load()) as url:
+        prepare(url, seed=True)
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from commerce.errors import CommerceError
+    from commerce.flows import setup
+
+    with database(settings_module.load()) as url:
+        prepare(url, seed=False)
+        try:
+            created = run_with_conn(url, lambda conn: setup.create_admin_user(conn, args.email, args.password))
+        except CommerceError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+    print(f"created admin user {created.id} <{created.email}>")
+    return 0
+
+
+def cmd_api_key(args: argparse.Namespace) -> int:
+    from commerce.errors import CommerceError
+    from commerce.flows import setup
+
+    with database(settings_module.load()) as url:
+        prepare(url, seed=False)
+        try:
+            key = run_with_conn(
+                url, lambda conn: setup.create_api_key(conn, args.type, args.title, args.sales_channel, "cli")
+            )
+        except CommerceError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+    print(f"created {key.type} key {key.id}")
+    print(key.token)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="commerce", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API with Granian (HOST, PORT, WORKERS from the environment)")
+    serve.add_argument("--no-seed", action="store_true", help="do not seed the demo store on first run")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
+    seed = sub.add_parser("seed", help="seed data")
+    seed.add_argument("--demo", action="store_true", help="the demo store (once)")
+    seed.set_defaults(func=cmd_seed)
+    user = sub.add_parser("user", help="create an admin user")
+    user.add_argument("-e", "--email", required=True)
+    user.add_argument("-p", "--password", required=True)
+    user.set_defaults(func=cmd_user)
+    keys = sub.add_parser("api-key", help="API keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print its token (shown once)")
+    create.add_argument("--type", choices=["publishable", "secret"], required=True)
+    create.add_argument("--title", required=True)
+    create.add_argument("--sales-channel", default=None, help="link a publishable key to this sales channel id")
+    create.set_defaults(func=cmd_api_key)
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

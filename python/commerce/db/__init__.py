@@ -1,0 +1,1 @@
+"""Database access: the connection pool, migrations, the embedded PostgreSQL, change notifications."""

@@ -1,0 +1,110 @@
+"""Per-worker caches of PostgreSQL data, refreshed when PostgreSQL NOTIFYs that a table changed.
+
+Triggers (migrations) send the table name on channel `commerce_changes`. Several processes or
+machines stay coherent without a cache server. While the listener is not connected, caches
+reload on every read, so a lost notification can never leave a worker serving stale data.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger("commerce.changes")
+T = TypeVar("T")
+CHANNEL = "commerce_changes"
+
+
+class ChangeFeed:
+    def __init__(self, database_url: str) -> None:
+        self._database_url = database_url
+        self._watchers: dict[str, list[Callable[[], None]]] = {}
+        self._all: list[Callable[[], None]] = []
+        self.connected = False
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    def watch(self, tables: Iterable[str], invalidate: Callable[[], None]) -> None:
+        for table in tables:
+            self._watchers.setdefault(table, []).append(invalidate)
+        self._all.append(invalidate)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="commerce-change-feed")
+        # Wait briefly for LISTEN so the first requests are served from the cache; if the database is slow
+        # to answer, requests simply read through until it is.
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout=5)
+        except TimeoutError:
+            log.warning("change feed not connected yet; caches read through")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def _invalidate_all(self) -> None:
+        for invalidate in self._all:
+            invalidate()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self._database_url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    # Anything cached before LISTEN may have missed a change.
+                    self._invalidate_all()
+                    self.connected = True
+                    self._ready.set()
+                    async for notify in conn.notifies():
+                        for invalidate in self._watchers.get(notify.payload, ()):
+                            invalidate()
+            except asyncio.CancelledError:
+                self.connected = False
+                raise
+            except Exception as exc:  # any connection failure: read through, then reconnect
+                self.connected = False
+                self._invalidate_all()
+                log.warning("change feed lost (%s); reconnecting", exc)
+                await asyncio.sleep(0.5)
+
+
+class Cached(Generic[T]):
+    """A value loaded from the database, reloaded after a change to one of its tables."""
+
+    def __init__(
+        self,
+        feed: ChangeFeed,
+        tables: Iterable[str],
+        load: Callable[[AsyncConnectionPool[Any]], Awaitable[T]],
+    ) -> None:
+        self._feed = feed
+        self._load = load
+        self._value: T | None = None
+        self._stale = True
+        self._lock = asyncio.Lock()
+        feed.watch(tables, self.invalidate)
+
+    def invalidate(self) -> None:
+        self._stale = True
+
+    async def get(self, pool: AsyncConnectionPool[Any]) -> T:
+        if not self._feed.connected:
+            return await self._load(pool)
+        if self._stale or self._value is None:
+            async with self._lock:
+                if self._stale or self._value is None:
+                    # Clear first: a change notified while loading marks it stale again.
+                    self._stale = False
+                    try:
+                        self._value = await self._load(pool)
+                    except BaseException:
+                        self._stale = True
+                        raise
+        return self._value

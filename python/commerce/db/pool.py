@@ -1,0 +1,18 @@
+"""The one connection pool per worker. Connections are autocommit: reads are one round trip,
+writes open an explicit `conn.transaction()`."""
+
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool
+
+
+def make_pool(database_url: str, size: int) -> AsyncConnectionPool[AsyncConnection[TupleRow]]:
+    return AsyncConnectionPool(
+        database_url,
+        min_size=min(2, size),
+        max_size=size,
+        open=False,
+        # UTC on the wire: timestamps come back as UTC datetimes and encode with a Z.
+        kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+        name="commerce",
+    )

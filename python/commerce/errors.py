@@ -1,0 +1,58 @@
+"""Domain errors carrying Medusa v2's error `type`; services raise these, the HTTP layer maps them."""
+
+
+class CommerceError(Exception):
+    """Base of every expected error. `type` and `status` follow Medusa's error handler."""
+
+    type = "unknown_error"
+    status = 500
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class InvalidData(CommerceError):
+    type = "invalid_data"
+    status = 400
+
+
+class NotAllowed(CommerceError):
+    type = "not_allowed"
+    status = 400
+
+
+class Unauthorized(CommerceError):
+    type = "unauthorized"
+    status = 401
+
+
+class Forbidden(CommerceError):
+    type = "forbidden"
+    status = 403
+
+
+class NotFound(CommerceError):
+    type = "not_found"
+    status = 404
+
+
+class Conflict(CommerceError):
+    type = "conflict"
+    status = 409
+
+
+class DuplicateError(CommerceError):
+    type = "duplicate_error"
+    status = 422
+
+
+class PaymentAuthorizationError(CommerceError):
+    type = "payment_authorization_error"
+    status = 422
+
+
+class TooManyRequests(CommerceError):
+    type = "too_many_requests"
+    status = 429

@@ -1,0 +1,1 @@
+"""Work that spans modules, composed from their services."""

@@ -1,0 +1,68 @@
+"""OpenAPI 3.1 document generated from the routes' msgspec types."""
+
+from typing import Any
+
+import msgspec
+
+from commerce.http.router import Route
+
+SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "store": [{"publishableKey": []}],
+    "admin": [{"bearer": []}, {"secretKey": []}],
+}
+
+
+def document(routes: list[Route], version: str) -> dict[str, Any]:
+    types = sorted(
+        {t for r in routes for t in (r.body, r.query, r.response) if t is not None}, key=lambda t: t.__name__
+    )
+    schemas, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
+    by_type = dict(zip(types, schemas, strict=True))
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        path = "/".join("{" + s[1:] + "}" if s.startswith(":") else s for s in route.path.split("/"))
+        op: dict[str, Any] = {
+            "summary": route.summary,
+            "tags": [route.tag] if route.tag else [],
+            "parameters": [
+                {"name": s[1:], "in": "path", "required": True, "schema": {"type": "string"}}
+                for s in route.path.split("/")
+                if s.startswith(":")
+            ],
+            "responses": {
+                str(route.status): {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": by_type[route.response]}} if route.response else {},
+                },
+                "default": {"description": "Error", "content": {"application/json": {"schema": ERROR}}},
+            },
+        }
+        if route.query is not None:
+            for f in msgspec.structs.fields(route.query):
+                prop = components[route.query.__name__]["properties"].get(f.encode_name, {})
+                op["parameters"].append({"name": f.encode_name, "in": "query", "required": False, "schema": prop})
+        if route.body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": by_type[route.body]}}}
+        if route.auth in SECURITY:
+            op["security"] = SECURITY[route.auth]
+        paths.setdefault(path, {})[route.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "commerce-core", "version": version, "description": "Medusa v2 compatible commerce API"},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "publishableKey": {"type": "apiKey", "in": "header", "name": "x-publishable-api-key"},
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "secretKey": {"type": "http", "scheme": "basic"},
+            },
+        },
+    }
+
+
+ERROR = {
+    "type": "object",
+    "required": ["type", "message"],
+    "properties": {"type": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
+}

@@ -1,0 +1,55 @@
+"""Responses: JSON bodies encoded once by msgspec, sent in two ASGI messages."""
+
+from typing import Any
+
+import msgspec
+
+from commerce.http.asgi import Send
+
+_encoder = msgspec.json.Encoder(decimal_format="number")
+JSON = b"application/json; charset=utf-8"
+
+
+class Response:
+    __slots__ = ("body", "content_type", "headers", "status")
+
+    def __init__(
+        self,
+        body: bytes,
+        status: int = 200,
+        content_type: bytes = JSON,
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        self.body = body
+        self.status = status
+        self.content_type = content_type
+        self.headers = headers
+
+    async def send(self, send: Send, request_id: bytes) -> None:
+        headers = [
+            (b"content-type", self.content_type),
+            (b"content-length", str(len(self.body)).encode()),
+            (b"x-request-id", request_id),
+        ]
+        if self.headers:
+            headers.extend(self.headers)
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def encode(obj: Any) -> bytes:
+    return _encoder.encode(obj)
+
+
+def json_response(obj: Any, status: int = 200) -> Response:
+    return Response(_encoder.encode(obj), status)
+
+
+def deleted(id_: str, object_: str) -> Response:
+    """Medusa's delete answer: `{id, object, deleted: true}`."""
+    return json_response({"id": id_, "object": object_, "deleted": True})
+
+
+def page(name: str, items: list[Any], count: int, offset: int, limit: int) -> Response:
+    """Medusa's list answer: `{<name>: [...], count, offset, limit}`."""
+    return json_response({name: items, "count": count, "offset": offset, "limit": limit})

@@ -1,0 +1,92 @@
+"""Routing by path segments: static segments in dicts, `:param` segments captured; O(depth) per match."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from commerce.errors import NotFound
+
+if TYPE_CHECKING:
+    from commerce.http.request import Request
+    from commerce.http.response import Response
+
+Handler = Callable[["Request"], Awaitable["Response"]]
+Auth = Literal["public", "store", "admin", "user_auth"]
+
+
+@dataclass(slots=True)
+class Route:
+    """One endpoint. `body`, `query` and `response` are msgspec types, used for decoding and for OpenAPI."""
+
+    method: str
+    path: str
+    handler: Handler
+    auth: Auth
+    summary: str = ""
+    body: Any = None
+    query: Any = None
+    response: Any = None
+    status: int = 200
+    tag: str = ""
+
+
+@dataclass(slots=True)
+class _Node:
+    static: dict[str, "_Node"] = field(default_factory=dict)
+    param: tuple[str, "_Node"] | None = None
+    routes: dict[str, Route] = field(default_factory=dict)
+
+
+class MethodNotAllowed(NotFound):
+    """Medusa answers an unknown method on a known path like an unknown route."""
+
+
+class Router:
+    def __init__(self) -> None:
+        self._root = _Node()
+        self.routes: list[Route] = []
+
+    def add(self, route: Route) -> None:
+        node = self._root
+        for segment in _segments(route.path):
+            if segment.startswith(":"):
+                name = segment[1:]
+                if node.param is None:
+                    node.param = (name, _Node())
+                elif node.param[0] != name:
+                    raise ValueError(f"{route.path}: parameter :{name} clashes with :{node.param[0]}")
+                node = node.param[1]
+            else:
+                node = node.static.setdefault(segment, _Node())
+        if route.method in node.routes:
+            raise ValueError(f"duplicate route {route.method} {route.path}")
+        node.routes[route.method] = route
+        self.routes.append(route)
+
+    def extend(self, routes: list[Route]) -> None:
+        for route in routes:
+            self.add(route)
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        params: dict[str, str] = {}
+        node: _Node | None = self._root
+        for segment in _segments(path):
+            assert node is not None
+            child = node.static.get(segment)
+            if child is None:
+                if node.param is None or not segment:
+                    node = None
+                    break
+                params[node.param[0]] = segment
+                child = node.param[1]
+            node = child
+        if node is None or not node.routes:
+            raise NotFound(f"Cannot {method} {path}")
+        route = node.routes.get(method)
+        if route is None:
+            raise MethodNotAllowed(f"Cannot {method} {path}")
+        return route, params
+
+
+def _segments(path: str) -> list[str]:
+    return path.strip("/").split("/") if path.strip("/") else []

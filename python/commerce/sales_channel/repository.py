@@ -1,0 +1,86 @@
+"""The only code that runs SQL on sales_channel."""
+
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from commerce.db.paging import fetch_page, like
+from commerce.listing import order_by
+
+COLUMNS = "id, name, description, is_disabled, metadata, created_at, updated_at, deleted_at"
+ORDERABLE = frozenset({"created_at", "updated_at", "name"})
+UPDATABLE = ("name", "description", "is_disabled", "metadata")
+
+INSERT = f"""
+INSERT INTO sales_channel (id, name, description, is_disabled, metadata)
+VALUES (%(id)s, %(name)s, %(description)s, %(is_disabled)s, %(metadata)s)
+RETURNING {COLUMNS}
+"""
+SELECT_ONE = f"SELECT {COLUMNS} FROM sales_channel WHERE id = %s AND deleted_at IS NULL"
+SOFT_DELETE = "UPDATE sales_channel SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL RETURNING id"
+EXISTING = "SELECT id FROM sales_channel WHERE id = ANY(%s) AND deleted_at IS NULL"
+NAMES = "SELECT id, name FROM sales_channel WHERE id = ANY(%s) AND deleted_at IS NULL"
+
+
+async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(INSERT, {**row, "metadata": _json(row.get("metadata"))})
+    result = await cur.fetchone()
+    assert result is not None
+    return result
+
+
+async def get(conn: AsyncConnection[Any], channel_id: str) -> dict[str, Any] | None:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(SELECT_ONE, (channel_id,))
+    return await cur.fetchone()
+
+
+async def update(conn: AsyncConnection[Any], channel_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    assignments = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in UPDATABLE if k in changes]
+    params = {k: (_json(v) if k == "metadata" else v) for k, v in changes.items() if k in UPDATABLE}
+    query = sql.SQL("UPDATE sales_channel SET {sets} WHERE id = %(id)s AND deleted_at IS NULL RETURNING {cols}").format(
+        sets=sql.SQL(", ").join([*assignments, sql.SQL("updated_at = now()")]), cols=sql.SQL(COLUMNS)
+    )
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query, {**params, "id": channel_id})
+    return await cur.fetchone()
+
+
+async def soft_delete(conn: AsyncConnection[Any], channel_id: str) -> bool:
+    cur = await conn.execute(SOFT_DELETE, (channel_id,))
+    return await cur.fetchone() is not None
+
+
+async def existing(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
+    cur = await conn.execute(EXISTING, (ids,))
+    return {r[0] for r in await cur.fetchall()}
+
+
+async def names(conn: AsyncConnection[Any], ids: list[str]) -> dict[str, str]:
+    cur = await conn.execute(NAMES, (ids,))
+    return {r[0]: r[1] for r in await cur.fetchall()}
+
+
+async def list_channels(
+    conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
+    params: dict[str, Any] = {}
+    for key in ("id", "name"):
+        if filters.get(key):
+            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
+            params[key] = filters[key]
+    if filters.get("is_disabled") is not None:
+        where.append(sql.SQL("is_disabled = %(is_disabled)s"))
+        params["is_disabled"] = filters["is_disabled"]
+    if filters.get("q"):
+        where.append(sql.SQL("(name ILIKE %(q)s OR description ILIKE %(q)s)"))
+        params["q"] = like(filters["q"])
+    return await fetch_page(conn, "sales_channel", COLUMNS, where, params, order_by(order, ORDERABLE), limit, offset)
+
+
+def _json(value: Any) -> Jsonb | None:
+    return None if value is None else Jsonb(value)

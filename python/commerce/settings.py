@@ -1,0 +1,62 @@
+"""Process settings, read once from the environment."""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None
+    home: Path
+    host: str
+    port: int
+    workers: int
+    access_log: bool
+    jwt_secret: str
+    jwt_expires_in: int
+    pool_size: int
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+
+def load() -> Settings:
+    home = Path(os.environ.get("COMMERCE_HOME", ".commerce")).resolve()
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or None,
+        home=home,
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=_int("PORT", 9000),
+        workers=_int("WORKERS", 1),
+        access_log=os.environ.get("ACCESS_LOG", "") not in ("", "0", "false"),
+        jwt_secret=os.environ.get("JWT_SECRET") or _local_secret(home),
+        jwt_expires_in=_int("JWT_EXPIRES_IN", 24 * 3600),
+        pool_size=_int("DB_POOL_SIZE", 10),
+    )
+
+
+def _local_secret(home: Path) -> str:
+    """A per-installation JWT secret kept under COMMERCE_HOME, so tokens survive restarts and workers agree."""
+    path = home / "jwt_secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        home.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        # O_EXCL: when several workers start at once, the first writer wins and the rest read its secret.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(secret)
+        return secret

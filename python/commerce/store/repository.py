@@ -1,0 +1,95 @@
+"""The only code that runs SQL on store and store_currency."""
+
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from commerce.db.paging import fetch_page, like
+from commerce.listing import order_by
+
+COLUMNS = (
+    "id, name, default_sales_channel_id, default_region_id, default_location_id, metadata, created_at, updated_at, "
+    "deleted_at"
+)
+CURRENCY_COLUMNS = "id, currency_code, is_default, store_id, created_at, updated_at, deleted_at"
+ORDERABLE = frozenset({"created_at", "updated_at", "name"})
+UPDATABLE = ("name", "default_sales_channel_id", "default_region_id", "default_location_id", "metadata")
+
+INSERT = f"""
+INSERT INTO store (id, name, default_sales_channel_id, default_region_id, metadata)
+VALUES (%(id)s, %(name)s, %(default_sales_channel_id)s, %(default_region_id)s, NULL)
+RETURNING {COLUMNS}
+"""
+SELECT_ONE = f"SELECT {COLUMNS} FROM store WHERE id = %s AND deleted_at IS NULL"
+FIRST = f"SELECT {COLUMNS} FROM store WHERE deleted_at IS NULL ORDER BY created_at, id LIMIT 1"
+CURRENCIES_OF = f"""
+SELECT {CURRENCY_COLUMNS} FROM store_currency
+WHERE store_id = ANY(%s) AND deleted_at IS NULL ORDER BY is_default DESC, currency_code
+"""
+DELETE_CURRENCIES = "DELETE FROM store_currency WHERE store_id = %s"
+ADD_CURRENCY = """
+INSERT INTO store_currency (id, store_id, currency_code, is_default) VALUES (%s, %s, %s, %s)
+"""
+
+
+async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(INSERT, row)
+    result = await cur.fetchone()
+    assert result is not None
+    return result
+
+
+async def get(conn: AsyncConnection[Any], store_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(SELECT_ONE + (" FOR UPDATE" if for_update else ""), (store_id,))
+    return await cur.fetchone()
+
+
+async def first(conn: AsyncConnection[Any]) -> dict[str, Any] | None:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(FIRST)
+    return await cur.fetchone()
+
+
+async def update(conn: AsyncConnection[Any], store_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    assignments = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in UPDATABLE if k in changes]
+    params = {
+        k: (None if v is None else Jsonb(v)) if k == "metadata" else v for k, v in changes.items() if k in UPDATABLE
+    }
+    query = sql.SQL("UPDATE store SET {sets} WHERE id = %(id)s AND deleted_at IS NULL RETURNING {cols}").format(
+        sets=sql.SQL(", ").join([*assignments, sql.SQL("updated_at = now()")]), cols=sql.SQL(COLUMNS)
+    )
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query, {**params, "id": store_id})
+    return await cur.fetchone()
+
+
+async def currencies_of(conn: AsyncConnection[Any], store_ids: list[str]) -> list[dict[str, Any]]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(CURRENCIES_OF, (store_ids,))
+    return await cur.fetchall()
+
+
+async def set_currencies(conn: AsyncConnection[Any], store_id: str, currencies: list[tuple[str, str, bool]]) -> None:
+    """Replace the store's currencies with `(id, code, is_default)` rows."""
+    await conn.execute(DELETE_CURRENCIES, (store_id,))
+    for row_id, code, is_default in currencies:
+        await conn.execute(ADD_CURRENCY, (row_id, store_id, code, is_default))
+
+
+async def list_stores(
+    conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
+    params: dict[str, Any] = {}
+    for key in ("id", "name"):
+        if filters.get(key):
+            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
+            params[key] = filters[key]
+    if filters.get("q"):
+        where.append(sql.SQL("name ILIKE %(q)s"))
+        params["q"] = like(filters["q"])
+    return await fetch_page(conn, "store", COLUMNS, where, params, order_by(order, ORDERABLE), limit, offset)

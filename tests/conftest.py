@@ -1,0 +1,209 @@
+"""Shared fixtures: a real PostgreSQL (DATABASE_URL, else an embedded one), a migrated template database,
+a fresh database per test module, and a real Granian server on a free port."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from commerce.db.migrate import migrate
+from commerce.flows import setup
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+JWT_SECRET = "test-secret-for-the-test-run-only-0123456789"
+ADMIN_EMAIL = "admin@test.local"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server: DATABASE_URL when set (CI), else an embedded one for this run."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    from commerce.db import embedded
+
+    uri, handle = embedded.start(tmp_path_factory.mktemp("pg"))
+    yield uri
+    del handle
+
+
+@pytest.fixture(scope="session")
+def template_db(server_url: str) -> Iterator[str]:
+    name = f"commerce_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    migrate(with_dbname(server_url, name))
+    yield name
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def db_url(server_url: str, template_db: str) -> Iterator[str]:
+    """A fresh, migrated database for one test module, dropped afterwards."""
+    name = f"commerce_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield with_dbname(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_async(url: str, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True, options="-c TimeZone=UTC") as conn:
+            return await work(conn)
+
+    return asyncio.run(main())
+
+
+@pytest.fixture(scope="module")
+def seeded(db_url: str) -> dict[str, str]:
+    """The demo store plus a known admin; returns the publishable key and the admin login."""
+
+    async def work(conn: psycopg.AsyncConnection[Any]) -> dict[str, str]:
+        await setup.seed_demo(conn)
+        await setup.create_admin_user(conn, ADMIN_EMAIL, ADMIN_PASSWORD)
+        info = await setup.demo_info(conn)
+        assert info.publishable_key
+        return {"publishable_key": info.publishable_key}
+
+    return run_async(db_url, work)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, db_url: str, workers: int = 1, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "COMMERCE_DATABASE_URL": db_url,
+            "JWT_SECRET": JWT_SECRET,
+            "DB_POOL_SIZE": "4",
+            **(env or {}),
+        }
+        self.workers = workers
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Server":
+        cmd = [
+            str(BIN / "granian"),
+            "--interface",
+            "asgi",
+            "--factory",
+            "--loop",
+            "uvloop",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--no-access-log",
+            "commerce.app:create_app",
+        ]
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                raise RuntimeError(f"server exited: {out}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start in 30 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(db_url: str, seeded: dict[str, str]) -> Iterator[Server]:
+    srv = Server(db_url).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def store(client: httpx.Client, seeded: dict[str, str]) -> Iterator[httpx.Client]:
+    """A client that sends the demo publishable key."""
+    headers = {"x-publishable-api-key": seeded["publishable_key"]}
+    with httpx.Client(base_url=client.base_url, timeout=10, headers=headers) as c:
+        yield c
+
+
+def eventually(check: Callable[[], bool], timeout: float = 3.0) -> bool:
+    """Poll until `check()` is true: caches follow PostgreSQL NOTIFY, a few milliseconds behind."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
+@pytest.fixture(scope="module")
+def admin_token(client: httpx.Client) -> str:
+    r = client.post("/auth/user/emailpass", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    assert r.status_code == 200, r.text
+    return str(r.json()["token"])
+
+
+@pytest.fixture(scope="module")
+def admin(client: httpx.Client, admin_token: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=client.base_url, timeout=10, headers={"authorization": f"Bearer {admin_token}"}) as c:
+        yield c
+
+
+def assert_error(response: httpx.Response, status: int, type_: str, contains: str = "") -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["type"] == type_, body
+    assert isinstance(body["message"], str) and body["message"]
+    assert contains in body["message"], body
+    return body
