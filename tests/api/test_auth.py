@@ -69,7 +69,7 @@ def test_bad_credentials_are_401(client: httpx.Client, header: str) -> None:
 
 
 def test_tampered_token_is_rejected(client: httpx.Client, admin_token: str) -> None:
-    head, payload, sig = admin_token.split(".")
+    head, _payload, sig = admin_token.split(".")
     claims = jwt.decode(admin_token, JWT_SECRET, algorithms=["HS256"])
     claims["actor_id"] = "user_someone_else"
     forged_payload = jwt.encode(claims, "x" * 32).split(".")[1]

@@ -1,0 +1,82 @@
+"""`commerce serve` as a user runs it: no DATABASE_URL → embedded PostgreSQL, migrated, seeded, reused."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import BIN, ROOT, free_port
+
+
+def _serve(home: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COMMERCE_DATABASE_URL")}
+    env |= {"COMMERCE_HOME": str(home), "PORT": str(port), "WORKERS": "1"}
+    proc = subprocess.Popen(
+        [str(BIN / "commerce"), "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Started worker" in line:
+            break
+    return proc, lines
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
+def _wait_health(url: str) -> None:
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("server not healthy")
+
+
+def test_serve_on_the_embedded_database_twice(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc, lines = _serve(tmp_path, port)
+    try:
+        out = "".join(lines)
+        assert "seeded the demo store" in out, out
+        key = re.search(r"publishable API key \(x-publishable-api-key\): (pk_[0-9a-f]+)", out)
+        assert key, out
+        assert "demo admin login: admin@commerce.local" in out
+        _wait_health(url)
+        regions = httpx.get(f"{url}/store/regions", headers={"x-publishable-api-key": key.group(1)}).json()
+        assert sorted(r["name"] for r in regions["regions"]) == ["Europe", "North America"]
+    finally:
+        _stop(proc)
+    assert (tmp_path / "pgdata" / "PG_VERSION").exists()
+    # The embedded server stops with the app.
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+    proc, lines = _serve(tmp_path, port)
+    try:
+        out = "".join(lines)
+        assert "seeded" not in out and "applied migrations" not in out, out
+        assert key.group(1) in out, "the same demo key is printed again"
+        _wait_health(url)
+    finally:
+        _stop(proc)

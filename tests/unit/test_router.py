@@ -1,0 +1,54 @@
+"""The router: static and parameter segments, method mismatch, duplicates."""
+
+import pytest
+
+from commerce.errors import NotFound
+from commerce.http import Response, Route, Router
+
+
+async def _ok(req: object) -> Response:
+    return Response(b"")
+
+
+def _router() -> Router:
+    r = Router()
+    r.add(Route("GET", "/store/regions", _ok, "store"))
+    r.add(Route("GET", "/store/regions/:id", _ok, "store"))
+    r.add(Route("POST", "/admin/api-keys/:id/revoke", _ok, "admin"))
+    r.add(Route("GET", "/admin/api-keys/special", _ok, "admin"))
+    return r
+
+
+def test_static_and_param_routes() -> None:
+    r = _router()
+    route, params = r.match("GET", "/store/regions")
+    assert route.path == "/store/regions" and params == {}
+    route, params = r.match("GET", "/store/regions/reg_1/")
+    assert route.path == "/store/regions/:id" and params == {"id": "reg_1"}
+    route, params = r.match("POST", "/admin/api-keys/apk_9/revoke")
+    assert params == {"id": "apk_9"}
+    # A static segment wins over a parameter.
+    assert r.match("GET", "/admin/api-keys/special")[0].path == "/admin/api-keys/special"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/store"),
+        ("GET", "/store/regions/a/b"),
+        ("DELETE", "/store/regions"),
+        ("GET", "/"),
+        ("GET", "/store//regions"),
+    ],
+)
+def test_misses_are_not_found(method: str, path: str) -> None:
+    with pytest.raises(NotFound):
+        _router().match(method, path)
+
+
+def test_duplicate_and_clashing_routes_are_refused() -> None:
+    r = _router()
+    with pytest.raises(ValueError, match="duplicate"):
+        r.add(Route("GET", "/store/regions", _ok, "store"))
+    with pytest.raises(ValueError, match="clashes"):
+        r.add(Route("GET", "/store/regions/:region_id/x", _ok, "store"))
