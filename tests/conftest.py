@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -111,6 +112,8 @@ class Server:
         }
         self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
+        self.output: list[str] = []
+        self._reader: threading.Thread | None = None
 
     def start(self) -> "Server":
         cmd = [
@@ -130,11 +133,14 @@ class Server:
             "commerce.app:create_app",
         ]
         self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Drain the server's output so it never blocks on a full pipe; tests can read it (events, logs).
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"server exited: {out}")
+                self.stop()
+                raise RuntimeError(f"server exited: {''.join(self.output)}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return self
@@ -144,6 +150,14 @@ class Server:
         self.stop()
         raise RuntimeError("server did not start in 30 s")
 
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in iter(self.proc.stdout.readline, b""):
+            self.output.append(line.decode(errors="replace"))
+
+    def log_text(self) -> str:
+        return "".join(self.output)
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -152,6 +166,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._reader:
+            self._reader.join(timeout=5)
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
 

@@ -15,6 +15,7 @@ from commerce.api_key import routes as api_key_routes
 from commerce.api_key.service import PublishableKey, load_publishable
 from commerce.auth import routes as auth_routes
 from commerce.currency import routes as currency_routes
+from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError
@@ -59,6 +60,7 @@ def build_router() -> Router:
         sales_channel_routes.ROUTES,
         api_key_routes.ROUTES,
         store_routes.ROUTES,
+        customer_routes.ROUTES,
     ):
         router.extend(routes)
     return router
@@ -140,6 +142,10 @@ class App:
                 await auth.store(req)
             elif route.auth == "admin":
                 await auth.admin(req)
+            elif route.auth == "customer":
+                await auth.customer(req)
+            elif route.auth == "store_optional_customer":
+                await auth.optional_customer(req)
             response = await route.handler(req)
         except CommerceError as exc:
             response = error_response(exc, request_id, req.path)
@@ -148,8 +154,20 @@ class App:
         await response.send(send, request_id)
 
 
+def _configure_logging() -> None:
+    # Granian configures its own loggers only; ours go to stderr at INFO (events, unexpected errors).
+    logger = logging.getLogger("commerce")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def create_app() -> App:
     """The factory Granian calls in each worker."""
+    _configure_logging()
     settings = settings_module.load()
     database_url = os.environ.get("COMMERCE_DATABASE_URL") or settings.database_url
     if not database_url:

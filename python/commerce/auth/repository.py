@@ -53,3 +53,88 @@ async def set_provider_metadata(
     conn: AsyncConnection[Any], provider: str, entity_id: str, metadata: dict[str, Any]
 ) -> None:
     await conn.execute(SET_PROVIDER_METADATA, (Jsonb(metadata), provider, entity_id))
+
+
+INSERT_RESET = """
+INSERT INTO auth_reset_token (token_hash, auth_identity_id, provider, entity_id, actor_type, expires_at)
+VALUES (%s, %s, %s, %s, %s, now() + make_interval(secs => %s))
+"""
+# Single use: the UPDATE that marks it used is the check, so two concurrent uses cannot both pass.
+USE_RESET = """
+UPDATE auth_reset_token SET used_at = now()
+WHERE token_hash = %s AND used_at IS NULL AND expires_at > now()
+RETURNING auth_identity_id, provider, entity_id, actor_type
+"""
+INSERT_SESSION = """
+INSERT INTO auth_session (id_hash, auth_context, expires_at) VALUES (%s, %s, now() + make_interval(secs => %s))
+"""
+GET_SESSION = "SELECT auth_context FROM auth_session WHERE id_hash = %s AND expires_at > now()"
+DELETE_SESSION = "DELETE FROM auth_session WHERE id_hash = %s"
+THROTTLE_STATE = """
+SELECT key, failures FROM auth_throttle
+WHERE key = ANY(%s) AND window_start > now() - make_interval(secs => %s)
+"""
+THROTTLE_FAIL = """
+INSERT INTO auth_throttle AS t (key, failures, window_start) VALUES (%(key)s, 1, now())
+ON CONFLICT (key) DO UPDATE SET
+    failures = CASE WHEN t.window_start <= now() - make_interval(secs => %(window)s) THEN 1 ELSE t.failures + 1 END,
+    window_start = CASE WHEN t.window_start <= now() - make_interval(secs => %(window)s) THEN now()
+                        ELSE t.window_start END
+"""
+THROTTLE_RESET = "DELETE FROM auth_throttle WHERE key = %s"
+
+
+async def insert_reset(
+    conn: AsyncConnection[Any],
+    token_hash: str,
+    identity_id: str,
+    provider: str,
+    entity_id: str,
+    actor_type: str,
+    ttl: int,
+) -> None:
+    await conn.execute(INSERT_RESET, (token_hash, identity_id, provider, entity_id, actor_type, ttl))
+
+
+async def use_reset(conn: AsyncConnection[Any], token_hash: str) -> tuple[str, str, str, str] | None:
+    cur = await conn.execute(USE_RESET, (token_hash,))
+    row = await cur.fetchone()
+    return (row[0], row[1], row[2], row[3]) if row else None
+
+
+async def insert_session(conn: AsyncConnection[Any], id_hash: str, context: dict[str, Any], ttl: int) -> None:
+    await conn.execute(INSERT_SESSION, (id_hash, Jsonb(context), ttl))
+
+
+async def get_session(conn: AsyncConnection[Any], id_hash: str) -> dict[str, Any] | None:
+    cur = await conn.execute(GET_SESSION, (id_hash,))
+    row = await cur.fetchone()
+    return dict(row[0]) if row else None
+
+
+async def delete_session(conn: AsyncConnection[Any], id_hash: str) -> None:
+    await conn.execute(DELETE_SESSION, (id_hash,))
+
+
+async def throttle_state(conn: AsyncConnection[Any], keys: list[str], window: int) -> dict[str, int]:
+    cur = await conn.execute(THROTTLE_STATE, (keys, window))
+    return {r[0]: r[1] for r in await cur.fetchall()}
+
+
+async def throttle_fail(conn: AsyncConnection[Any], key: str, window: int) -> None:
+    await conn.execute(THROTTLE_FAIL, {"key": key, "window": window})
+
+
+async def throttle_reset(conn: AsyncConnection[Any], key: str) -> None:
+    await conn.execute(THROTTLE_RESET, (key,))
+
+
+APP_METADATA = "SELECT app_metadata FROM auth_identity WHERE id = %s"
+
+
+async def app_metadata(
+    conn: AsyncConnection[Any], identity_id: str, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    cur = await conn.execute(APP_METADATA + (" FOR UPDATE" if for_update else ""), (identity_id,))
+    row = await cur.fetchone()
+    return dict(row[0]) if row else None

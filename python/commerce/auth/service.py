@@ -2,6 +2,8 @@
 app_metadata}. Wrong password and unknown email fail the same way, in about the same time."""
 
 import asyncio
+import hashlib
+import secrets
 import time
 from typing import Any
 
@@ -11,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg import AsyncConnection, errors
 
 from commerce.auth import repository as repo
-from commerce.errors import DuplicateError, Unauthorized
+from commerce.errors import DuplicateError, TooManyRequests, Unauthorized
 from commerce.ids import new_id
 
 EMAILPASS = "emailpass"
@@ -98,3 +100,85 @@ def verify_token(secret: str, token: str) -> dict[str, Any]:
     except jwt.PyJWTError:
         raise Unauthorized("Unauthorized") from None
     return claims
+
+
+# --- password reset (single-use, expiring), sessions, throttling --------------------------------------------
+
+RESET_TTL = 15 * 60
+SESSION_TTL = 24 * 3600
+THROTTLE_WINDOW = 15 * 60
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_CLIENT = 20
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_reset_token(conn: AsyncConnection[Any], email: str, actor_type: str) -> str | None:
+    """A reset token for this email's identity, or None when there is none (the caller answers the same way)."""
+    found = await repo.find(conn, EMAILPASS, normalize_email(email))
+    if found is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    await repo.insert_reset(conn, _digest(token), found[0], EMAILPASS, normalize_email(email), actor_type, RESET_TTL)
+    return token
+
+
+async def reset_password(
+    conn: AsyncConnection[Any], token: str, actor_type: str, email: str | None, password: str
+) -> None:
+    """Set a new password with a reset token; the token works once, before it expires, for its own email."""
+    password_hash = await hash_password(password)
+    async with conn.transaction():
+        used = await repo.use_reset(conn, _digest(token))
+        if used is None or used[3] != actor_type or (email is not None and normalize_email(email) != used[2]):
+            raise Unauthorized("Invalid or expired password reset token")
+        await repo.set_provider_metadata(conn, EMAILPASS, used[2], {"password": password_hash})
+
+
+async def register_session(conn: AsyncConnection[Any], context: dict[str, Any]) -> str:
+    """A new cookie session holding this auth context; returns the cookie value (stored only as a hash)."""
+    session_id = secrets.token_urlsafe(32)
+    await repo.insert_session(conn, _digest(session_id), context, SESSION_TTL)
+    return session_id
+
+
+async def session_context(conn: AsyncConnection[Any], session_id: str) -> dict[str, Any] | None:
+    return await repo.get_session(conn, _digest(session_id))
+
+
+async def end_session(conn: AsyncConnection[Any], session_id: str) -> None:
+    await repo.delete_session(conn, _digest(session_id))
+
+
+def _throttle_keys(email: str, client: str | None) -> list[str]:
+    keys = [f"email:{normalize_email(email)}"]
+    if client:
+        keys.append(f"client:{client}")
+    return keys
+
+
+async def check_throttle(conn: AsyncConnection[Any], email: str, client: str | None) -> None:
+    """429 when this email or client address failed too often in the window (checked before any hashing)."""
+    state = await repo.throttle_state(conn, _throttle_keys(email, client), THROTTLE_WINDOW)
+    for key, failures in state.items():
+        limit = MAX_FAILURES_PER_EMAIL if key.startswith("email:") else MAX_FAILURES_PER_CLIENT
+        if failures >= limit:
+            raise TooManyRequests("Too many failed login attempts. Try again later.")
+
+
+async def record_login(conn: AsyncConnection[Any], email: str, client: str | None, ok: bool) -> None:
+    keys = _throttle_keys(email, client)
+    if ok:
+        await repo.throttle_reset(conn, keys[0])
+        return
+    for key in keys:
+        await repo.throttle_fail(conn, key, THROTTLE_WINDOW)
+
+
+async def app_metadata(
+    conn: AsyncConnection[Any], identity_id: str, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    """The identity's app metadata; `for_update` locks the identity until the transaction ends."""
+    return await repo.app_metadata(conn, identity_id, for_update=for_update)

@@ -8,6 +8,8 @@ from commerce.http.router import Route
 
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "store": [{"publishableKey": []}],
+    "store_optional_customer": [{"publishableKey": []}],
+    "customer": [{"publishableKey": [], "bearer": []}],
     "admin": [{"bearer": []}, {"secretKey": []}],
 }
 
@@ -38,8 +40,9 @@ def document(routes: list[Route], version: str) -> dict[str, Any]:
             },
         }
         if route.query is not None:
+            query_schema = components[by_type[route.query]["$ref"].rsplit("/", 1)[1]]
             for f in msgspec.structs.fields(route.query):
-                prop = components[route.query.__name__]["properties"].get(f.encode_name, {})
+                prop = query_schema["properties"].get(f.encode_name, {})
                 op["parameters"].append({"name": f.encode_name, "in": "query", "required": False, "schema": prop})
         if route.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": by_type[route.body]}}}

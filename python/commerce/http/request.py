@@ -48,6 +48,16 @@ class Request:
             self._headers = headers
         return self._headers.get(name)
 
+    def cookie(self, name: str) -> str | None:
+        raw = self.header("cookie")
+        if not raw:
+            return None
+        for part in raw.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name:
+                return value
+        return None
+
     async def body(self) -> bytes:
         if self._body is None:
             chunks: list[bytes] = []

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from commerce.http.response import Response
 
 Handler = Callable[["Request"], Awaitable["Response"]]
-Auth = Literal["public", "store", "admin", "user_auth"]
+Auth = Literal["public", "store", "customer", "store_optional_customer", "admin"]
 
 
 @dataclass(slots=True)

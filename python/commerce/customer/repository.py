@@ -1,0 +1,279 @@
+"""The only code that runs SQL on customer, customer_address, customer_group and customer_group_customer."""
+
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+
+from commerce.db.paging import fetch_page, like
+from commerce.db.rows import jsonb, update_by_id
+from commerce.listing import order_by
+
+COLUMNS = (
+    "id, email, company_name, first_name, last_name, phone, has_account, metadata, created_by, created_at, "
+    "updated_at, deleted_at"
+)
+ORDERABLE = frozenset({"created_at", "updated_at", "email", "first_name", "last_name", "company_name"})
+UPDATABLE = ("email", "company_name", "first_name", "last_name", "phone", "metadata")
+ADDRESS_COLUMNS = (
+    "id, address_name, is_default_shipping, is_default_billing, customer_id, company, first_name, last_name, "
+    "address_1, address_2, city, country_code, province, postal_code, phone, metadata, created_at, updated_at"
+)
+ADDRESS_UPDATABLE = (
+    "address_name",
+    "is_default_shipping",
+    "is_default_billing",
+    "company",
+    "first_name",
+    "last_name",
+    "address_1",
+    "address_2",
+    "city",
+    "country_code",
+    "province",
+    "postal_code",
+    "phone",
+    "metadata",
+)
+ADDRESS_ORDERABLE = frozenset({"created_at", "updated_at", "city", "country_code", "address_name"})
+GROUP_COLUMNS = "id, name, metadata, created_by, created_at, updated_at, deleted_at"
+GROUP_ORDERABLE = frozenset({"created_at", "updated_at", "name"})
+
+INSERT = f"""
+INSERT INTO customer (id, email, company_name, first_name, last_name, phone, has_account, metadata, created_by)
+VALUES (%(id)s, %(email)s, %(company_name)s, %(first_name)s, %(last_name)s, %(phone)s, %(has_account)s,
+        %(metadata)s, %(created_by)s)
+RETURNING {COLUMNS}
+"""
+SELECT_ONE = f"SELECT {COLUMNS} FROM customer WHERE id = %s AND deleted_at IS NULL"
+SOFT_DELETE = "UPDATE customer SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL RETURNING id"
+EXISTING = "SELECT id FROM customer WHERE id = ANY(%s) AND deleted_at IS NULL"
+
+INSERT_ADDRESS = f"""
+INSERT INTO customer_address ({ADDRESS_COLUMNS.replace(", created_at, updated_at", "")})
+VALUES (%(id)s, %(address_name)s, %(is_default_shipping)s, %(is_default_billing)s, %(customer_id)s, %(company)s,
+        %(first_name)s, %(last_name)s, %(address_1)s, %(address_2)s, %(city)s, %(country_code)s, %(province)s,
+        %(postal_code)s, %(phone)s, %(metadata)s)
+RETURNING {ADDRESS_COLUMNS}
+"""
+SELECT_ADDRESS = f"""
+SELECT {ADDRESS_COLUMNS} FROM customer_address WHERE id = %s AND customer_id = %s AND deleted_at IS NULL
+"""
+ADDRESSES_OF = f"""
+SELECT {ADDRESS_COLUMNS} FROM customer_address
+WHERE customer_id = ANY(%s) AND deleted_at IS NULL ORDER BY created_at, id
+"""
+SOFT_DELETE_ADDRESS = """
+UPDATE customer_address SET deleted_at = now(), is_default_shipping = false, is_default_billing = false
+WHERE id = %s AND customer_id = %s AND deleted_at IS NULL RETURNING id
+"""
+# Clearing the other defaults first keeps the one-default partial unique indexes satisfied.
+CLEAR_DEFAULT_SHIPPING = """
+UPDATE customer_address SET is_default_shipping = false, updated_at = now()
+WHERE customer_id = %s AND id <> %s AND is_default_shipping AND deleted_at IS NULL
+"""
+CLEAR_DEFAULT_BILLING = """
+UPDATE customer_address SET is_default_billing = false, updated_at = now()
+WHERE customer_id = %s AND id <> %s AND is_default_billing AND deleted_at IS NULL
+"""
+
+INSERT_GROUP = f"""
+INSERT INTO customer_group (id, name, metadata, created_by) VALUES (%(id)s, %(name)s, %(metadata)s, %(created_by)s)
+RETURNING {GROUP_COLUMNS}
+"""
+SELECT_GROUP = f"SELECT {GROUP_COLUMNS} FROM customer_group WHERE id = %s AND deleted_at IS NULL"
+SOFT_DELETE_GROUP = "UPDATE customer_group SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL RETURNING id"
+DELETE_GROUP_LINKS = "DELETE FROM customer_group_customer WHERE customer_group_id = %s"
+EXISTING_GROUPS = "SELECT id FROM customer_group WHERE id = ANY(%s) AND deleted_at IS NULL"
+GROUPS_OF = """
+SELECT l.customer_id, g.id, g.name FROM customer_group_customer l
+JOIN customer_group g ON g.id = l.customer_group_id AND g.deleted_at IS NULL
+WHERE l.customer_id = ANY(%s) ORDER BY g.name, g.id
+"""
+LINK = """
+INSERT INTO customer_group_customer (id, customer_id, customer_group_id, created_by) VALUES (%s, %s, %s, %s)
+ON CONFLICT (customer_id, customer_group_id) DO NOTHING
+"""
+UNLINK = "DELETE FROM customer_group_customer WHERE customer_id = %s AND customer_group_id = %s"
+
+
+async def _one(conn: AsyncConnection[Any], query: str, params: Any) -> dict[str, Any] | None:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query, params)
+    return await cur.fetchone()
+
+
+async def _all(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query, params)
+    return await cur.fetchall()
+
+
+async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    result = await _one(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
+    assert result is not None
+    return result
+
+
+async def get(conn: AsyncConnection[Any], customer_id: str) -> dict[str, Any] | None:
+    return await _one(conn, SELECT_ONE, (customer_id,))
+
+
+async def update(conn: AsyncConnection[Any], customer_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    return await update_by_id(conn, "customer", customer_id, changes, UPDATABLE, COLUMNS)
+
+
+async def soft_delete(conn: AsyncConnection[Any], customer_id: str) -> bool:
+    return await _one(conn, SOFT_DELETE, (customer_id,)) is not None
+
+
+async def existing(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
+    return {r["id"] for r in await _all(conn, EXISTING, (ids,))}
+
+
+async def list_customers(
+    conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
+    params: dict[str, Any] = {}
+    if filters.get("id"):
+        where.append(sql.SQL("id = ANY(%(id)s)"))
+        params["id"] = filters["id"]
+    if filters.get("email"):
+        where.append(sql.SQL("lower(email) = ANY(%(email)s)"))
+        params["email"] = [e.lower() for e in filters["email"]]
+    if filters.get("has_account") is not None:
+        where.append(sql.SQL("has_account = %(has_account)s"))
+        params["has_account"] = filters["has_account"]
+    if filters.get("groups"):
+        where.append(
+            sql.SQL("id IN (SELECT customer_id FROM customer_group_customer WHERE customer_group_id = ANY(%(groups)s))")
+        )
+        params["groups"] = filters["groups"]
+    if filters.get("q"):
+        where.append(
+            sql.SQL(
+                "(email ILIKE %(q)s OR first_name ILIKE %(q)s OR last_name ILIKE %(q)s OR company_name ILIKE %(q)s)"
+            )
+        )
+        params["q"] = like(filters["q"])
+    return await fetch_page(conn, "customer", COLUMNS, where, params, order_by(order, ORDERABLE), limit, offset)
+
+
+async def insert_address(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    result = await _one(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))})
+    assert result is not None
+    return result
+
+
+async def get_address(conn: AsyncConnection[Any], customer_id: str, address_id: str) -> dict[str, Any] | None:
+    return await _one(conn, SELECT_ADDRESS, (address_id, customer_id))
+
+
+async def update_address(
+    conn: AsyncConnection[Any], customer_id: str, address_id: str, changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    return await update_by_id(
+        conn,
+        "customer_address",
+        address_id,
+        changes,
+        ADDRESS_UPDATABLE,
+        ADDRESS_COLUMNS,
+        also={"customer_id": customer_id},
+    )
+
+
+async def soft_delete_address(conn: AsyncConnection[Any], customer_id: str, address_id: str) -> bool:
+    return await _one(conn, SOFT_DELETE_ADDRESS, (address_id, customer_id)) is not None
+
+
+async def clear_other_defaults(
+    conn: AsyncConnection[Any], customer_id: str, keep_id: str, shipping: bool, billing: bool
+) -> None:
+    if shipping:
+        await conn.execute(CLEAR_DEFAULT_SHIPPING, (customer_id, keep_id))
+    if billing:
+        await conn.execute(CLEAR_DEFAULT_BILLING, (customer_id, keep_id))
+
+
+async def addresses_of(conn: AsyncConnection[Any], customer_ids: list[str]) -> list[dict[str, Any]]:
+    return await _all(conn, ADDRESSES_OF, (customer_ids,))
+
+
+async def list_addresses(
+    conn: AsyncConnection[Any], customer_id: str, filters: dict[str, Any], order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL"), sql.SQL("customer_id = %(customer_id)s")]
+    params: dict[str, Any] = {"customer_id": customer_id}
+    for key in ("country_code", "city"):
+        if filters.get(key):
+            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
+            params[key] = filters[key]
+    if filters.get("q"):
+        where.append(
+            sql.SQL(
+                "(address_name ILIKE %(q)s OR address_1 ILIKE %(q)s OR city ILIKE %(q)s OR postal_code ILIKE %(q)s)"
+            )
+        )
+        params["q"] = like(filters["q"])
+    return await fetch_page(
+        conn, "customer_address", ADDRESS_COLUMNS, where, params, order_by(order, ADDRESS_ORDERABLE), limit, offset
+    )
+
+
+async def insert_group(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    result = await _one(conn, INSERT_GROUP, {**row, "metadata": jsonb(row.get("metadata"))})
+    assert result is not None
+    return result
+
+
+async def get_group(conn: AsyncConnection[Any], group_id: str) -> dict[str, Any] | None:
+    return await _one(conn, SELECT_GROUP, (group_id,))
+
+
+async def update_group(conn: AsyncConnection[Any], group_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    return await update_by_id(conn, "customer_group", group_id, changes, ("name", "metadata"), GROUP_COLUMNS)
+
+
+async def soft_delete_group(conn: AsyncConnection[Any], group_id: str) -> bool:
+    if await _one(conn, SOFT_DELETE_GROUP, (group_id,)) is None:
+        return False
+    await conn.execute(DELETE_GROUP_LINKS, (group_id,))
+    return True
+
+
+async def existing_groups(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
+    return {r["id"] for r in await _all(conn, EXISTING_GROUPS, (ids,))}
+
+
+async def groups_of(conn: AsyncConnection[Any], customer_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in await _all(conn, GROUPS_OF, (customer_ids,)):
+        out.setdefault(r["customer_id"], []).append((r["id"], r["name"]))
+    return out
+
+
+async def link(conn: AsyncConnection[Any], row_id: str, customer_id: str, group_id: str, by: str | None) -> None:
+    await conn.execute(LINK, (row_id, customer_id, group_id, by))
+
+
+async def unlink(conn: AsyncConnection[Any], customer_id: str, group_id: str) -> None:
+    await conn.execute(UNLINK, (customer_id, group_id))
+
+
+async def list_groups(
+    conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
+    params: dict[str, Any] = {}
+    for key in ("id", "name"):
+        if filters.get(key):
+            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
+            params[key] = filters[key]
+    if filters.get("q"):
+        where.append(sql.SQL("name ILIKE %(q)s"))
+        params["q"] = like(filters["q"])
+    return await fetch_page(
+        conn, "customer_group", GROUP_COLUMNS, where, params, order_by(order, GROUP_ORDERABLE), limit, offset
+    )
