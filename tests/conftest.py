@@ -3,9 +3,11 @@ a fresh database per test module, and a real Granian server on a free port."""
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -36,7 +38,7 @@ def with_dbname(url: str, dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_url() -> Iterator[str]:
     """A PostgreSQL server: DATABASE_URL when set (CI), else an embedded one for this run."""
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -44,9 +46,12 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from commerce.db import embedded
 
-    uri, handle = embedded.start(tmp_path_factory.mktemp("pg"))
+    # Its own directory (not pytest's numbered tmp dirs, which concurrent runs can share).
+    home = Path(tempfile.mkdtemp(prefix="commerce-test-pg-"))
+    uri, handle = embedded.start(home)
     yield uri
-    del handle
+    handle.cleanup()  # stops the server
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ from commerce.http.asgi import Receive, Scope, Send
 from commerce.http.errors import error_response
 from commerce.http.response import encode
 from commerce.http.router import Route
+from commerce.pricing import routes as pricing_routes
 from commerce.region import routes as region_routes
 from commerce.region.service import TABLES as REGION_TABLES
 from commerce.region.service import RegionCatalog, load_catalog
@@ -61,6 +62,7 @@ def build_router() -> Router:
         api_key_routes.ROUTES,
         store_routes.ROUTES,
         customer_routes.ROUTES,
+        pricing_routes.ROUTES,
     ):
         router.extend(routes)
     return router

@@ -26,7 +26,7 @@ def database(settings: settings_module.Settings) -> Any:
     try:
         yield uri
     finally:
-        del handle
+        handle.cleanup()  # stops the embedded server (it is started again, warm, next time)
 
 
 def run_with_conn(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
