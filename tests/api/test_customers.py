@@ -121,6 +121,12 @@ def test_addresses_with_one_default_each(store: httpx.Client) -> None:
     assert [a["id"] for a in listed["addresses"]] == [work_id] and listed["count"] == 1
     one = store.get(f"/store/customers/me/addresses/{home_id}", headers=h)
     assert one.json()["address"]["address_1"] == "1 Main St"
+    slim = store.get(f"/store/customers/me/addresses/{home_id}", headers=h, params={"fields": "id,city"})
+    assert slim.json()["address"] == {"id": home_id, "city": "Springfield"}
+    slim_list = store.get("/store/customers/me/addresses", headers=h, params={"fields": "city"}).json()["addresses"]
+    assert sorted(a["city"] for a in slim_list) == ["Shelbyville", "Springfield"] and all(
+        len(a) == 2 for a in slim_list
+    )
     changed = store.post(f"/store/customers/me/addresses/{home_id}", headers=h, json={"is_default_shipping": True})
     assert changed.json()["customer"]["default_shipping_address_id"] == home_id
     gone = store.delete(f"/store/customers/me/addresses/{work_id}", headers=h)

@@ -69,3 +69,12 @@ def test_store_regions_through_the_js_sdk(node_project: Path, server: Server, se
     assert proc.returncode == 0, _output(proc)
     print(proc.stdout.strip())  # the summary line, shown with -s or -rP
     assert '"ok":true' in proc.stdout.splitlines()[-1], _output(proc)
+
+
+@pytest.mark.timeout(NPM_CI_TIMEOUT + SCRIPT_TIMEOUT + 60)
+def test_store_customers_through_the_js_sdk(node_project: Path, server: Server, seeded: dict[str, str]) -> None:
+    env = {"BASE_URL": server.url, "PUBLISHABLE_KEY": seeded["publishable_key"]}
+    proc = run_script(node_project, "store_customers.mjs", env)
+    assert proc.returncode == 0, _output(proc)
+    print(proc.stdout.strip())  # the summary line, shown with -s or -rP
+    assert '"ok":true' in proc.stdout.splitlines()[-1], _output(proc)

@@ -7,9 +7,12 @@ import msgspec
 from commerce import auth
 from commerce.customer import service
 from commerce.customer.schemas import (
+    ADDRESS_DEFAULTS,
+    ADDRESS_SHAPE,
     ADMIN_DEFAULTS,
     CUSTOMER_SHAPE,
     STORE_DEFAULTS,
+    Address,
     AddressInput,
     AddressList,
     AddressListQuery,
@@ -79,11 +82,16 @@ async def update_me(req: Request) -> Response:
     return await _respond(req, customer)
 
 
+def _address_view(address: Address, plan: fields.Plan) -> dict[str, Any]:
+    return fields.apply(plan, msgspec.to_builtins(address))
+
+
 async def list_addresses(req: Request) -> Response:
     query = req.query(AddressListQuery)
+    plan = fields.plan(ADDRESS_SHAPE, ADDRESS_DEFAULTS, query.fields)
     async with req.state.pool.connection() as conn:
         addresses, count = await service.list_addresses(conn, _me(req), query)
-    return page("addresses", addresses, count, query.offset, query.limit)
+    return page("addresses", [_address_view(a, plan) for a in addresses], count, query.offset, query.limit)
 
 
 async def create_address(req: Request) -> Response:
@@ -94,9 +102,10 @@ async def create_address(req: Request) -> Response:
 
 
 async def get_address(req: Request) -> Response:
+    plan = fields.plan(ADDRESS_SHAPE, ADDRESS_DEFAULTS, req.query(RetrieveQuery).fields)
     async with req.state.pool.connection() as conn:
         address = await service.get_address(conn, _me(req), req.params["address_id"])
-    return json_response({"address": address})
+    return json_response({"address": _address_view(address, plan)})
 
 
 async def update_address(req: Request) -> Response:

@@ -185,6 +185,26 @@ class BatchIds(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 ADDRESS_FIELDS = tuple(f.name for f in msgspec.structs.fields(Address))
 ADDRESS_SHAPE = Shape(ADDRESS_FIELDS)
+ADDRESS_DEFAULTS = (
+    "id",
+    "company",
+    "customer_id",
+    "first_name",
+    "last_name",
+    "address_1",
+    "address_2",
+    "city",
+    "province",
+    "postal_code",
+    "country_code",
+    "phone",
+    "metadata",
+    "created_at",
+    "updated_at",
+    "address_name",
+    "is_default_shipping",
+    "is_default_billing",
+)
 CUSTOMER_SHAPE = Shape(
     (
         "id",
