@@ -121,7 +121,7 @@ async def delete_address(req: Request) -> Response:
         customer = await service.delete_address(conn, _me(req), address_id)
     body = {
         "id": address_id,
-        "object": "customer_address",
+        "object": "address",
         "deleted": True,
         "parent": _view(customer, STORE_DEFAULTS, None),
     }
