@@ -2,7 +2,11 @@
 //! the bindings live in `python/` behind the `python` feature.
 
 pub mod error;
+pub mod inventory;
 pub mod money;
+pub mod pricing;
+pub mod promotion;
+pub mod totals;
 
 #[cfg(feature = "python")]
 mod python;
@@ -12,7 +16,17 @@ mod python;
 #[pyo3::pymodule]
 mod _native {
     #[pymodule_export]
+    use crate::python::errors::InsufficientInventoryError;
+    #[pymodule_export]
     use crate::python::errors::{CommerceEngineError, InvalidAmountError, InvalidInputError};
     #[pymodule_export]
+    use crate::python::inventory::{allocate, availability};
+    #[pymodule_export]
     use crate::python::money::{currency_digits, format_amount, parse_amount, round_amount};
+    #[pymodule_export]
+    use crate::python::pricing::{CalculatedPrice, PriceIndex};
+    #[pymodule_export]
+    use crate::python::promotion::PyPromotionSet;
+    #[pymodule_export]
+    use crate::python::totals::cart_totals;
 }

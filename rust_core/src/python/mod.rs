@@ -1,4 +1,8 @@
 //! PyO3 bindings: convert at the edge, compute in the pure modules. The only code that uses pyo3.
 
 pub mod errors;
+pub mod inventory;
 pub mod money;
+pub mod pricing;
+pub mod promotion;
+pub mod totals;
