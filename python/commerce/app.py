@@ -14,6 +14,11 @@ from commerce import settings as settings_module
 from commerce.api_key import routes as api_key_routes
 from commerce.api_key.service import PublishableKey, load_publishable
 from commerce.auth import routes as auth_routes
+from commerce.catalog import routes as catalog_routes
+from commerce.catalog import source as catalog_source
+from commerce.catalog.prices import Prices, load_prices
+from commerce.catalog.service import Catalog
+from commerce.catalog.service import load_catalog as load_product_catalog
 from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
@@ -25,9 +30,11 @@ from commerce.http.errors import error_response
 from commerce.http.response import encode
 from commerce.http.router import Route
 from commerce.pricing import routes as pricing_routes
+from commerce.product import routes as product_routes
 from commerce.region import routes as region_routes
 from commerce.region.service import TABLES as REGION_TABLES
-from commerce.region.service import RegionCatalog, load_catalog
+from commerce.region.service import RegionCatalog
+from commerce.region.service import load_catalog as load_region_catalog
 from commerce.sales_channel import routes as sales_channel_routes
 from commerce.settings import Settings
 from commerce.store import routes as store_routes
@@ -44,6 +51,8 @@ class AppState:
     feed: ChangeFeed
     publishable_keys: Cached[dict[str, PublishableKey]]
     regions: Cached[RegionCatalog]
+    catalog: Cached[Catalog]
+    prices: Cached[Prices]
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -63,6 +72,8 @@ def build_router() -> Router:
         store_routes.ROUTES,
         customer_routes.ROUTES,
         pricing_routes.ROUTES,
+        catalog_routes.ROUTES,
+        product_routes.ROUTES,
     ):
         router.extend(routes)
     return router
@@ -87,7 +98,9 @@ class App:
             pool=pool,
             feed=feed,
             publishable_keys=Cached(feed, ("api_key", "publishable_api_key_sales_channel"), load_publishable),
-            regions=Cached(feed, REGION_TABLES, load_catalog),
+            regions=Cached(feed, REGION_TABLES, load_region_catalog),
+            catalog=Cached(feed, catalog_source.PRODUCT_TABLES, load_product_catalog),
+            prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
         )
         await feed.start()
         docs = openapi.document(self.router.routes, __version__)

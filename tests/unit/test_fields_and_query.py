@@ -26,9 +26,11 @@ def select(param: str | None) -> dict[str, object]:
 def test_defaults_add_remove_replace() -> None:
     assert select(None) == {"id": "r1", "name": "EU", "countries": OBJ["countries"]}
     assert select("+code,-countries") == {"id": "r1", "name": "EU", "code": "eur"}
+    assert select(" code,-countries") == {"id": "r1", "name": "EU", "code": "eur"}, "a decoded + is a space"
+    assert select("*countries,+code") == select("+code"), "*relation adds to the defaults"
     assert select("code") == {"id": "r1", "code": "eur"}
     assert select("countries.iso_2") == {"id": "r1", "countries": [{"iso_2": "de"}, {"iso_2": "fr"}]}
-    assert select("*") == {"id": "r1", "name": "EU", "code": "eur", "metadata": None}
+    assert select("*") == {**OBJ}, "* adds every scalar to the defaults"
     assert select("-countries.name") == {"id": "r1", "name": "EU", "countries": [{"iso_2": "de"}, {"iso_2": "fr"}]}
 
 

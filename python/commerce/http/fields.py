@@ -27,8 +27,10 @@ def plan(shape: Shape, defaults: tuple[str, ...], fields: str | None) -> Plan:
 
 
 def _plan(shape: Shape, defaults: tuple[str, ...], fields: str) -> Plan:
-    tokens = [t.strip() for t in fields.split(",") if t.strip()]
-    replace = any(t[0] not in "+-" for t in tokens)
+    # In a query string `+` decodes to a space: a leading space means `+`, as Medusa reads it.
+    tokens = ["+" + t.strip() if t[:1] == " " else t.strip() for t in fields.split(",") if t.strip()]
+    # `*relation` adds to the defaults like `+`; any plain name replaces them.
+    replace = any(t[0] not in "+-*" for t in tokens)
     selected: Plan = {"id": None} if "id" in shape.scalars else {}
     if not replace:
         for token in defaults:

@@ -1,0 +1,208 @@
+"""Store catalog routes, served from the per-worker read model: products (priced by the engine), categories,
+collections."""
+
+from typing import Any
+
+import msgspec
+
+from commerce import customer
+from commerce.catalog import service, shapes
+from commerce.catalog.service import ProductQuery
+from commerce.errors import NotFound
+from commerce.http import Request, Response, Route, fields, json_response, page
+from commerce.listing import Limit, ListQuery
+
+
+class CategoryQuery(ListQuery, kw_only=True):
+    limit: Limit = 50
+    q: str | None = None
+    id: list[str] | None = None
+    handle: list[str] | None = None
+    parent_category_id: list[str] | None = None
+    include_descendants_tree: bool = False
+    include_ancestors_tree: bool = False
+
+
+class CategoryRetrieveQuery(msgspec.Struct, kw_only=True):
+    fields: str | None = None
+    include_descendants_tree: bool = False
+    include_ancestors_tree: bool = False
+
+
+class CollectionQuery(ListQuery, kw_only=True):
+    limit: Limit = 50
+    q: str | None = None
+    id: list[str] | None = None
+    handle: list[str] | None = None
+    title: list[str] | None = None
+
+
+class RetrieveQuery(msgspec.Struct, kw_only=True):
+    fields: str | None = None
+
+
+async def _priced(req: Request, query: ProductQuery) -> tuple[Any, Any, Any]:
+    catalog = await req.state.catalog.get(req.state.pool)
+    plan = catalog.plan(query.fields)
+    wants_prices = "calculated_price" in (plan.get("variants") or {})
+    prices = context = None
+    if wants_prices:
+        groups: list[str] = []
+        if req.actor is not None and req.actor.type == "customer":
+            async with req.state.pool.connection() as conn:
+                groups = await customer.service.group_ids(conn, req.actor.id)
+        regions = await req.state.regions.get(req.state.pool)
+        context = service.pricing_context(query, regions, groups)
+        prices = await req.state.prices.get(req.state.pool)
+    return catalog, prices, context
+
+
+async def list_products(req: Request) -> Response:
+    query = req.query(ProductQuery)
+    catalog, prices, context = await _priced(req, query)
+    entries = catalog.select(query, req.sales_channel_ids)
+    return Response(service.page_body(catalog, entries, query, prices, context))
+
+
+async def retrieve_product(req: Request) -> Response:
+    query = req.query(ProductQuery)
+    catalog, prices, context = await _priced(req, query)
+    entry = catalog.by_id.get(req.params["id"])
+    if entry is None or not (entry.channel_ids & set(req.sales_channel_ids)):
+        raise NotFound(f"Product with id: {req.params['id']} was not found")
+    return Response(service.product_body(catalog, entry, query, prices, context))
+
+
+def _category(catalog: service.Catalog, c: dict[str, Any], descendants: bool, ancestors: bool) -> dict[str, Any]:
+    out = {k: c[k] for k in shapes.CATEGORY_SCALARS}
+    parent = catalog.category_by_id.get(c["parent_category_id"]) if c["parent_category_id"] else None
+    if parent is None:
+        out["parent_category"] = None
+    elif ancestors:
+        out["parent_category"] = _category(catalog, parent, False, True)
+    else:
+        out["parent_category"] = {k: parent[k] for k in shapes.CATEGORY_SCALARS}
+    children = catalog.children.get(c["id"], [])
+    out["category_children"] = [
+        _category(catalog, ch, True, False) if descendants else {k: ch[k] for k in shapes.CATEGORY_SCALARS}
+        for ch in children
+    ]
+    return out
+
+
+def _category_view(
+    catalog: service.Catalog, c: dict[str, Any], plan: fields.Plan, descendants: bool, ancestors: bool
+) -> dict[str, Any]:
+    view = fields.apply(plan, _category(catalog, c, descendants, ancestors))
+    # A requested tree goes whole: the plan's nested projection would cut it at one level.
+    if descendants and "category_children" in plan:
+        view["category_children"] = _category(catalog, c, True, False)["category_children"]
+    if ancestors and "parent_category" in plan:
+        view["parent_category"] = _category(catalog, c, False, True)["parent_category"]
+    return view
+
+
+async def list_categories(req: Request) -> Response:
+    query = req.query(CategoryQuery)
+    catalog = await req.state.catalog.get(req.state.pool)
+    plan = fields.plan(shapes.CATEGORY, shapes.CATEGORY_DEFAULTS, query.fields)
+    selected = []
+    for c in catalog.categories:
+        if query.id and c["id"] not in query.id:
+            continue
+        if query.handle and c["handle"] not in query.handle:
+            continue
+        if query.parent_category_id is not None:
+            wanted = {None if p in ("null", "") else p for p in query.parent_category_id}
+            if c["parent_category_id"] not in wanted:
+                continue
+        if query.q and query.q.lower() not in f"{c['name']} {c['handle']} {c['description']}".lower():
+            continue
+        selected.append(c)
+    items = [
+        _category_view(catalog, c, plan, query.include_descendants_tree, query.include_ancestors_tree)
+        for c in selected[query.offset : query.offset + query.limit]
+    ]
+    return page("product_categories", items, len(selected), query.offset, query.limit)
+
+
+async def retrieve_category(req: Request) -> Response:
+    query = req.query(CategoryRetrieveQuery)
+    catalog = await req.state.catalog.get(req.state.pool)
+    c = catalog.category_by_id.get(req.params["id"])
+    if c is None:
+        raise NotFound(f"Product category with id: {req.params['id']} was not found")
+    plan = fields.plan(shapes.CATEGORY, shapes.CATEGORY_DEFAULTS, query.fields)
+    view = _category_view(catalog, c, plan, query.include_descendants_tree, query.include_ancestors_tree)
+    return json_response({"product_category": view})
+
+
+async def list_collections(req: Request) -> Response:
+    query = req.query(CollectionQuery)
+    catalog = await req.state.catalog.get(req.state.pool)
+    plan = fields.plan(shapes.COLLECTION, shapes.COLLECTION_DEFAULTS, query.fields)
+    selected = [
+        c
+        for c in catalog.collections
+        if (not query.id or c["id"] in query.id)
+        and (not query.handle or c["handle"] in query.handle)
+        and (not query.title or c["title"] in query.title)
+        and (not query.q or query.q.lower() in f"{c['title']} {c['handle']}".lower())
+    ]
+    items = [fields.apply(plan, c) for c in selected[query.offset : query.offset + query.limit]]
+    return page("collections", items, len(selected), query.offset, query.limit)
+
+
+async def retrieve_collection(req: Request) -> Response:
+    query = req.query(RetrieveQuery)
+    catalog = await req.state.catalog.get(req.state.pool)
+    c = catalog.collection_by_id.get(req.params["id"])
+    if c is None:
+        raise NotFound(f"Collection with id: {req.params['id']} was not found")
+    plan = fields.plan(shapes.COLLECTION, shapes.COLLECTION_DEFAULTS, query.fields)
+    return json_response({"collection": fields.apply(plan, c)})
+
+
+T = "Store Catalog"
+ROUTES = [
+    Route(
+        "GET",
+        "/store/products",
+        list_products,
+        "store_optional_customer",
+        "List published products of the key's sales channels, with calculated prices",
+        query=ProductQuery,
+        tag=T,
+    ),
+    Route(
+        "GET",
+        "/store/products/:id",
+        retrieve_product,
+        "store_optional_customer",
+        "Get a product",
+        query=ProductQuery,
+        tag=T,
+    ),
+    Route(
+        "GET",
+        "/store/product-categories",
+        list_categories,
+        "store",
+        "List product categories",
+        query=CategoryQuery,
+        tag=T,
+    ),
+    Route(
+        "GET",
+        "/store/product-categories/:id",
+        retrieve_category,
+        "store",
+        "Get a product category",
+        query=CategoryRetrieveQuery,
+        tag=T,
+    ),
+    Route("GET", "/store/collections", list_collections, "store", "List collections", query=CollectionQuery, tag=T),
+    Route(
+        "GET", "/store/collections/:id", retrieve_collection, "store", "Get a collection", query=RetrieveQuery, tag=T
+    ),
+]

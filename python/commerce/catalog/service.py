@@ -1,0 +1,197 @@
+"""Storefront reads: product pages priced by the engine, categories (a tree), collections — all from memory."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from psycopg_pool import AsyncConnectionPool
+
+from commerce.catalog import model, shapes, source
+from commerce.catalog.prices import Prices
+from commerce.errors import InvalidData, NotAllowed, NotFound
+from commerce.http import fields
+from commerce.listing import Limit, ListQuery
+
+_encode = msgspec.json.Encoder(decimal_format="number").encode
+ORDERABLE = frozenset({"created_at", "updated_at", "title", "handle"})
+
+
+class ProductQuery(ListQuery, kw_only=True):
+    limit: Limit = 50
+    q: str | None = None
+    id: list[str] | None = None
+    handle: list[str] | None = None
+    category_id: list[str] | None = None
+    collection_id: list[str] | None = None
+    tag_id: list[str] | None = None
+    type_id: list[str] | None = None
+    sales_channel_id: list[str] | None = None
+    region_id: str | None = None
+    country_code: str | None = None
+    province: str | None = None
+    currency_code: str | None = None
+    cart_id: str | None = None
+
+
+class Catalog:
+    def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        self.entries = model.build(rows)
+        self.by_id = {e.id: e for e in self.entries}
+        cats = [msgspec.json.decode(_encode(c)) for c in rows["categories"]]
+        # The store sees active, public categories only (and no category below a hidden one).
+        visible = {c["id"] for c in cats if c["is_active"] and not c["is_internal"]}
+        by_id = {c["id"]: c for c in cats}
+        self.categories = [
+            c for c in cats if c["id"] in visible and all(a in visible for a in c["mpath"].split(".") if a in by_id)
+        ]
+        self.category_by_id = {c["id"]: c for c in self.categories}
+        self.children: dict[str | None, list[dict[str, Any]]] = {}
+        for c in self.categories:
+            self.children.setdefault(c["parent_category_id"], []).append(c)
+        self.collections = [msgspec.json.decode(_encode(c)) for c in rows["collections"]]
+        self.collection_by_id = {c["id"]: c for c in self.collections}
+        self.plans: dict[str | None, fields.Plan] = {}
+
+    def plan(self, fields_param: str | None) -> fields.Plan:
+        plan = self.plans.get(fields_param)
+        if plan is None:
+            plan = fields.plan(shapes.PRODUCT, shapes.PRODUCT_DEFAULTS, fields_param)
+            if len(self.plans) < 256:
+                self.plans[fields_param] = plan
+        return plan
+
+    def select(self, query: ProductQuery, channel_ids: tuple[str, ...]) -> list[model.Entry]:
+        channels = set(channel_ids)
+        if query.sales_channel_id:
+            asked = set(query.sales_channel_id)
+            if not asked <= channels:
+                raise NotAllowed("Requested sales channel is not part of the publishable key")
+            channels = asked
+        category_ids = set(query.category_id or ())
+        q = query.q.lower() if query.q else None
+        out = []
+        for e in self.entries:
+            if not (e.channel_ids & channels):
+                continue
+            if query.id and e.id not in query.id:
+                continue
+            if query.handle and e.handle not in query.handle:
+                continue
+            if category_ids and not (e.category_ids & category_ids):
+                continue
+            if query.collection_id and e.collection_id not in query.collection_id:
+                continue
+            if query.type_id and e.type_id not in query.type_id:
+                continue
+            if query.tag_id and not (e.tag_ids & set(query.tag_id)):
+                continue
+            if q and q not in e.search:
+                continue
+            out.append(e)
+        if query.order:
+            column = query.order.lstrip("-")
+            if column not in ORDERABLE:
+                raise InvalidData(f"Invalid request: cannot order by '{column}'")
+            out.sort(key=lambda e: (e.full[column], e.id), reverse=query.order.startswith("-"))
+        return out
+
+
+def pricing_context(
+    query: ProductQuery, regions: Any, customer_group_ids: list[str]
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The engine's pricing context from region_id, country_code or currency_code, and its memo key."""
+    region = None
+    if query.region_id:
+        region = regions.by_id.get(query.region_id)
+        if region is None:
+            raise NotFound(f"Region with id: {query.region_id} was not found")
+    elif query.country_code:
+        code = query.country_code.lower()
+        region = next((r for r in regions.regions if any(c.iso_2 == code for c in r.countries)), None)
+        if region is None:
+            raise InvalidData(f"No region serves the country {query.country_code}")
+    currency = region.currency_code if region else (query.currency_code or "").lower()
+    if not currency:
+        raise InvalidData("Missing required pricing context to calculate prices - currency_code or region_id")
+    region_id = region.id if region else None
+    groups = sorted(customer_group_ids)
+    context = {
+        "currency_code": currency,
+        "region_id": region_id,
+        "customer_group_ids": groups,
+        "quantity": 1,
+        "now": datetime.now(UTC),
+    }
+    return context, (currency, region_id, tuple(groups))
+
+
+def page_body(
+    catalog: Catalog,
+    entries: list[model.Entry],
+    query: ProductQuery,
+    prices: Prices | None,
+    context: tuple[dict[str, Any], tuple[Any, ...]] | None,
+) -> bytes:
+    plan = catalog.plan(query.fields)
+    page = entries[query.offset : query.offset + query.limit]
+    variant_plan = plan.get("variants")
+    cp_plan = variant_plan.get("calculated_price") if variant_plan else None
+    per_entry: list[list[bytes | None]] = []
+    if cp_plan is not None and prices is not None and context is not None:
+        ctx, key = context
+        for e in page:
+            per_entry.append(prices.encoded(e.set_ids, ctx, key))
+    parts: list[bytes] = []
+    fast = _same_as_default(plan)
+    for n, e in enumerate(page):
+        if fast:
+            priced = per_entry[n] if per_entry else [None] * len(e.set_ids)
+            parts.append(model.splice(e, priced))
+        else:
+            parts.append(_projected(e, plan, cp_plan, per_entry[n] if per_entry else None))
+    return (
+        b'{"products":['
+        + b",".join(parts)
+        + b'],"count":%d,"offset":%d,"limit":%d}' % (len(entries), query.offset, query.limit)
+    )
+
+
+def _same_as_default(plan: fields.Plan) -> bool:
+    variants = plan.get("variants")
+    if variants is None or "calculated_price" not in variants:
+        return plan == model.DEFAULT_PLAN
+    stripped = {**plan, "variants": {k: v for k, v in variants.items() if k != "calculated_price"}}
+    return stripped == model.DEFAULT_PLAN and variants["calculated_price"] == _FULL_CP
+
+
+_FULL_CP = fields.plan(shapes.CALCULATED_PRICE, ("*",), None)
+
+
+def _projected(
+    e: model.Entry, plan: fields.Plan, cp_plan: fields.Plan | None, priced: list[bytes | None] | None
+) -> bytes:
+    product = fields.apply(plan, e.full)
+    if cp_plan is not None and priced is not None and "variants" in product:
+        for variant, cp in zip(product["variants"], priced, strict=True):
+            if cp is not None:
+                variant["calculated_price"] = fields.apply(cp_plan, msgspec.json.decode(cp))
+    return _encode(product)
+
+
+def product_body(
+    catalog: Catalog,
+    entry: model.Entry,
+    query: ProductQuery,
+    prices: Prices | None,
+    context: tuple[dict[str, Any], tuple[Any, ...]] | None,
+) -> bytes:
+    listing = page_body(catalog, [entry], msgspec.structs.replace(query, offset=0, limit=1), prices, context)
+    # {"products":[X],...} → {"product":X}
+    start = len(b'{"products":[')
+    end = listing.rindex(b'],"count":')
+    return b'{"product":' + listing[start:end] + b"}"
+
+
+async def load_catalog(pool: AsyncConnectionPool[Any]) -> Catalog:
+    async with pool.connection() as conn:
+        return Catalog(await source.load_products(conn))

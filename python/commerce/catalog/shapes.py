@@ -1,0 +1,96 @@
+"""What the storefront can select with `fields` on products, categories and collections (Medusa's defaults)."""
+
+from commerce.http.fields import Shape
+from commerce.product.schemas import PRODUCT_SCALARS, VARIANT_SCALARS
+
+TIMES = ("metadata", "created_at", "updated_at", "deleted_at")
+TYPE = Shape(("id", "value", *TIMES))
+COLLECTION = Shape(("id", "title", "handle", *TIMES))
+TAG = Shape(("id", "value", *TIMES))
+IMAGE = Shape(("id", "url", "rank", *TIMES))
+OPTION_VALUE = Shape(("id", "value", "option_id", *TIMES))
+OPTION = Shape(("id", "title", "product_id", *TIMES), {"values": OPTION_VALUE})
+VARIANT_OPTION = Shape(("id", "value", "option_id", *TIMES), {"option": Shape(("id", "title", "product_id"))})
+# Computed per request; its nested price references are taken whole.
+CALCULATED_PRICE = Shape(
+    (
+        "id",
+        "is_calculated_price_price_list",
+        "is_calculated_price_tax_inclusive",
+        "calculated_amount",
+        "is_original_price_price_list",
+        "is_original_price_tax_inclusive",
+        "original_amount",
+        "currency_code",
+        "calculated_amount_with_tax",
+        "calculated_amount_without_tax",
+        "original_amount_with_tax",
+        "original_amount_without_tax",
+        "calculated_price",
+        "original_price",
+    )
+)
+VARIANT = Shape(VARIANT_SCALARS, {"options": VARIANT_OPTION, "calculated_price": CALCULATED_PRICE})
+CATEGORY_SCALARS = ("id", "name", "description", "handle", "rank", "parent_category_id", *TIMES)
+CATEGORY_REF = Shape(CATEGORY_SCALARS)
+PRODUCT = Shape(
+    PRODUCT_SCALARS,
+    {
+        "type": TYPE,
+        "collection": COLLECTION,
+        "options": OPTION,
+        "tags": TAG,
+        "images": IMAGE,
+        "variants": VARIANT,
+        "categories": CATEGORY_REF,
+    },
+)
+PRODUCT_DEFAULTS = (
+    "id",
+    "title",
+    "subtitle",
+    "description",
+    "handle",
+    "is_giftcard",
+    "discountable",
+    "thumbnail",
+    "collection_id",
+    "type_id",
+    "weight",
+    "length",
+    "height",
+    "width",
+    "hs_code",
+    "origin_country",
+    "mid_code",
+    "material",
+    "created_at",
+    "updated_at",
+    "*type",
+    "*collection",
+    "*options",
+    "*options.values",
+    "*tags",
+    "*images",
+    "*variants",
+    "*variants.options",
+)
+# Categories nest: parent_category and category_children are resolved by the catalog, one level per request.
+CATEGORY = Shape(
+    CATEGORY_SCALARS,
+    {"parent_category": CATEGORY_REF, "category_children": CATEGORY_REF, "products": Shape(("id", "title", "handle"))},
+)
+CATEGORY_DEFAULTS = (
+    "id",
+    "name",
+    "description",
+    "handle",
+    "rank",
+    "parent_category_id",
+    "created_at",
+    "updated_at",
+    "metadata",
+    "*parent_category",
+    "*category_children",
+)
+COLLECTION_DEFAULTS = ("id", "title", "handle", "created_at", "updated_at", "metadata")

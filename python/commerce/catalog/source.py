@@ -1,0 +1,106 @@
+"""The read model's SQL: everything the storefront shows, in one query per relation (joins across modules are
+allowed here and only here)."""
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+# Tables whose changes rebuild the product part / the price part of the read model.
+PRODUCT_TABLES = (
+    "product",
+    "product_image",
+    "product_option",
+    "product_option_value",
+    "product_variant",
+    "product_variant_option",
+    "product_tags",
+    "product_category_product",
+    "product_sales_channel",
+    "product_category",
+    "product_collection",
+    "product_tag",
+    "product_type",
+)
+PRICE_TABLES = ("price", "price_list", "price_preference", "product_variant_price_set")
+
+PRODUCTS = """
+SELECT id, title, handle, subtitle, description, is_giftcard, status, thumbnail, weight, length, height, width,
+       origin_country, hs_code, mid_code, material, collection_id, type_id, discountable, external_id, metadata,
+       created_at, updated_at, deleted_at
+FROM product WHERE deleted_at IS NULL AND status = 'published'
+ORDER BY created_at, id
+"""
+PUBLISHED = "(SELECT id FROM product WHERE deleted_at IS NULL AND status = 'published')"
+IMAGES = f"""
+SELECT id, product_id, url, rank, metadata, created_at, updated_at, deleted_at FROM product_image
+WHERE deleted_at IS NULL AND product_id IN {PUBLISHED} ORDER BY product_id, rank, id
+"""
+OPTIONS = f"""
+SELECT id, product_id, title, metadata, created_at, updated_at, deleted_at FROM product_option
+WHERE deleted_at IS NULL AND product_id IN {PUBLISHED} ORDER BY product_id, created_at, id
+"""
+VALUES = f"""
+SELECT v.id, v.option_id, v.value, v.metadata, v.created_at, v.updated_at, v.deleted_at
+FROM product_option_value v JOIN product_option o ON o.id = v.option_id AND o.deleted_at IS NULL
+WHERE v.deleted_at IS NULL AND o.product_id IN {PUBLISHED} ORDER BY v.option_id, v.rank, v.id
+"""
+VARIANTS = f"""
+SELECT v.id, v.product_id, v.title, v.sku, v.barcode, v.ean, v.upc, v.allow_backorder, v.manage_inventory,
+       v.hs_code, v.origin_country, v.mid_code, v.material, v.weight, v.length, v.height, v.width, v.variant_rank,
+       v.thumbnail, v.metadata, v.created_at, v.updated_at, v.deleted_at, ps.price_set_id
+FROM product_variant v LEFT JOIN product_variant_price_set ps ON ps.variant_id = v.id
+WHERE v.deleted_at IS NULL AND v.product_id IN {PUBLISHED} ORDER BY v.product_id, v.variant_rank, v.created_at, v.id
+"""
+VARIANT_OPTIONS = f"""
+SELECT vo.variant_id, vo.option_value_id
+FROM product_variant_option vo JOIN product_variant v ON v.id = vo.variant_id AND v.deleted_at IS NULL
+WHERE v.product_id IN {PUBLISHED}
+"""
+TAGS = f"""
+SELECT pt.product_id, t.id, t.value, t.metadata, t.created_at, t.updated_at, t.deleted_at
+FROM product_tags pt JOIN product_tag t ON t.id = pt.product_tag_id AND t.deleted_at IS NULL
+WHERE pt.product_id IN {PUBLISHED} ORDER BY t.value, t.id
+"""
+PRODUCT_CATEGORIES = f"""
+SELECT product_id, product_category_id FROM product_category_product WHERE product_id IN {PUBLISHED}
+"""
+PRODUCT_CHANNELS = f"""
+SELECT product_id, sales_channel_id FROM product_sales_channel WHERE product_id IN {PUBLISHED}
+"""
+CATEGORIES = """
+SELECT id, name, description, handle, mpath, is_active, is_internal, rank, parent_category_id, metadata,
+       created_at, updated_at, deleted_at
+FROM product_category WHERE deleted_at IS NULL ORDER BY rank, created_at, id
+"""
+COLLECTIONS = """
+SELECT id, title, handle, metadata, created_at, updated_at, deleted_at FROM product_collection
+WHERE deleted_at IS NULL ORDER BY created_at, id
+"""
+TYPES = "SELECT id, value, metadata, created_at, updated_at, deleted_at FROM product_type WHERE deleted_at IS NULL"
+
+
+async def _all(conn: AsyncConnection[Any], query: str) -> list[dict[str, Any]]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query)
+    return await cur.fetchall()
+
+
+async def load_products(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
+    """All published products and their relations, in one repeatable-read snapshot."""
+    async with conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return {
+            "products": await _all(conn, PRODUCTS),
+            "images": await _all(conn, IMAGES),
+            "options": await _all(conn, OPTIONS),
+            "values": await _all(conn, VALUES),
+            "variants": await _all(conn, VARIANTS),
+            "variant_options": await _all(conn, VARIANT_OPTIONS),
+            "tags": await _all(conn, TAGS),
+            "product_categories": await _all(conn, PRODUCT_CATEGORIES),
+            "product_channels": await _all(conn, PRODUCT_CHANNELS),
+            "categories": await _all(conn, CATEGORIES),
+            "collections": await _all(conn, COLLECTIONS),
+            "types": await _all(conn, TYPES),
+        }
