@@ -89,7 +89,7 @@ def seeded(db_url: str) -> dict[str, str]:
     """The demo store plus a known admin; returns the publishable key and the admin login."""
 
     async def work(conn: psycopg.AsyncConnection[Any]) -> dict[str, str]:
-        await setup.seed_demo(conn)
+        await setup.seed_demo(conn, catalog=False)
         await setup.create_admin_user(conn, ADMIN_EMAIL, ADMIN_PASSWORD)
         info = await setup.demo_info(conn)
         assert info.publishable_key

@@ -66,6 +66,15 @@ def test_serve_on_the_embedded_database_twice(tmp_path: Path) -> None:
         _wait_health(url)
         regions = httpx.get(f"{url}/store/regions", headers={"x-publishable-api-key": key.group(1)}).json()
         assert sorted(r["name"] for r in regions["regions"]) == ["Europe", "North America"]
+        eu = next(r["id"] for r in regions["regions"] if r["name"] == "Europe")
+        products = httpx.get(
+            f"{url}/store/products",
+            headers={"x-publishable-api-key": key.group(1)},
+            params={"limit": 2, "region_id": eu, "fields": "*variants.calculated_price"},
+        ).json()
+        assert products["count"] == 1000, "the demo catalog"
+        price = products["products"][0]["variants"][0]["calculated_price"]
+        assert price["currency_code"] == "eur" and price["calculated_amount"] > 0
     finally:
         _stop(proc)
     assert (tmp_path / "pgdata" / "PG_VERSION").exists()

@@ -8,6 +8,7 @@ from psycopg import AsyncConnection
 from commerce import api_key, auth, region, sales_channel, store, user
 from commerce.api_key.schemas import ApiKey, CreateApiKey
 from commerce.errors import DuplicateError
+from commerce.flows import demo_catalog
 from commerce.region.schemas import CreateRegion
 from commerce.sales_channel.schemas import CreateSalesChannel
 from commerce.store.schemas import SupportedCurrency, UpdateStore
@@ -46,8 +47,9 @@ async def is_seeded(conn: AsyncConnection[Any]) -> bool:
     return await store.service.default_store(conn) is not None
 
 
-async def seed_demo(conn: AsyncConnection[Any]) -> None:
-    """The demo store: a sales channel, two regions (USD, EUR), a publishable key, an admin login."""
+async def seed_demo(conn: AsyncConnection[Any], *, catalog: bool = True) -> None:
+    """The demo store: a sales channel, two regions (USD, EUR), a publishable key, an admin login, and (unless
+    `catalog=False`, as tests that bring their own products ask) the demo catalog."""
     channel = await sales_channel.service.create(
         conn, CreateSalesChannel(name="Default Sales Channel", description="Created by the demo seed")
     )
@@ -57,7 +59,7 @@ async def seed_demo(conn: AsyncConnection[Any]) -> None:
             name="North America", currency_code="usd", countries=["us", "ca"], payment_providers=["pp_system_default"]
         ),
     )
-    await region.service.create(
+    eu = await region.service.create(
         conn,
         CreateRegion(
             name="Europe",
@@ -73,6 +75,8 @@ async def seed_demo(conn: AsyncConnection[Any]) -> None:
     )
     await store.service.update(conn, shop.id, UpdateStore(default_sales_channel_id=channel.id, default_region_id=na.id))
     await create_api_key(conn, "publishable", DEMO_KEY_TITLE, channel.id, "seed")
+    if catalog:
+        await demo_catalog.seed_catalog(conn, channel.id, {"North America": na.id, "Europe": eu.id})
     try:
         await create_admin_user(conn, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
     except DuplicateError:
