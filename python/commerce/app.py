@@ -24,7 +24,7 @@ from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError
-from commerce.http import Request, Response, Router, auth, json_response, openapi
+from commerce.http import Request, Response, Router, auth, idempotency, json_response, openapi
 from commerce.http.asgi import Receive, Scope, Send
 from commerce.http.errors import error_response
 from commerce.http.response import encode
@@ -103,6 +103,8 @@ class App:
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
         )
         await feed.start()
+        async with pool.connection() as conn:
+            await idempotency.expire(conn)  # keys are kept a day; each worker start sweeps older ones
         docs = openapi.document(self.router.routes, __version__)
         self.router.add(Route("GET", "/openapi.json", self._openapi, "public", "This document", tag="Health"))
         self.openapi_body = encode(docs)
@@ -111,6 +113,24 @@ class App:
         if self.state:
             await self.state.feed.stop()
             await self.state.pool.close()
+
+    async def _idempotent(self, req: Request, route: Route, key: str) -> Response:
+        assert self.state is not None
+        async with self.state.pool.connection() as conn:
+            stored = await idempotency.begin(conn, req, key)
+        if stored is not None:
+            return stored
+        try:
+            response = await route.handler(req)
+        except CommerceError as exc:
+            response = error_response(exc, req.request_id, req.path)
+        except BaseException:
+            async with self.state.pool.connection() as conn:
+                await idempotency.finish(conn, req, key, Response(b"", 500))
+            raise
+        async with self.state.pool.connection() as conn:
+            await idempotency.finish(conn, req, key, response)
+        return response
 
     async def _openapi(self, req: Request) -> Response:
         return Response(self.openapi_body)
@@ -161,7 +181,11 @@ class App:
                 await auth.customer(req)
             elif route.auth == "store_optional_customer":
                 await auth.optional_customer(req)
-            response = await route.handler(req)
+            key = req.header(idempotency.HEADER) if req.method == "POST" else None
+            if key is None:
+                response = await route.handler(req)
+            else:
+                response = await self._idempotent(req, route, key)
         except CommerceError as exc:
             response = error_response(exc, request_id, req.path)
         except Exception as exc:
