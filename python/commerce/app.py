@@ -3,6 +3,7 @@
 import logging
 import os
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -27,6 +28,7 @@ from commerce.errors import CommerceError
 from commerce.http import Request, Response, Router, auth, idempotency, json_response, openapi
 from commerce.http.asgi import Receive, Scope, Send
 from commerce.http.errors import error_response
+from commerce.http.metrics import Metrics
 from commerce.http.response import encode
 from commerce.http.router import Route
 from commerce.pricing import routes as pricing_routes
@@ -87,6 +89,7 @@ class App:
         self.openapi_body = b""
         self.state: AppState | None = None
         self._counter = 0
+        self.metrics = Metrics()
         self._prefix = os.urandom(4).hex()
 
     async def startup(self) -> None:
@@ -107,6 +110,9 @@ class App:
             await idempotency.expire(conn)  # keys are kept a day; each worker start sweeps older ones
         docs = openapi.document(self.router.routes, __version__)
         self.router.add(Route("GET", "/openapi.json", self._openapi, "public", "This document", tag="Health"))
+        self.router.add(
+            Route("GET", "/metrics", self._metrics, "public", "Prometheus metrics of this worker", tag="Health")
+        )
         self.openapi_body = encode(docs)
 
     async def shutdown(self) -> None:
@@ -131,6 +137,9 @@ class App:
         async with self.state.pool.connection() as conn:
             await idempotency.finish(conn, req, key, response)
         return response
+
+    async def _metrics(self, req: Request) -> Response:
+        return Response(self.metrics.render(), content_type=b"text/plain; version=0.0.4; charset=utf-8")
 
     async def _openapi(self, req: Request) -> Response:
         return Response(self.openapi_body)
@@ -171,8 +180,11 @@ class App:
             await self.startup()
         assert self.state is not None
         req = Request(scope, receive, self.state, request_id)
+        started = perf_counter()
+        route_path = "unmatched"
         try:
             route, req.params = self.router.match(req.method, req.path)
+            route_path = route.path
             if route.auth == "store":
                 await auth.store(req)
             elif route.auth == "admin":
@@ -190,6 +202,7 @@ class App:
             response = error_response(exc, request_id, req.path)
         except Exception as exc:
             response = error_response(exc, request_id, f"{req.method} {req.path}")
+        self.metrics.observe(req.method, route_path, response.status, perf_counter() - started)
         await response.send(send, request_id)
 
 

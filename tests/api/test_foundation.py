@@ -69,3 +69,13 @@ def test_body_that_is_not_an_object_is_400(admin: httpx.Client) -> None:
 def test_huge_body_is_refused(admin: httpx.Client) -> None:
     r = admin.post("/admin/sales-channels", content=b'{"name": "' + b"x" * (2 << 20) + b'"}')
     assert_error(r, 400, "invalid_data", "larger")
+
+
+def test_metrics_count_requests_by_route(client: httpx.Client) -> None:
+    client.get("/health")
+    client.get("/nope")
+    text = client.get("/metrics").text
+    assert "# TYPE commerce_http_requests_total counter" in text
+    assert 'route="/health",status="200"' in text
+    assert 'route="unmatched",status="404"' in text
+    assert "commerce_http_request_duration_seconds_bucket{" in text and 'le="+Inf"' in text
