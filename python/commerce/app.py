@@ -15,6 +15,7 @@ from commerce import settings as settings_module
 from commerce.api_key import routes as api_key_routes
 from commerce.api_key.service import PublishableKey, load_publishable
 from commerce.auth import routes as auth_routes
+from commerce.cart import routes as cart_routes
 from commerce.catalog import routes as catalog_routes
 from commerce.catalog import source as catalog_source
 from commerce.catalog.prices import Prices, load_prices
@@ -75,6 +76,7 @@ def build_router() -> Router:
         customer_routes.ROUTES,
         pricing_routes.ROUTES,
         catalog_routes.ROUTES,
+        cart_routes.ROUTES,
         product_routes.ROUTES,
     ):
         router.extend(routes)

@@ -28,6 +28,7 @@ class Entry:
         "id",
         "search",
         "set_ids",
+        "snapshots",
         "tag_ids",
         "title",
         "type_id",
@@ -47,6 +48,9 @@ class Entry:
         self.channel_ids = frozenset(channel_ids)
         self.search = " ".join(str(full.get(k) or "") for k in ("title", "subtitle", "description", "handle")).lower()
         self.set_ids: list[str | None] = [v.pop("_price_set_id", None) for v in full["variants"]]
+        self.snapshots = {
+            v["id"]: _snapshot(full, v, set_id) for v, set_id in zip(full["variants"], self.set_ids, strict=True)
+        }
         self.chunks = _chunks(full)
         # Kept encoded, not as objects: ~10x less memory; decoded only for a non-default `fields`.
         self.full_json = _encode(full)
@@ -55,6 +59,29 @@ class Entry:
     def full(self) -> dict[str, Any]:
         value: dict[str, Any] = msgspec.json.decode(self.full_json)
         return value
+
+
+def _snapshot(product: dict[str, Any], variant: dict[str, Any], set_id: str | None) -> dict[str, Any]:
+    """What a cart line item copies from its product and variant when it is added (Medusa's line item fields)."""
+    return {
+        "price_set_id": set_id,
+        "product_id": product["id"],
+        "product_title": product["title"],
+        "product_description": product["description"],
+        "product_subtitle": product["subtitle"],
+        "product_type": (product.get("type") or {}).get("value"),
+        "product_type_id": product["type_id"],
+        "product_collection": (product.get("collection") or {}).get("title"),
+        "product_handle": product["handle"],
+        "is_discountable": product["discountable"],
+        "thumbnail": variant.get("thumbnail") or product["thumbnail"],
+        "variant_id": variant["id"],
+        "variant_sku": variant["sku"],
+        "variant_barcode": variant["barcode"],
+        "variant_title": variant["title"],
+        "variant_option_values": {o["option"]["title"]: o["value"] for o in variant["options"]},
+        "requires_shipping": True,
+    }
 
 
 DEFAULT_PLAN = fields.plan(shapes.PRODUCT, shapes.PRODUCT_DEFAULTS, None)

@@ -39,6 +39,7 @@ class Catalog:
     def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
         self.entries = model.build(rows)
         self.by_id = {e.id: e for e in self.entries}
+        self.variants = {vid: (e, snap) for e in self.entries for vid, snap in e.snapshots.items()}
         cats = [msgspec.json.decode(_encode(c)) for c in rows["categories"]]
         # The store sees active, public categories only (and no category below a hidden one).
         visible = {c["id"] for c in cats if c["is_active"] and not c["is_internal"]}

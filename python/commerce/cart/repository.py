@@ -1,0 +1,137 @@
+"""The only code that runs SQL on cart, cart_address and cart_line_item."""
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from commerce.db.rows import jsonb, update_by_id
+
+COLUMNS = (
+    "id, region_id, customer_id, sales_channel_id, email, currency_code, shipping_address_id, billing_address_id, "
+    "metadata, completed_at, created_at, updated_at, deleted_at"
+)
+ADDRESS_COLUMNS = (
+    "id, customer_id, company, first_name, last_name, address_1, address_2, city, country_code, province, "
+    "postal_code, phone, metadata, created_at, updated_at, deleted_at"
+)
+ITEM_COLUMNS = (
+    "id, cart_id, title, subtitle, thumbnail, quantity, variant_id, product_id, product_title, product_description, "
+    "product_subtitle, product_type, product_type_id, product_collection, product_handle, variant_sku, "
+    "variant_barcode, variant_title, variant_option_values, requires_shipping, is_discountable, is_tax_inclusive, "
+    "is_custom_price, compare_at_unit_price, unit_price, metadata, created_at, updated_at, deleted_at"
+)
+UPDATABLE = (
+    "region_id",
+    "customer_id",
+    "sales_channel_id",
+    "email",
+    "currency_code",
+    "shipping_address_id",
+    "billing_address_id",
+    "metadata",
+)
+ITEM_INSERT_FIELDS = tuple(
+    c.strip() for c in ITEM_COLUMNS.split(",") if c.strip() not in ("created_at", "updated_at", "deleted_at")
+)
+
+INSERT = f"""
+INSERT INTO cart (id, region_id, customer_id, sales_channel_id, email, currency_code, metadata)
+VALUES (%(id)s, %(region_id)s, %(customer_id)s, %(sales_channel_id)s, %(email)s, %(currency_code)s, %(metadata)s)
+RETURNING {COLUMNS}
+"""
+# The lock that serialises every change to one cart: concurrent writers apply one after the other.
+LOCK = f"SELECT {COLUMNS} FROM cart WHERE id = %s AND deleted_at IS NULL FOR UPDATE"
+SELECT = f"SELECT {COLUMNS} FROM cart WHERE id = %s AND deleted_at IS NULL"
+ITEMS = f"SELECT {ITEM_COLUMNS} FROM cart_line_item WHERE cart_id = %s AND deleted_at IS NULL ORDER BY created_at, id"
+ADDRESSES = f"SELECT {ADDRESS_COLUMNS} FROM cart_address WHERE id = ANY(%s)"
+INSERT_ADDRESS = f"""
+INSERT INTO cart_address (id, customer_id, company, first_name, last_name, address_1, address_2, city, country_code,
+                          province, postal_code, phone, metadata)
+VALUES (%(id)s, %(customer_id)s, %(company)s, %(first_name)s, %(last_name)s, %(address_1)s, %(address_2)s, %(city)s,
+        %(country_code)s, %(province)s, %(postal_code)s, %(phone)s, %(metadata)s)
+RETURNING {ADDRESS_COLUMNS}
+"""
+INSERT_ITEM = (
+    f"INSERT INTO cart_line_item ({', '.join(ITEM_INSERT_FIELDS)}) VALUES ("
+    + ", ".join(f"%({f})s" for f in ITEM_INSERT_FIELDS)
+    + ")"
+)
+SET_QUANTITY = """
+UPDATE cart_line_item SET quantity = %s, unit_price = %s, compare_at_unit_price = %s, is_tax_inclusive = %s,
+       updated_at = now()
+WHERE id = %s AND cart_id = %s AND deleted_at IS NULL RETURNING id
+"""
+SET_ITEM_METADATA = "UPDATE cart_line_item SET metadata = %s WHERE id = %s AND cart_id = %s AND deleted_at IS NULL"
+DELETE_ITEM = "DELETE FROM cart_line_item WHERE id = %s AND cart_id = %s RETURNING id"
+TOUCH = "UPDATE cart SET updated_at = now() WHERE id = %s"
+
+
+async def _all(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query, params)
+    return await cur.fetchall()
+
+
+async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    return (await _all(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))}))[0]
+
+
+async def lock(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
+    rows = await _all(conn, LOCK, (cart_id,))
+    return rows[0] if rows else None
+
+
+async def get(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
+    rows = await _all(conn, SELECT, (cart_id,))
+    return rows[0] if rows else None
+
+
+async def update(conn: AsyncConnection[Any], cart_id: str, changes: dict[str, Any]) -> None:
+    await update_by_id(conn, "cart", cart_id, changes, UPDATABLE, "id")
+
+
+async def touch(conn: AsyncConnection[Any], cart_id: str) -> None:
+    await conn.execute(TOUCH, (cart_id,))
+
+
+async def items(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
+    return await _all(conn, ITEMS, (cart_id,))
+
+
+async def addresses(conn: AsyncConnection[Any], ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in await _all(conn, ADDRESSES, (ids,))} if ids else {}
+
+
+async def insert_address(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    return (await _all(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))}))[0]
+
+
+async def insert_item(conn: AsyncConnection[Any], row: dict[str, Any]) -> None:
+    await conn.execute(
+        INSERT_ITEM,
+        {
+            **row,
+            "metadata": jsonb(row.get("metadata")),
+            "variant_option_values": jsonb(row.get("variant_option_values")),
+        },
+    )
+
+
+async def set_quantity(
+    conn: AsyncConnection[Any], cart_id: str, item_id: str, quantity: int, price: dict[str, Any]
+) -> bool:
+    cur = await conn.execute(
+        SET_QUANTITY,
+        (quantity, price["unit_price"], price["compare_at_unit_price"], price["is_tax_inclusive"], item_id, cart_id),
+    )
+    return await cur.fetchone() is not None
+
+
+async def set_item_metadata(conn: AsyncConnection[Any], cart_id: str, item_id: str, metadata: Any) -> None:
+    await conn.execute(SET_ITEM_METADATA, (jsonb(metadata), item_id, cart_id))
+
+
+async def delete_item(conn: AsyncConnection[Any], cart_id: str, item_id: str) -> bool:
+    cur = await conn.execute(DELETE_ITEM, (item_id, cart_id))
+    return await cur.fetchone() is not None

@@ -1,0 +1,110 @@
+"""Store cart routes (Medusa v2): create, retrieve, update, line items, customer takeover."""
+
+from commerce import customer
+from commerce.cart import service
+from commerce.cart.schemas import CartQuery, CreateCart, ItemInput, UpdateCart, UpdateItem
+from commerce.errors import Unauthorized
+from commerce.http import Request, Response, Route, json_response
+from commerce.store import service as store_service
+
+
+async def _reads(req: Request) -> service.Reads:
+    pool = req.state.pool
+    return service.Reads(
+        await req.state.catalog.get(pool), await req.state.prices.get(pool), await req.state.regions.get(pool)
+    )
+
+
+def _customer(req: Request) -> str | None:
+    return req.actor.id if req.actor is not None and req.actor.type == "customer" else None
+
+
+async def create(req: Request) -> Response:
+    data = await req.json(CreateCart)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        shop = await store_service.default_store(conn)
+        cart = await service.create(
+            conn, reads, data, req.sales_channel_ids, _customer(req), shop.default_region_id if shop else None
+        )
+    return json_response({"cart": cart})
+
+
+async def retrieve(req: Request) -> Response:
+    req.query(CartQuery)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.retrieve(conn, reads, req.params["id"])
+    return json_response({"cart": cart})
+
+
+async def update(req: Request) -> Response:
+    data = await req.json(UpdateCart)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.update(conn, reads, req.params["id"], data, req.sales_channel_ids)
+    return json_response({"cart": cart})
+
+
+async def add_item(req: Request) -> Response:
+    data = await req.json(ItemInput)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.add_item(conn, reads, req.params["id"], data)
+    return json_response({"cart": cart})
+
+
+async def update_item(req: Request) -> Response:
+    data = await req.json(UpdateItem)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.update_item(conn, reads, req.params["id"], req.params["line_id"], data)
+    return json_response({"cart": cart})
+
+
+async def delete_item(req: Request) -> Response:
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.delete_item(conn, reads, req.params["id"], req.params["line_id"])
+    return json_response({"id": req.params["line_id"], "object": "line-item", "deleted": True, "parent": cart})
+
+
+async def set_customer(req: Request) -> Response:
+    customer_id = _customer(req)
+    if customer_id is None:
+        raise Unauthorized("Unauthorized")
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        profile = await customer.service.retrieve(conn, customer_id)
+        cart = await service.set_customer(conn, reads, req.params["id"], customer_id, profile.email)
+    return json_response({"cart": cart})
+
+
+T = "Store Carts"
+ROUTES = [
+    Route("POST", "/store/carts", create, "store_optional_customer", "Create a cart", body=CreateCart, tag=T),
+    Route("GET", "/store/carts/:id", retrieve, "store", "Get a cart with its totals", query=CartQuery, tag=T),
+    Route(
+        "POST",
+        "/store/carts/:id",
+        update,
+        "store",
+        "Update a cart (region change re-prices it)",
+        body=UpdateCart,
+        tag=T,
+    ),
+    Route("POST", "/store/carts/:id/line-items", add_item, "store", "Add a line item", body=ItemInput, tag=T),
+    Route(
+        "POST",
+        "/store/carts/:id/line-items/:line_id",
+        update_item,
+        "store",
+        "Change a line item's quantity (0 removes it)",
+        body=UpdateItem,
+        tag=T,
+    ),
+    Route("DELETE", "/store/carts/:id/line-items/:line_id", delete_item, "store", "Remove a line item", tag=T),
+    Route(
+        "POST", "/store/carts/:id/customer", set_customer, "customer", "The logged-in customer takes the cart", tag=T
+    ),
+]

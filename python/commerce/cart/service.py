@@ -1,0 +1,338 @@
+"""Carts: every change is one transaction holding the cart's row lock; line items are priced by the engine's
+PriceIndex for the cart's context (currency, region, customer groups, quantity tier); totals come from the engine's
+cart_totals, computed from the lines read in the same snapshot."""
+
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import msgspec
+from psycopg import AsyncConnection
+
+from commerce import customer, engine
+from commerce.cart import repository as repo
+from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
+from commerce.catalog.prices import Prices
+from commerce.catalog.service import Catalog
+from commerce.errors import InvalidData, NotAllowed, NotFound
+from commerce.ids import new_id
+from commerce.region.service import RegionCatalog
+
+CART_TOTALS = (
+    "total",
+    "subtotal",
+    "tax_total",
+    "discount_total",
+    "discount_subtotal",
+    "discount_tax_total",
+    "original_total",
+    "original_subtotal",
+    "original_tax_total",
+    "item_total",
+    "item_subtotal",
+    "item_tax_total",
+    "original_item_total",
+    "original_item_subtotal",
+    "original_item_tax_total",
+    "shipping_total",
+    "shipping_subtotal",
+    "shipping_tax_total",
+    "original_shipping_total",
+    "original_shipping_subtotal",
+    "original_shipping_tax_total",
+)
+
+
+class Reads(NamedTuple):
+    """The read models a cart change needs: products and variants, prices, regions."""
+
+    catalog: Catalog
+    prices: Prices
+    regions: RegionCatalog
+
+
+def _not_found(cart_id: str) -> NotFound:
+    return NotFound(f"Cart id not found: {cart_id}")
+
+
+async def create(
+    conn: AsyncConnection[Any],
+    reads: Reads,
+    data: CreateCart,
+    key_channels: tuple[str, ...],
+    customer_id: str | None,
+    default_region_id: str | None,
+) -> dict[str, Any]:
+    region_id = data.region_id or default_region_id
+    region = reads.regions.by_id.get(region_id or "")
+    if region is None:
+        raise (
+            NotFound(f"Region with id: {region_id} was not found")
+            if region_id
+            else InvalidData("No region_id given and the store has no default region")
+        )
+    currency = region.currency_code
+    if data.currency_code and data.currency_code.lower() != currency:
+        raise InvalidData(f"Currency {data.currency_code} is not the currency of region {region.id}")
+    channel = _channel(data.sales_channel_id, key_channels)
+    async with conn.transaction():
+        row = await repo.insert(
+            conn,
+            {
+                "id": new_id("cart"),
+                "region_id": region.id,
+                "customer_id": customer_id,
+                "sales_channel_id": channel,
+                "email": data.email,
+                "currency_code": currency,
+                "metadata": data.metadata,
+            },
+        )
+        changes = {}
+        if data.shipping_address is not None:
+            changes["shipping_address_id"] = await _address(conn, data.shipping_address, customer_id)
+        if data.billing_address is not None:
+            changes["billing_address_id"] = await _address(conn, data.billing_address, customer_id)
+        if changes:
+            await repo.update(conn, row["id"], changes)
+        for item in data.items:
+            await _add(conn, reads, {**row, **changes}, item)
+    return await retrieve(conn, reads, row["id"])
+
+
+async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
+    # One snapshot: the cart, its lines and addresses agree with each other, and the totals come from those lines.
+    async with conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        row = await repo.get(conn, cart_id)
+        if row is None:
+            raise _not_found(cart_id)
+        items = await repo.items(conn, cart_id)
+        addresses = await repo.addresses(
+            conn, [a for a in (row["shipping_address_id"], row["billing_address_id"]) if a]
+        )
+    return _view(reads, row, items, addresses)
+
+
+async def update(
+    conn: AsyncConnection[Any], reads: Reads, cart_id: str, data: UpdateCart, key_channels: tuple[str, ...]
+) -> dict[str, Any]:
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        changes: dict[str, Any] = {}
+        if data.email is not msgspec.UNSET:
+            changes["email"] = data.email
+        if data.metadata is not msgspec.UNSET:
+            changes["metadata"] = data.metadata
+        if data.sales_channel_id is not msgspec.UNSET:
+            changes["sales_channel_id"] = _channel(data.sales_channel_id, key_channels)
+        for kind in ("shipping_address", "billing_address"):
+            value = getattr(data, kind)
+            if value is not msgspec.UNSET:
+                changes[f"{kind}_id"] = None if value is None else await _address(conn, value, row["customer_id"])
+        if data.region_id is not msgspec.UNSET and data.region_id != row["region_id"]:
+            region = reads.regions.by_id.get(data.region_id)
+            if region is None:
+                raise NotFound(f"Region with id: {data.region_id} was not found")
+            changes |= {"region_id": region.id, "currency_code": region.currency_code}
+        if changes:
+            await repo.update(conn, cart_id, changes)
+        row |= changes
+        if "region_id" in changes or "sales_channel_id" in changes:
+            await _reprice(conn, reads, row)
+    return await retrieve(conn, reads, cart_id)
+
+
+async def add_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item: ItemInput) -> dict[str, Any]:
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        await _add(conn, reads, row, item)
+        await repo.touch(conn, cart_id)
+    return await retrieve(conn, reads, cart_id)
+
+
+async def update_item(
+    conn: AsyncConnection[Any], reads: Reads, cart_id: str, item_id: str, data: UpdateItem
+) -> dict[str, Any]:
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        current = next((i for i in await repo.items(conn, cart_id) if i["id"] == item_id), None)
+        if current is None:
+            raise NotFound(f"Line item with id: {item_id} was not found")
+        if data.quantity == 0:
+            await repo.delete_item(conn, cart_id, item_id)
+        else:
+            price = await _price(conn, reads, row, str(current["variant_id"]), data.quantity)
+            await repo.set_quantity(conn, cart_id, item_id, data.quantity, price)
+            if data.metadata is not msgspec.UNSET:
+                await repo.set_item_metadata(conn, cart_id, item_id, data.metadata)
+        await repo.touch(conn, cart_id)
+    return await retrieve(conn, reads, cart_id)
+
+
+async def delete_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item_id: str) -> dict[str, Any]:
+    async with conn.transaction():
+        await _locked(conn, cart_id)
+        if not await repo.delete_item(conn, cart_id, item_id):
+            raise NotFound(f"Line item with id: {item_id} was not found")
+        await repo.touch(conn, cart_id)
+    return await retrieve(conn, reads, cart_id)
+
+
+async def set_customer(
+    conn: AsyncConnection[Any], reads: Reads, cart_id: str, customer_id: str, email: str
+) -> dict[str, Any]:
+    """A logged-in customer takes over a guest cart (and its prices become theirs)."""
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        if row["customer_id"] and row["customer_id"] != customer_id:
+            raise NotAllowed("Cannot transfer cart to another customer")
+        await repo.update(conn, cart_id, {"customer_id": customer_id, "email": email})
+        row |= {"customer_id": customer_id, "email": email}
+        await _reprice(conn, reads, row)
+    return await retrieve(conn, reads, cart_id)
+
+
+async def _locked(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any]:
+    row = await repo.lock(conn, cart_id)
+    if row is None:
+        raise _not_found(cart_id)
+    if row["completed_at"] is not None:
+        raise NotAllowed(f"Cart {cart_id} is already completed")
+    return row
+
+
+def _channel(asked: str | None, key_channels: tuple[str, ...]) -> str | None:
+    if asked is not None:
+        if asked not in key_channels:
+            raise NotAllowed("Requested sales channel is not part of the publishable key")
+        return asked
+    return key_channels[0] if len(key_channels) == 1 else None
+
+
+async def _address(conn: AsyncConnection[Any], data: AddressInput, customer_id: str | None) -> str:
+    values = msgspec.structs.asdict(data)
+    if values["country_code"]:
+        values["country_code"] = values["country_code"].lower()
+    row = await repo.insert_address(conn, {**values, "id": new_id("caaddr"), "customer_id": customer_id})
+    return str(row["id"])
+
+
+async def _groups(conn: AsyncConnection[Any], customer_id: str | None) -> list[str]:
+    return await customer.service.group_ids(conn, customer_id) if customer_id else []
+
+
+async def _price(
+    conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int
+) -> dict[str, Any]:
+    """unit_price, compare_at_unit_price and tax inclusivity of a variant for this cart and quantity."""
+    found = reads.catalog.variants.get(variant_id)
+    if found is None or (cart["sales_channel_id"] and cart["sales_channel_id"] not in found[0].channel_ids):
+        raise InvalidData(
+            f"Variants with IDs {variant_id} do not exist or are not available in the cart's sales channel"
+        )
+    snapshot = found[1]
+    context = {
+        "currency_code": cart["currency_code"],
+        "region_id": cart["region_id"],
+        "customer_group_ids": await _groups(conn, cart["customer_id"]),
+        "quantity": quantity,
+        "now": datetime.now(UTC),
+    }
+    price = (
+        reads.prices.index.calculate([snapshot["price_set_id"]], context).get(snapshot["price_set_id"])
+        if (snapshot["price_set_id"])
+        else None
+    )
+    if price is None:
+        raise InvalidData(f"Variants with IDs {variant_id} do not have a price in {cart['currency_code']}")
+    original = price.original_amount
+    return {
+        "unit_price": price.calculated_amount,
+        "compare_at_unit_price": original if original is not None and original > price.calculated_amount else None,
+        "is_tax_inclusive": price.is_calculated_price_tax_inclusive,
+        "snapshot": snapshot,
+    }
+
+
+async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], item: ItemInput) -> None:
+    existing = next(
+        (
+            i
+            for i in await repo.items(conn, cart["id"])
+            if i["variant_id"] == item.variant_id and (i["metadata"] or None) == (item.metadata or None)
+        ),
+        None,
+    )
+    if existing is not None:
+        quantity = existing["quantity"] + item.quantity
+        if quantity > 100_000:
+            raise InvalidData("Invalid request: quantity must be at most 100000")
+        price = await _price(conn, reads, cart, item.variant_id, quantity)
+        await repo.set_quantity(conn, cart["id"], existing["id"], quantity, price)
+        return
+    price = await _price(conn, reads, cart, item.variant_id, item.quantity)
+    snap = price.pop("snapshot")
+    await repo.insert_item(
+        conn,
+        {
+            **{k: v for k, v in snap.items() if k != "price_set_id"},
+            **price,
+            "id": new_id("cali"),
+            "cart_id": cart["id"],
+            "title": snap["product_title"],
+            "subtitle": snap["variant_title"],
+            "quantity": item.quantity,
+            "is_custom_price": False,
+            "metadata": item.metadata,
+        },
+    )
+
+
+async def _reprice(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+    """Price every line again for the cart's (new) context; a line with no price there fails the change."""
+    for item in await repo.items(conn, cart["id"]):
+        price = await _price(conn, reads, cart, str(item["variant_id"]), item["quantity"])
+        await repo.set_quantity(conn, cart["id"], item["id"], item["quantity"], price)
+
+
+def _view(
+    reads: Reads, row: dict[str, Any], items: list[dict[str, Any]], addresses: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    totals = engine.cart_totals(
+        {
+            "currency_code": row["currency_code"],
+            "items": [
+                {
+                    "id": i["id"],
+                    "unit_price": i["unit_price"],
+                    "quantity": i["quantity"],
+                    "is_tax_inclusive": i["is_tax_inclusive"],
+                    "adjustments": [],
+                    "tax_lines": [],
+                }
+                for i in items
+            ],
+            "shipping_methods": [],
+        }
+    )
+    by_item = {t["id"]: t for t in totals["items"]}
+    region = reads.regions.by_id.get(row["region_id"] or "")
+    view: dict[str, Any] = {
+        **row,
+        **{k: totals[k] for k in CART_TOTALS},
+        "items": [
+            {
+                **i,
+                "adjustments": [],
+                "tax_lines": [],
+                **{k: v for k, v in by_item[i["id"]].items() if k not in ("id", "unit_price", "quantity")},
+            }
+            for i in items
+        ],
+        "shipping_methods": [],
+        "promotions": [],
+        "region": msgspec.to_builtins(region) if region else None,
+        "shipping_address": addresses.get(row["shipping_address_id"] or ""),
+        "billing_address": addresses.get(row["billing_address_id"] or ""),
+    }
+    return view

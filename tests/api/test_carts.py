@@ -1,0 +1,152 @@
+"""Carts over HTTP: priced lines, quantity tiers, region switch, totals from the engine; bad input leaves the cart
+unchanged; concurrent writers never lose an item."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import assert_error, eventually
+
+
+@pytest.fixture(scope="module")
+def shop(admin: httpx.Client, store: httpx.Client) -> dict[str, Any]:
+    channel = admin.get("/admin/stores").json()["stores"][0]["default_sales_channel_id"]
+    regions = {r["name"]: r["id"] for r in admin.get("/admin/regions").json()["regions"]}
+    prices = [
+        {"currency_code": "usd", "amount": 20},
+        {"currency_code": "usd", "amount": 17, "min_quantity": 10},
+        {"currency_code": "eur", "amount": "18.50"},
+    ]
+    r = admin.post(
+        "/admin/products",
+        json={
+            "title": "Tee",
+            "status": "published",
+            "sales_channels": [{"id": channel}],
+            "options": [{"title": "Size", "values": ["S", "M", "L"]}],
+            "variants": [{"title": s, "options": {"Size": s}, "prices": prices} for s in ("S", "M", "L")],
+        },
+    )
+    assert r.status_code == 200, r.text
+    variants = {v["title"]: v["id"] for v in r.json()["product"]["variants"]}
+    other = admin.post("/admin/sales-channels", json={"name": "B2B"}).json()["sales_channel"]["id"]
+    hidden = admin.post(
+        "/admin/products",
+        json={
+            "title": "B2B only",
+            "status": "published",
+            "sales_channels": [{"id": other}],
+            "options": [{"title": "Size", "values": ["One"]}],
+            "variants": [{"title": "One", "options": {"Size": "One"}, "prices": prices}],
+        },
+    ).json()["product"]
+    assert eventually(lambda: store.get("/store/products").json()["count"] == 1)
+    return {"regions": regions, "variants": variants, "hidden_variant": hidden["variants"][0]["id"]}
+
+
+def _cart(store: httpx.Client, shop: dict[str, Any], **body: Any) -> dict[str, Any]:
+    r = store.post("/store/carts", json={"region_id": shop["regions"]["North America"], **body})
+    assert r.status_code == 200, r.text
+    cart: dict[str, Any] = r.json()["cart"]
+    return cart
+
+
+def test_a_cart_through_its_life(store: httpx.Client, shop: dict[str, Any]) -> None:
+    v = shop["variants"]
+    cart = _cart(store, shop, email="shopper@example.com", items=[{"variant_id": v["S"], "quantity": 2}])
+    assert cart["currency_code"] == "usd" and cart["region"]["name"] == "North America"
+    assert [(i["variant_id"], i["quantity"], i["unit_price"]) for i in cart["items"]] == [(v["S"], 2, 20)]
+    assert (cart["subtotal"], cart["total"], cart["tax_total"], cart["item_total"]) == (40, 40, 0, 40)
+    assert cart["items"][0]["product_title"] == "Tee" and cart["items"][0]["variant_option_values"] == {"Size": "S"}
+    cid = cart["id"]
+
+    cart = store.post(f"/store/carts/{cid}/line-items", json={"variant_id": v["M"], "quantity": 1}).json()["cart"]
+    cart = store.post(f"/store/carts/{cid}/line-items", json={"variant_id": v["S"], "quantity": 1}).json()["cart"]
+    assert sorted((i["variant_id"], i["quantity"]) for i in cart["items"]) == sorted([(v["S"], 3), (v["M"], 1)])
+    assert cart["total"] == 80
+
+    line_s = next(i["id"] for i in cart["items"] if i["variant_id"] == v["S"])
+    cart = store.post(f"/store/carts/{cid}/line-items/{line_s}", json={"quantity": 10}).json()["cart"]
+    s_line = next(i for i in cart["items"] if i["id"] == line_s)
+    assert (s_line["unit_price"], s_line["subtotal"]) == (17, 170), "the 10+ tier price"
+    assert cart["total"] == 190
+
+    cart = store.post(f"/store/carts/{cid}", json={"region_id": shop["regions"]["Europe"]}).json()["cart"]
+    assert cart["currency_code"] == "eur"
+    assert sorted(i["unit_price"] for i in cart["items"]) == [18.5, 18.5]
+    assert cart["total"] == 203.5  # 11 x 18.50
+
+    line_m = next(i["id"] for i in cart["items"] if i["variant_id"] == v["M"])
+    gone = store.delete(f"/store/carts/{cid}/line-items/{line_m}")
+    assert gone.json()["deleted"] is True and len(gone.json()["parent"]["items"]) == 1
+    cart = store.post(f"/store/carts/{cid}/line-items/{line_s}", json={"quantity": 0}).json()["cart"]
+    assert cart["items"] == [] and cart["total"] == 0
+    assert store.get(f"/store/carts/{cid}").json()["cart"]["id"] == cid
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ({"variant_id": "variant_nope", "quantity": 1}, 400, "variant_nope"),
+        ({"variant_id": "HIDDEN", "quantity": 1}, 400, "sales channel"),
+        ({"variant_id": "S", "quantity": 0}, 400, "quantity"),
+        ({"variant_id": "S", "quantity": -2}, 400, "quantity"),
+        ({"variant_id": "S", "quantity": 10**9}, 400, "quantity"),
+        ({"variant_id": "S", "quantity": "two"}, 400, "quantity"),
+    ],
+)
+def test_bad_line_items_leave_the_cart_unchanged(
+    store: httpx.Client, shop: dict[str, Any], body: dict[str, Any], status: int, needle: str
+) -> None:
+    cart = _cart(store, shop, items=[{"variant_id": shop["variants"]["L"], "quantity": 1}])
+    variant = {"S": shop["variants"]["S"], "HIDDEN": shop["hidden_variant"]}.get(body["variant_id"], body["variant_id"])
+    r = store.post(f"/store/carts/{cart['id']}/line-items", json={**body, "variant_id": variant})
+    assert_error(r, status, "invalid_data", needle)
+    after = store.get(f"/store/carts/{cart['id']}").json()["cart"]
+    assert [(i["variant_id"], i["quantity"]) for i in after["items"]] == [(shop["variants"]["L"], 1)]
+    assert after["total"] == cart["total"]
+
+
+def test_unknown_cart_region_and_line(store: httpx.Client, shop: dict[str, Any]) -> None:
+    assert_error(store.get("/store/carts/cart_nope"), 404, "not_found")
+    assert_error(store.post("/store/carts", json={"region_id": "reg_nope"}), 404, "not_found")
+    cart = _cart(store, shop)
+    assert_error(store.post(f"/store/carts/{cart['id']}/line-items/cali_nope", json={"quantity": 2}), 404, "not_found")
+    assert_error(store.post(f"/store/carts/{cart['id']}", json={"region_id": "reg_nope"}), 404, "not_found")
+    assert_error(
+        store.post("/store/carts", json={"region_id": shop["regions"]["Europe"], "currency_code": "usd"}),
+        400,
+        "invalid_data",
+        "currency",
+    )
+
+
+def test_concurrent_writers_never_lose_an_item(store: httpx.Client, shop: dict[str, Any]) -> None:
+    cart = _cart(store, shop)
+    variants = list(shop["variants"].values())
+
+    def add(n: int) -> int:
+        r = store.post(f"/store/carts/{cart['id']}/line-items", json={"variant_id": variants[n % 3], "quantity": 1})
+        return r.status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(add, range(36)))
+    assert statuses == [200] * 36
+    final = store.get(f"/store/carts/{cart['id']}").json()["cart"]
+    assert sorted(i["quantity"] for i in final["items"]) == [12, 12, 12]
+    # Totals always agree with the lines they were computed from.
+    assert final["subtotal"] == sum(i["unit_price"] * i["quantity"] for i in final["items"]) == 36 * 17
+
+
+def test_a_logged_in_customer_takes_over_a_guest_cart(store: httpx.Client, shop: dict[str, Any]) -> None:
+    cart = _cart(store, shop, items=[{"variant_id": shop["variants"]["M"], "quantity": 1}])
+    email = "taker@example.com"
+    reg = store.post("/auth/customer/emailpass/register", json={"email": email, "password": "long enough pw"})
+    store.post("/store/customers", json={"email": email}, headers={"authorization": f"Bearer {reg.json()['token']}"})
+    token = store.post("/auth/customer/emailpass", json={"email": email, "password": "long enough pw"}).json()["token"]
+    assert_error(store.post(f"/store/carts/{cart['id']}/customer"), 401, "unauthorized")
+    r = store.post(f"/store/carts/{cart['id']}/customer", headers={"authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["cart"]["email"] == email and r.json()["cart"]["customer_id"].startswith("cus_")
