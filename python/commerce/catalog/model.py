@@ -136,6 +136,9 @@ def build(rows: dict[str, list[dict[str, Any]]]) -> list[Entry]:
                 }
             )
         variant["options"] = sorted(opts, key=lambda o: o["option"]["title"])
+        # No inventory module yet: nothing is stocked, so a managed variant has 0 to sell.
+        variant["inventory_quantity"] = 0 if variant["manage_inventory"] else None
+        variant["images"] = []
         rel(variant["product_id"], "variants").append(variant)
     for tag in rows["tags"]:
         rel(tag.pop("product_id"), "tags").append(tag)

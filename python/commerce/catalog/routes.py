@@ -30,7 +30,7 @@ class CategoryRetrieveQuery(msgspec.Struct, kw_only=True):
 
 
 class CollectionQuery(ListQuery, kw_only=True):
-    limit: Limit = 50
+    limit: Limit = 10
     q: str | None = None
     id: list[str] | None = None
     handle: list[str] | None = None
@@ -73,32 +73,51 @@ async def retrieve_product(req: Request) -> Response:
     return Response(service.product_body(catalog, entry, query, prices, context))
 
 
-def _category(catalog: service.Catalog, c: dict[str, Any], descendants: bool, ancestors: bool) -> dict[str, Any]:
-    out = {k: c[k] for k in shapes.CATEGORY_SCALARS}
-    parent = catalog.category_by_id.get(c["parent_category_id"]) if c["parent_category_id"] else None
-    if parent is None:
-        out["parent_category"] = None
-    elif ancestors:
-        out["parent_category"] = _category(catalog, parent, False, True)
-    else:
-        out["parent_category"] = {k: parent[k] for k in shapes.CATEGORY_SCALARS}
-    children = catalog.children.get(c["id"], [])
-    out["category_children"] = [
-        _category(catalog, ch, True, False) if descendants else {k: ch[k] for k in shapes.CATEGORY_SCALARS}
-        for ch in children
-    ]
+def _scalars(c: dict[str, Any]) -> dict[str, Any]:
+    return {k: c[k] for k in shapes.CATEGORY_SCALARS}
+
+
+def _category(
+    catalog: service.Catalog,
+    c: dict[str, Any],
+    channels: tuple[str, ...],
+    plan: fields.Plan,
+    descendants: bool,
+    ancestors: bool,
+) -> dict[str, Any]:
+    """A category with what the plan (or a requested tree) reaches: parents up, children down, products."""
+    out = _scalars(c)
+    if "products" in plan:
+        out["products"] = catalog.product_refs(catalog.by_category.get(c["id"], []), channels)
+    up = plan.get("parent_category")
+    if up is not None or ancestors:
+        parent = catalog.category_by_id.get(c["parent_category_id"]) if c["parent_category_id"] else None
+        out["parent_category"] = (
+            None if parent is None else _category(catalog, parent, channels, up or {}, False, ancestors)
+        )
+    down = plan.get("category_children")
+    if down is not None or descendants:
+        out["category_children"] = [
+            _category(catalog, ch, channels, down or {}, descendants, False) for ch in catalog.children.get(c["id"], [])
+        ]
     return out
 
 
 def _category_view(
-    catalog: service.Catalog, c: dict[str, Any], plan: fields.Plan, descendants: bool, ancestors: bool
+    catalog: service.Catalog,
+    c: dict[str, Any],
+    channels: tuple[str, ...],
+    plan: fields.Plan,
+    descendants: bool,
+    ancestors: bool,
 ) -> dict[str, Any]:
-    view = fields.apply(plan, _category(catalog, c, descendants, ancestors))
+    full = _category(catalog, c, channels, plan, descendants, ancestors)
+    view = fields.apply(plan, full)
     # A requested tree goes whole: the plan's nested projection would cut it at one level.
     if descendants and "category_children" in plan:
-        view["category_children"] = _category(catalog, c, True, False)["category_children"]
+        view["category_children"] = full["category_children"]
     if ancestors and "parent_category" in plan:
-        view["parent_category"] = _category(catalog, c, False, True)["parent_category"]
+        view["parent_category"] = full["parent_category"]
     return view
 
 
@@ -120,7 +139,9 @@ async def list_categories(req: Request) -> Response:
             continue
         selected.append(c)
     items = [
-        _category_view(catalog, c, plan, query.include_descendants_tree, query.include_ancestors_tree)
+        _category_view(
+            catalog, c, req.sales_channel_ids, plan, query.include_descendants_tree, query.include_ancestors_tree
+        )
         for c in selected[query.offset : query.offset + query.limit]
     ]
     return page("product_categories", items, len(selected), query.offset, query.limit)
@@ -133,14 +154,16 @@ async def retrieve_category(req: Request) -> Response:
     if c is None:
         raise NotFound(f"Product category with id: {req.params['id']} was not found")
     plan = fields.plan(shapes.CATEGORY, shapes.CATEGORY_DEFAULTS, query.fields)
-    view = _category_view(catalog, c, plan, query.include_descendants_tree, query.include_ancestors_tree)
+    view = _category_view(
+        catalog, c, req.sales_channel_ids, plan, query.include_descendants_tree, query.include_ancestors_tree
+    )
     return json_response({"product_category": view})
 
 
 async def list_collections(req: Request) -> Response:
     query = req.query(CollectionQuery)
     catalog = await req.state.catalog.get(req.state.pool)
-    plan = fields.plan(shapes.COLLECTION, shapes.COLLECTION_DEFAULTS, query.fields)
+    plan = fields.plan(shapes.STORE_COLLECTION, shapes.COLLECTION_DEFAULTS, query.fields)
     selected = [
         c
         for c in catalog.collections
@@ -149,7 +172,10 @@ async def list_collections(req: Request) -> Response:
         and (not query.title or c["title"] in query.title)
         and (not query.q or query.q.lower() in f"{c['title']} {c['handle']}".lower())
     ]
-    items = [fields.apply(plan, c) for c in selected[query.offset : query.offset + query.limit]]
+    items = [
+        _collection_view(catalog, c, req.sales_channel_ids, plan)
+        for c in selected[query.offset : query.offset + query.limit]
+    ]
     return page("collections", items, len(selected), query.offset, query.limit)
 
 
@@ -159,8 +185,16 @@ async def retrieve_collection(req: Request) -> Response:
     c = catalog.collection_by_id.get(req.params["id"])
     if c is None:
         raise NotFound(f"Collection with id: {req.params['id']} was not found")
-    plan = fields.plan(shapes.COLLECTION, shapes.COLLECTION_DEFAULTS, query.fields)
-    return json_response({"collection": fields.apply(plan, c)})
+    plan = fields.plan(shapes.STORE_COLLECTION, shapes.COLLECTION_DEFAULTS, query.fields)
+    return json_response({"collection": _collection_view(catalog, c, req.sales_channel_ids, plan)})
+
+
+def _collection_view(
+    catalog: service.Catalog, c: dict[str, Any], channels: tuple[str, ...], plan: fields.Plan
+) -> dict[str, Any]:
+    if "products" in plan:
+        c = {**c, "products": catalog.product_refs(catalog.by_collection.get(c["id"], []), channels)}
+    return fields.apply(plan, c)
 
 
 T = "Store Catalog"

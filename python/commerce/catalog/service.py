@@ -40,6 +40,13 @@ class Catalog:
         self.entries = model.build(rows)
         self.by_id = {e.id: e for e in self.entries}
         self.variants = {vid: (e, snap) for e in self.entries for vid, snap in e.snapshots.items()}
+        self.by_category: dict[str, list[model.Entry]] = {}
+        self.by_collection: dict[str, list[model.Entry]] = {}
+        for e in self.entries:
+            for c in e.category_ids:
+                self.by_category.setdefault(c, []).append(e)
+            if e.collection_id:
+                self.by_collection.setdefault(e.collection_id, []).append(e)
         cats = [msgspec.json.decode(_encode(c)) for c in rows["categories"]]
         # The store sees active, public categories only (and no category below a hidden one).
         visible = {c["id"] for c in cats if c["is_active"] and not c["is_internal"]}
@@ -54,6 +61,17 @@ class Catalog:
         self.collections = [msgspec.json.decode(_encode(c)) for c in rows["collections"]]
         self.collection_by_id = {c["id"]: c for c in self.collections}
         self.plans: dict[str | None, fields.Plan] = {}
+
+    def product_refs(self, entries: list[model.Entry], channel_ids: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The products of a category or collection that the caller's sales channels may see."""
+        channels = set(channel_ids)
+        keys = shapes.PRODUCT_REF.ordered
+        out = []
+        for e in entries:
+            if e.channel_ids & channels:
+                full = e.full
+                out.append({k: full[k] for k in keys})
+        return out
 
     def plan(self, fields_param: str | None) -> fields.Plan:
         plan = self.plans.get(fields_param)

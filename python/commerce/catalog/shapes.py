@@ -30,7 +30,11 @@ CALCULATED_PRICE = Shape(
         "original_price",
     )
 )
-VARIANT = Shape(VARIANT_SCALARS, {"options": VARIANT_OPTION, "calculated_price": CALCULATED_PRICE})
+# inventory_quantity: what the key's locations can sell; None for variants whose stock is not managed.
+VARIANT = Shape(
+    (*VARIANT_SCALARS, "inventory_quantity"),
+    {"options": VARIANT_OPTION, "calculated_price": CALCULATED_PRICE, "images": IMAGE},
+)
 CATEGORY_SCALARS = ("id", "name", "description", "handle", "rank", "parent_category_id", *TIMES)
 CATEGORY_REF = Shape(CATEGORY_SCALARS)
 PRODUCT = Shape(
@@ -75,11 +79,19 @@ PRODUCT_DEFAULTS = (
     "*variants",
     "*variants.options",
 )
-# Categories nest: parent_category and category_children are resolved by the catalog, one level per request.
-CATEGORY = Shape(
-    CATEGORY_SCALARS,
-    {"parent_category": CATEGORY_REF, "category_children": CATEGORY_REF, "products": Shape(("id", "title", "handle"))},
-)
+PRODUCT_REF = Shape(("id", "title", "subtitle", "handle", "thumbnail", "description", "collection_id", "type_id"))
+
+
+def _category_shape(depth: int) -> Shape:
+    # `fields` may reach a few levels up or down the tree (parent_category.parent_category...).
+    if depth == 0:
+        return Shape(CATEGORY_SCALARS, {"products": PRODUCT_REF})
+    inner = _category_shape(depth - 1)
+    return Shape(CATEGORY_SCALARS, {"parent_category": inner, "category_children": inner, "products": PRODUCT_REF})
+
+
+CATEGORY = _category_shape(4)
+STORE_COLLECTION = Shape(("id", "title", "handle", *TIMES), {"products": PRODUCT_REF})
 CATEGORY_DEFAULTS = (
     "id",
     "name",
