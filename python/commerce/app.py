@@ -34,6 +34,9 @@ from commerce.http.response import encode
 from commerce.http.router import Route
 from commerce.pricing import routes as pricing_routes
 from commerce.product import routes as product_routes
+from commerce.promotion import routes as promotion_routes
+from commerce.promotion.service import TABLES as PROMOTION_TABLES
+from commerce.promotion.service import Promotions, load_promotions
 from commerce.region import routes as region_routes
 from commerce.region.service import TABLES as REGION_TABLES
 from commerce.region.service import RegionCatalog
@@ -56,6 +59,7 @@ class AppState:
     regions: Cached[RegionCatalog]
     catalog: Cached[Catalog]
     prices: Cached[Prices]
+    promotions: Cached[Promotions]
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,6 +81,7 @@ def build_router() -> Router:
         pricing_routes.ROUTES,
         catalog_routes.ROUTES,
         cart_routes.ROUTES,
+        promotion_routes.ROUTES,
         product_routes.ROUTES,
     ):
         router.extend(routes)
@@ -106,6 +111,7 @@ class App:
             regions=Cached(feed, REGION_TABLES, load_region_catalog),
             catalog=Cached(feed, catalog_source.PRODUCT_TABLES, load_product_catalog),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
+            promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )
         await feed.start()
         async with pool.connection() as conn:

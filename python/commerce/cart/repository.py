@@ -135,3 +135,43 @@ async def set_item_metadata(conn: AsyncConnection[Any], cart_id: str, item_id: s
 async def delete_item(conn: AsyncConnection[Any], cart_id: str, item_id: str) -> bool:
     cur = await conn.execute(DELETE_ITEM, (item_id, cart_id))
     return await cur.fetchone() is not None
+
+
+CODES = "SELECT code FROM cart_promotion WHERE cart_id = %s ORDER BY created_at, code"
+ADD_CODE = "INSERT INTO cart_promotion (cart_id, code) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+REMOVE_CODES = "DELETE FROM cart_promotion WHERE cart_id = %s AND code = ANY(%s)"
+ADJUSTMENTS = """
+SELECT id, item_id, amount, code, promotion_id, is_tax_inclusive FROM cart_line_item_adjustment
+WHERE cart_id = %s ORDER BY item_id, promotion_id, id
+"""
+CLEAR_ADJUSTMENTS = "DELETE FROM cart_line_item_adjustment WHERE cart_id = %s"
+INSERT_ADJUSTMENT = """
+INSERT INTO cart_line_item_adjustment (id, cart_id, item_id, amount, code, promotion_id, is_tax_inclusive)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+async def codes(conn: AsyncConnection[Any], cart_id: str) -> list[str]:
+    cur = await conn.execute(CODES, (cart_id,))
+    return [r[0] for r in await cur.fetchall()]
+
+
+async def add_codes(conn: AsyncConnection[Any], cart_id: str, new: list[str]) -> None:
+    for code in new:
+        await conn.execute(ADD_CODE, (cart_id, code))
+
+
+async def remove_codes(conn: AsyncConnection[Any], cart_id: str, gone: list[str]) -> None:
+    await conn.execute(REMOVE_CODES, (cart_id, gone))
+
+
+async def adjustments(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
+    return await _all(conn, ADJUSTMENTS, (cart_id,))
+
+
+async def replace_adjustments(conn: AsyncConnection[Any], cart_id: str, rows: list[tuple[Any, ...]]) -> None:
+    """Swap the cart's adjustments for the rows of one fresh evaluation: (id, item_id, amount, code, promotion_id,
+    is_tax_inclusive)."""
+    await conn.execute(CLEAR_ADJUSTMENTS, (cart_id,))
+    for row in rows:
+        await conn.execute(INSERT_ADJUSTMENT, (row[0], cart_id, *row[1:]))

@@ -2,7 +2,7 @@
 
 from commerce import customer
 from commerce.cart import service
-from commerce.cart.schemas import CartQuery, CreateCart, ItemInput, UpdateCart, UpdateItem
+from commerce.cart.schemas import CartQuery, CreateCart, ItemInput, PromoCodes, UpdateCart, UpdateItem
 from commerce.errors import Unauthorized
 from commerce.http import Request, Response, Route, json_response
 from commerce.store import service as store_service
@@ -11,7 +11,10 @@ from commerce.store import service as store_service
 async def _reads(req: Request) -> service.Reads:
     pool = req.state.pool
     return service.Reads(
-        await req.state.catalog.get(pool), await req.state.prices.get(pool), await req.state.regions.get(pool)
+        await req.state.catalog.get(pool),
+        await req.state.prices.get(pool),
+        await req.state.regions.get(pool),
+        await req.state.promotions.get(pool),
     )
 
 
@@ -80,6 +83,22 @@ async def set_customer(req: Request) -> Response:
     return json_response({"cart": cart})
 
 
+async def add_promotions(req: Request) -> Response:
+    data = await req.json(PromoCodes)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.add_promotions(conn, reads, req.params["id"], data.promo_codes)
+    return json_response({"cart": cart})
+
+
+async def remove_promotions(req: Request) -> Response:
+    data = await req.json(PromoCodes)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.remove_promotions(conn, reads, req.params["id"], data.promo_codes)
+    return json_response({"cart": cart})
+
+
 T = "Store Carts"
 ROUTES = [
     Route("POST", "/store/carts", create, "store_optional_customer", "Create a cart", body=CreateCart, tag=T),
@@ -104,6 +123,18 @@ ROUTES = [
         tag=T,
     ),
     Route("DELETE", "/store/carts/:id/line-items/:line_id", delete_item, "store", "Remove a line item", tag=T),
+    Route(
+        "POST", "/store/carts/:id/promotions", add_promotions, "store", "Apply promotion codes", body=PromoCodes, tag=T
+    ),
+    Route(
+        "DELETE",
+        "/store/carts/:id/promotions",
+        remove_promotions,
+        "store",
+        "Remove promotion codes",
+        body=PromoCodes,
+        tag=T,
+    ),
     Route(
         "POST", "/store/carts/:id/customer", set_customer, "customer", "The logged-in customer takes the cart", tag=T
     ),

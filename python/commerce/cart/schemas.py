@@ -59,3 +59,9 @@ class UpdateItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class CartQuery(msgspec.Struct, kw_only=True):
     fields: str | None = None
+
+
+class PromoCodes(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    promo_codes: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=255)]], msgspec.Meta(min_length=1, max_length=20)
+    ]

@@ -3,6 +3,7 @@ PriceIndex for the cart's context (currency, region, customer groups, quantity t
 cart_totals, computed from the lines read in the same snapshot."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import msgspec
@@ -15,6 +16,7 @@ from commerce.catalog.prices import Prices
 from commerce.catalog.service import Catalog
 from commerce.errors import InvalidData, NotAllowed, NotFound
 from commerce.ids import new_id
+from commerce.promotion.service import Promotions
 from commerce.region.service import RegionCatalog
 
 CART_TOTALS = (
@@ -48,6 +50,7 @@ class Reads(NamedTuple):
     catalog: Catalog
     prices: Prices
     regions: RegionCatalog
+    promotions: Promotions
 
 
 def _not_found(cart_id: str) -> NotFound:
@@ -96,6 +99,7 @@ async def create(
             await repo.update(conn, row["id"], changes)
         for item in data.items:
             await _add(conn, reads, {**row, **changes}, item)
+        await _promote(conn, reads, {**row, **changes})
     return await retrieve(conn, reads, row["id"])
 
 
@@ -107,10 +111,11 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> di
         if row is None:
             raise _not_found(cart_id)
         items = await repo.items(conn, cart_id)
+        adjustments = await repo.adjustments(conn, cart_id)
         addresses = await repo.addresses(
             conn, [a for a in (row["shipping_address_id"], row["billing_address_id"]) if a]
         )
-    return _view(reads, row, items, addresses)
+    return _view(reads, row, items, adjustments, addresses)
 
 
 async def update(
@@ -139,6 +144,7 @@ async def update(
         row |= changes
         if "region_id" in changes or "sales_channel_id" in changes:
             await _reprice(conn, reads, row)
+        await _promote(conn, reads, row)
     return await retrieve(conn, reads, cart_id)
 
 
@@ -146,6 +152,7 @@ async def add_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item:
     async with conn.transaction():
         row = await _locked(conn, cart_id)
         await _add(conn, reads, row, item)
+        await _promote(conn, reads, row)
         await repo.touch(conn, cart_id)
     return await retrieve(conn, reads, cart_id)
 
@@ -165,15 +172,17 @@ async def update_item(
             await repo.set_quantity(conn, cart_id, item_id, data.quantity, price)
             if data.metadata is not msgspec.UNSET:
                 await repo.set_item_metadata(conn, cart_id, item_id, data.metadata)
+        await _promote(conn, reads, row)
         await repo.touch(conn, cart_id)
     return await retrieve(conn, reads, cart_id)
 
 
 async def delete_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item_id: str) -> dict[str, Any]:
     async with conn.transaction():
-        await _locked(conn, cart_id)
+        row = await _locked(conn, cart_id)
         if not await repo.delete_item(conn, cart_id, item_id):
             raise NotFound(f"Line item with id: {item_id} was not found")
+        await _promote(conn, reads, row)
         await repo.touch(conn, cart_id)
     return await retrieve(conn, reads, cart_id)
 
@@ -189,7 +198,100 @@ async def set_customer(
         await repo.update(conn, cart_id, {"customer_id": customer_id, "email": email})
         row |= {"customer_id": customer_id, "email": email}
         await _reprice(conn, reads, row)
+        await _promote(conn, reads, row)
     return await retrieve(conn, reads, cart_id)
+
+
+async def add_promotions(conn: AsyncConnection[Any], reads: Reads, cart_id: str, codes: list[str]) -> dict[str, Any]:
+    """Apply codes: each must give the cart something now, else 400 naming the code and why (cart unchanged)."""
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        await repo.add_codes(conn, cart_id, codes)
+        await _promote(conn, reads, row, strict=codes)
+        await repo.touch(conn, cart_id)
+    return await retrieve(conn, reads, cart_id)
+
+
+async def remove_promotions(conn: AsyncConnection[Any], reads: Reads, cart_id: str, codes: list[str]) -> dict[str, Any]:
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        await repo.remove_codes(conn, cart_id, codes)
+        await _promote(conn, reads, row)
+        await repo.touch(conn, cart_id)
+    return await retrieve(conn, reads, cart_id)
+
+
+REASONS = {
+    "unknown": "it does not exist",
+    "inactive": "it is not active",
+    "not_started": "it has not started yet",
+    "expired": "it has expired",
+    "currency_mismatch": "it is for another currency",
+    "rules_not_met": "the cart does not meet its conditions",
+    "budget_exceeded": "its budget is used up",
+    "not_applicable": "nothing in the cart can be discounted by it",
+}
+
+
+async def _promote(
+    conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], strict: list[str] | None = None
+) -> None:
+    """One engine evaluation for the cart as it now is; its adjustments replace the old ones. Codes in `strict`
+    (just entered) must apply, or the whole change fails."""
+    items = await repo.items(conn, cart["id"])
+    codes = await repo.codes(conn, cart["id"])
+    groups = await _groups(conn, cart["customer_id"])
+    context_items = []
+    for i in items:
+        entry = reads.catalog.variants.get(str(i["variant_id"]))
+        product: dict[str, Any] = {"id": i["product_id"]}
+        if entry is not None:
+            product |= {
+                "categories": [{"id": c} for c in sorted(entry[0].category_ids)],
+                "collection_id": entry[0].collection_id,
+            }
+        subtotal = i["unit_price"] * i["quantity"]
+        context_items.append(
+            {
+                "id": i["id"],
+                "quantity": i["quantity"],
+                "subtotal": subtotal,
+                "original_total": subtotal,
+                "is_discountable": i["is_discountable"],
+                "product": product,
+                "variant": {"id": i["variant_id"]},
+            }
+        )
+    context = {
+        "currency_code": cart["currency_code"],
+        "region_id": cart["region_id"],
+        "region": {"id": cart["region_id"]},
+        "customer": {"id": cart["customer_id"], "groups": [{"id": g} for g in groups]},
+        "items": context_items,
+        "shipping_methods": [],
+    }
+    result = reads.promotions.set.evaluate(context, codes, datetime.now(UTC))
+    rejected = {r["code"]: r["reason"] for r in result["rejected_codes"]}
+    applied_codes = {a["code"] for a in result["item_adjustments"] if a.get("code")}
+    for code in strict or []:
+        reason = rejected.get(code) or (None if code in applied_codes else "not_applicable")
+        if reason:
+            raise InvalidData(f"The promotion code {code} is invalid: {REASONS.get(reason, reason)}")
+    await repo.replace_adjustments(
+        conn,
+        cart["id"],
+        [
+            (
+                new_id("caliadj"),
+                a["item_id"],
+                a["amount"],
+                a.get("code"),
+                a["promotion_id"],
+                bool(a.get("is_tax_inclusive")),
+            )
+            for a in result["item_adjustments"]
+        ],
+    )
 
 
 async def _locked(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any]:
@@ -296,8 +398,15 @@ async def _reprice(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any
 
 
 def _view(
-    reads: Reads, row: dict[str, Any], items: list[dict[str, Any]], addresses: dict[str, dict[str, Any]]
+    reads: Reads,
+    row: dict[str, Any],
+    items: list[dict[str, Any]],
+    adjustments: list[dict[str, Any]],
+    addresses: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
+    by_line: dict[str, list[dict[str, Any]]] = {}
+    for a in adjustments:
+        by_line.setdefault(a["item_id"], []).append(a)
     totals = engine.cart_totals(
         {
             "currency_code": row["currency_code"],
@@ -307,7 +416,10 @@ def _view(
                     "unit_price": i["unit_price"],
                     "quantity": i["quantity"],
                     "is_tax_inclusive": i["is_tax_inclusive"],
-                    "adjustments": [],
+                    "adjustments": [
+                        {"amount": a["amount"], "is_tax_inclusive": a["is_tax_inclusive"]}
+                        for a in by_line.get(i["id"], [])
+                    ],
                     "tax_lines": [],
                 }
                 for i in items
@@ -323,16 +435,38 @@ def _view(
         "items": [
             {
                 **i,
-                "adjustments": [],
+                "adjustments": by_line.get(i["id"], []),
                 "tax_lines": [],
                 **{k: v for k, v in by_item[i["id"]].items() if k not in ("id", "unit_price", "quantity")},
             }
             for i in items
         ],
         "shipping_methods": [],
-        "promotions": [],
+        "promotions": _promotions(reads, adjustments),
         "region": msgspec.to_builtins(region) if region else None,
         "shipping_address": addresses.get(row["shipping_address_id"] or ""),
         "billing_address": addresses.get(row["billing_address_id"] or ""),
     }
     return view
+
+
+def _promotions(reads: Reads, adjustments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for promotion_id in dict.fromkeys(a["promotion_id"] for a in adjustments):
+        p = reads.promotions.by_id.get(promotion_id)
+        if p is None:
+            continue
+        m = p["application_method"]
+        out.append(
+            {
+                "id": p["id"],
+                "code": p["code"],
+                "is_automatic": p["is_automatic"],
+                "application_method": {
+                    "type": m["type"],
+                    "value": Decimal(m["value"]),
+                    "currency_code": m["currency_code"],
+                },
+            }
+        )
+    return out
