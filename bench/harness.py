@@ -206,6 +206,23 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 5) -
         return int(exc.code), bytes(exc.read())
 
 
+def post_json(url: str, payload: Any, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
+    """POST `payload` as JSON to `url`: (status, body); HTTP errors are returned, not raised."""
+    import json
+
+    request = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"content-type": "application/json", **(headers or {})},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), bytes(exc.read())
+
+
 class GranianServer:
     """A Granian server run by this process (same session, so the same scheduler autogroup as wrk)."""
 
@@ -301,15 +318,20 @@ class GranianServer:
         self.stop()
 
 
-def commerce_server(db_url: str, workers: int = 1, env: dict[str, str] | None = None) -> GranianServer:
-    """Our server, started as tests/conftest.py's `Server` starts it."""
-    return GranianServer(
-        "commerce.app:create_app",
-        factory=True,
-        workers=workers,
-        env={"COMMERCE_DATABASE_URL": db_url, "JWT_SECRET": JWT_SECRET, "DB_POOL_SIZE": "4", **(env or {})},
-        name="commerce-core",
+def commerce_server(
+    db_url: str, workers: int = 1, env: dict[str, str] | None = None, pool_size: int | None = 4
+) -> GranianServer:
+    """Our server, started as tests/conftest.py's `Server` starts it (DB_POOL_SIZE=4); `pool_size=None`
+    leaves DB_POOL_SIZE unset, so the server uses its own default (10), whatever this process's environment says."""
+    base = {"COMMERCE_DATABASE_URL": db_url, "JWT_SECRET": JWT_SECRET}
+    if pool_size is not None:
+        base["DB_POOL_SIZE"] = str(pool_size)
+    server = GranianServer(
+        "commerce.app:create_app", factory=True, workers=workers, env={**base, **(env or {})}, name="commerce-core"
     )
+    if pool_size is None and "DB_POOL_SIZE" not in (env or {}):
+        server.env.pop("DB_POOL_SIZE", None)
+    return server
 
 
 def bare_server(body_bytes: int, workers: int = 1) -> GranianServer:
@@ -523,6 +545,70 @@ def tree_cpu(root: int) -> float:
         if p == root:
             total += seconds
     return total
+
+
+# --------------------------------------------------------------------------------------------- memory
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live direct children of `pid` (from /proc/<pid>/stat), in pid order."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def worker_pid(server: GranianServer) -> int:
+    """The one worker process of a 1-worker Granian server: the granian process's child."""
+    if server.pid is None:
+        raise RuntimeError(f"{server.name}: not started")
+    children = child_pids(server.pid)
+    if len(children) != 1:
+        raise RuntimeError(f"{server.name}: expected one worker under pid {server.pid}, found {children}")
+    return children[0]
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A process's memory in kB, from /proc/<pid>/smaps_rollup. RSS counts every resident page the process
+    maps, shared library pages in full; PSS divides each shared page among the processes mapping it; USS
+    (Private_Clean + Private_Dirty) is what the process alone holds: what ending it would give back."""
+
+    pid: int
+    rss_kb: int
+    pss_kb: int
+    uss_kb: int
+    anon_kb: int
+    swap_kb: int
+
+    @classmethod
+    def of(cls, pid: int) -> "Memory":
+        fields: dict[str, int] = {}
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            key, _, value = line.partition(":")
+            parts = value.split()
+            if parts and parts[0].isdigit():
+                fields[key.strip()] = int(parts[0])
+        return cls(
+            pid=pid,
+            rss_kb=fields["Rss"],
+            pss_kb=fields["Pss"],
+            uss_kb=fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0),
+            anon_kb=fields.get("Anonymous", 0),
+            swap_kb=fields.get("Swap", 0),
+        )
+
+
+def fmt_mb(kb: float) -> str:
+    """kB as MB (10^6 bytes, as the goals are stated), one decimal."""
+    return f"{kb * 1024 / 1e6:.1f} MB"
 
 
 # --------------------------------------------------------------------------------------------- comparing

@@ -29,5 +29,9 @@ echo "bench: engine benchmarks (bench/engine) ..." >&2
 "$PY" bench/engine_report.py
 echo "bench: HTTP benchmark, GET /store/regions vs a bare ASGI app (${BENCH_DURATION:-10s} per run) ..." >&2
 "$PY" bench/http_bench.py
+echo "bench: HTTP benchmark, GET /store/products with calculated prices (demo catalog) vs a bare ASGI app ..." >&2
+"$PY" bench/http_products.py
+echo "bench: HTTP benchmark, GET /store/customers/me as a logged-in customer (16 connections) ..." >&2
+"$PY" bench/http_customers.py
 
 echo "bench: results written to $(pwd)/bench/RESULTS.md"
