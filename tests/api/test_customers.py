@@ -331,3 +331,11 @@ def test_admin_customers_and_groups(admin: httpx.Client, store: httpx.Client) ->
 @pytest.mark.parametrize("body", [{"email": "not-an-email"}, {"email": "a@b.co", "first_name": 7}, {}])
 def test_bad_customer_bodies(admin: httpx.Client, body: dict[str, Any]) -> None:
     assert_error(admin.post("/admin/customers", json=body), 400, "invalid_data")
+
+
+def test_me_follows_changes_made_elsewhere(admin: httpx.Client, store: httpx.Client) -> None:
+    account = register(store, _email(), first_name="Before")
+    h = account["headers"]
+    assert store.get("/store/customers/me", headers=h).json()["customer"]["first_name"] == "Before"
+    admin.post(f"/admin/customers/{account['customer']['id']}", json={"first_name": "After"})
+    assert eventually(lambda: store.get("/store/customers/me", headers=h).json()["customer"]["first_name"] == "After")

@@ -93,8 +93,26 @@ def issue_token(secret: str, expires_in: int, identity_id: str, actor_type: str,
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+_verified: dict[tuple[str, str], dict[str, Any]] = {}
+
+
 def verify_token(secret: str, token: str) -> dict[str, Any]:
-    """The claims of a valid, unexpired token signed with our secret; Unauthorized otherwise."""
+    """The claims of a valid, unexpired token signed with our secret; Unauthorized otherwise.
+
+    A token's signature is checked once per worker; its expiry on every use."""
+    cached = _verified.get((secret, token))
+    if cached is not None:
+        if cached["exp"] > time.time():
+            return cached
+        del _verified[(secret, token)]
+    claims = _decode(secret, token)
+    if len(_verified) >= 10_000:
+        _verified.clear()
+    _verified[(secret, token)] = claims
+    return claims
+
+
+def _decode(secret: str, token: str) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "iat"]})
     except jwt.PyJWTError:

@@ -77,4 +77,10 @@ class Prices:
 
 async def load_prices(pool: AsyncConnectionPool[Any]) -> Prices:
     async with pool.connection() as conn:
-        return Prices(await pricing.service.index_source(conn))
+        source = await pricing.service.index_source(conn)
+    prices = Prices(source)
+    del source
+    from commerce.catalog.service import release_memory
+
+    release_memory()
+    return prices

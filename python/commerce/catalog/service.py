@@ -61,6 +61,7 @@ class Catalog:
         self.collections = [msgspec.json.decode(_encode(c)) for c in rows["collections"]]
         self.collection_by_id = {c["id"]: c for c in self.collections}
         self.plans: dict[str | None, fields.Plan] = {}
+        self.by_channels: dict[tuple[str, ...], list[model.Entry]] = {}
 
     def product_refs(self, entries: list[model.Entry], channel_ids: tuple[str, ...]) -> list[dict[str, Any]]:
         """The products of a category or collection that the caller's sales channels may see."""
@@ -82,6 +83,22 @@ class Catalog:
         return plan
 
     def select(self, query: ProductQuery, channel_ids: tuple[str, ...]) -> list[model.Entry]:
+        unfiltered = not (
+            query.sales_channel_id
+            or query.category_id
+            or query.q
+            or query.id
+            or query.handle
+            or query.collection_id
+            or query.type_id
+            or query.tag_id
+            or query.order
+        )
+        if unfiltered:
+            # The storefront's most common list: keep it per set of channels instead of scanning every product.
+            cached = self.by_channels.get(channel_ids)
+            if cached is not None:
+                return cached
         channels = set(channel_ids)
         if query.sales_channel_id:
             asked = set(query.sales_channel_id)
@@ -114,6 +131,8 @@ class Catalog:
             if column not in ORDERABLE:
                 raise InvalidData(f"Invalid request: cannot order by '{column}'")
             out.sort(key=lambda e: (getattr(e, column), e.id), reverse=query.order.startswith("-"))
+        if unfiltered and len(self.by_channels) < 64:
+            self.by_channels[channel_ids] = out
         return out
 
 

@@ -70,8 +70,13 @@ async def store_create(req: Request) -> Response:
 
 
 async def me(req: Request) -> Response:
-    async with req.state.pool.connection() as conn:
-        customer = await service.retrieve(conn, _me(req))
+    profiles = req.state.customer_profiles
+    customer = profiles.get(_me(req))
+    if customer is None:
+        generation = profiles.generation
+        async with req.state.pool.connection() as conn:
+            customer = await service.retrieve(conn, _me(req))
+        profiles.put(customer.id, customer, generation)
     return await _respond(req, customer)
 
 
