@@ -46,6 +46,7 @@ from commerce.region.service import load_catalog as load_region_catalog
 from commerce.sales_channel import routes as sales_channel_routes
 from commerce.settings import Settings
 from commerce.store import routes as store_routes
+from commerce.tax import routes as tax_routes
 
 log = logging.getLogger("commerce")
 
@@ -86,6 +87,7 @@ def build_router() -> Router:
         cart_routes.ROUTES,
         promotion_routes.ROUTES,
         product_routes.ROUTES,
+        tax_routes.ROUTES,
     ):
         router.extend(routes)
     return router
