@@ -1,4 +1,4 @@
--- Per-worker caches of customer profiles follow changes to the customer tables.
+-- Change notifications on the customer tables (for per-worker readers of customer data; /store/customers/me reads through).
 CREATE TRIGGER customer_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customer
     FOR EACH STATEMENT EXECUTE FUNCTION commerce_notify_change();
 CREATE TRIGGER customer_address_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customer_address

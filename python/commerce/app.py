@@ -23,9 +23,7 @@ from commerce.catalog.service import Catalog
 from commerce.catalog.service import load_catalog as load_product_catalog
 from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
-from commerce.customer.schemas import Customer
-from commerce.customer.service import TABLES as CUSTOMER_TABLES
-from commerce.db.changes import Cached, ChangeFeed, Memo
+from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError
 from commerce.http import Request, Response, Router, auth, idempotency, json_response, openapi
@@ -63,7 +61,6 @@ class AppState:
     catalog: Cached[Catalog]
     prices: Cached[Prices]
     promotions: Cached[Promotions]
-    customer_profiles: Memo[Customer]
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -117,7 +114,6 @@ class App:
             catalog=Cached(feed, catalog_source.PRODUCT_TABLES, load_product_catalog),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
-            customer_profiles=Memo(feed, CUSTOMER_TABLES),
         )
         await feed.start()
         async with pool.connection() as conn:

@@ -150,3 +150,66 @@ def test_a_logged_in_customer_takes_over_a_guest_cart(store: httpx.Client, shop:
     r = store.post(f"/store/carts/{cart['id']}/customer", headers={"authorization": f"Bearer {token}"})
     assert r.status_code == 200, r.text
     assert r.json()["cart"]["email"] == email and r.json()["cart"]["customer_id"].startswith("cus_")
+
+
+def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+    r = admin.post(
+        "/admin/tax-regions",
+        json={
+            "country_code": "us",
+            "provider_id": "tp_system",
+            "default_tax_rate": {"rate": 10, "code": "US", "name": "US sales tax"},
+        },
+    )
+    assert r.status_code == 200, r.text
+    cart = _cart(store, shop, items=[{"variant_id": shop["variants"]["M"], "quantity": 2}])
+    assert cart["tax_total"] == 0, "no address, no tax"
+    us = {"first_name": "A", "address_1": "1 Main St", "city": "Austin", "country_code": "US", "province": "tx"}
+    taxed = store.post(f"/store/carts/{cart['id']}", json={"shipping_address": us}).json()["cart"]
+    assert (taxed["subtotal"], taxed["tax_total"], taxed["total"]) == (40, 4, 44)
+    assert taxed["items"][0]["tax_lines"][0]["rate"] == 10
+    assert taxed["items"][0]["tax_lines"][0]["code"] == "US"
+    explicit = store.post(f"/store/carts/{cart['id']}/taxes").json()["cart"]
+    assert explicit["tax_total"] == 4
+    assert_error(
+        store.post(f"/store/carts/{cart['id']}", json={"shipping_address": {**us, "country_code": "de"}}),
+        400,
+        "invalid_data",
+        "not within region",
+    )
+    # Moving to Europe drops the US address (it does not ship from there), and with it the tax.
+    moved = store.post(f"/store/carts/{cart['id']}", json={"region_id": shop["regions"]["Europe"]}).json()["cart"]
+    assert moved["shipping_address"] is None and moved["tax_total"] == 0
+    assert_error(store.post(f"/store/carts/{_cart(store, shop)['id']}/taxes"), 400, "invalid_data", "address")
+
+
+def test_promo_codes_on_create_and_update(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+    code = "TENOFFCART"
+    r = admin.post(
+        "/admin/promotions",
+        json={
+            "code": code,
+            "type": "standard",
+            "status": "active",
+            "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
+        },
+    )
+    assert r.status_code == 200, r.text
+
+    def create() -> httpx.Response:
+        return store.post(
+            "/store/carts",
+            json={
+                "region_id": shop["regions"]["North America"],
+                "promo_codes": [code],
+                "items": [{"variant_id": shop["variants"]["S"], "quantity": 1}],
+            },
+        )
+
+    assert eventually(lambda: create().status_code == 200)
+    cart = create().json()["cart"]
+    assert (cart["discount_total"], cart["total"]) == (2, 18)
+    plain = _cart(store, shop, items=[{"variant_id": shop["variants"]["S"], "quantity": 1}])
+    updated = store.post(f"/store/carts/{plain['id']}", json={"promo_codes": [code]}).json()["cart"]
+    assert updated["discount_total"] == 2
+    assert_error(store.post(f"/store/carts/{plain['id']}", json={"promo_codes": ["NOPE"]}), 400, "invalid_data", "NOPE")

@@ -101,3 +101,29 @@ def test_store_catalog_through_the_js_sdk(node_project: Path, server: Server, se
     # A fixed divergence simply drops out; a new one must be looked at (and listed above) first.
     new = {d["name"] for d in summary["divergences"]} - KNOWN_CATALOG_DIVERGENCES
     assert not new, f"new divergences from Medusa: {sorted(new)}\n{_output(proc)}"
+
+
+# Medusa behaviours store_carts.mjs finds missing: recorded in its summary, not failed on (see the script).
+KNOWN_CART_DIVERGENCES: set[str] = {
+    "store carts: fields *items.product, *items.variant",  # fields ignored: no items[].product / items[].variant
+    "store carts: the customer relation",  # no cart.customer {id, email, groups}
+    "store carts: an email links a guest customer",  # customer_id stays null
+}
+
+
+@pytest.mark.timeout(NPM_CI_TIMEOUT + SCRIPT_TIMEOUT + 60)
+def test_store_carts_through_the_js_sdk(node_project: Path, server: Server, seeded: dict[str, str]) -> None:
+    env = {
+        "BASE_URL": server.url,
+        "PUBLISHABLE_KEY": seeded["publishable_key"],
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    proc = run_script(node_project, "store_carts.mjs", env)
+    assert proc.returncode == 0, _output(proc)
+    print(proc.stdout.strip())  # the summary line, shown with -s or -rP
+    summary = json.loads(proc.stdout.splitlines()[-1])
+    assert summary["ok"] is True, _output(proc)
+    # A fixed divergence simply drops out; a new one must be looked at (and listed above) first.
+    new = {d["name"] for d in summary["divergences"]} - KNOWN_CART_DIVERGENCES
+    assert not new, f"new divergences from Medusa: {sorted(new)}\n{_output(proc)}"

@@ -175,3 +175,25 @@ async def replace_adjustments(conn: AsyncConnection[Any], cart_id: str, rows: li
     await conn.execute(CLEAR_ADJUSTMENTS, (cart_id,))
     for row in rows:
         await conn.execute(INSERT_ADJUSTMENT, (row[0], cart_id, *row[1:]))
+
+
+TAX_LINES = """
+SELECT id, item_id, rate, code, name, tax_rate_id, provider_id FROM cart_line_item_tax_line
+WHERE cart_id = %s ORDER BY item_id, id
+"""
+CLEAR_TAX_LINES = "DELETE FROM cart_line_item_tax_line WHERE cart_id = %s"
+INSERT_TAX_LINE = """
+INSERT INTO cart_line_item_tax_line (id, cart_id, item_id, rate, code, name, tax_rate_id, provider_id)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+async def tax_lines(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
+    return await _all(conn, TAX_LINES, (cart_id,))
+
+
+async def replace_tax_lines(conn: AsyncConnection[Any], cart_id: str, rows: list[tuple[Any, ...]]) -> None:
+    """Swap the cart's tax lines: (id, item_id, rate, code, name, tax_rate_id, provider_id)."""
+    await conn.execute(CLEAR_TAX_LINES, (cart_id,))
+    for row in rows:
+        await conn.execute(INSERT_TAX_LINE, (row[0], cart_id, *row[1:]))

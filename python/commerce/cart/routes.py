@@ -99,6 +99,13 @@ async def remove_promotions(req: Request) -> Response:
     return json_response({"cart": cart})
 
 
+async def calculate_taxes(req: Request) -> Response:
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.calculate_taxes(conn, reads, req.params["id"])
+    return json_response({"cart": cart})
+
+
 T = "Store Carts"
 ROUTES = [
     Route("POST", "/store/carts", create, "store_optional_customer", "Create a cart", body=CreateCart, tag=T),
@@ -123,6 +130,7 @@ ROUTES = [
         tag=T,
     ),
     Route("DELETE", "/store/carts/:id/line-items/:line_id", delete_item, "store", "Remove a line item", tag=T),
+    Route("POST", "/store/carts/:id/taxes", calculate_taxes, "store", "Calculate the cart's taxes", tag=T),
     Route(
         "POST", "/store/carts/:id/promotions", add_promotions, "store", "Apply promotion codes", body=PromoCodes, tag=T
     ),

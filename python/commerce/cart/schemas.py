@@ -38,6 +38,7 @@ class CreateCart(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Email | None = None
     sales_channel_id: str | None = None
     items: list[ItemInput] = []
+    promo_codes: list[Annotated[str, msgspec.Meta(min_length=1, max_length=255)]] = []
     shipping_address: AddressInput | None = None
     billing_address: AddressInput | None = None
     metadata: dict[str, Any] | None = None
@@ -50,6 +51,7 @@ class UpdateCart(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     shipping_address: AddressInput | Unset | None = UNSET
     billing_address: AddressInput | Unset | None = UNSET
     metadata: dict[str, Any] | Unset | None = UNSET
+    promo_codes: list[Annotated[str, msgspec.Meta(min_length=1, max_length=255)]] | Unset = UNSET
 
 
 class UpdateItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import customer, engine
+from commerce import customer, engine, tax
 from commerce.cart import repository as repo
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.prices import Prices
@@ -92,6 +92,7 @@ async def create(
         )
         changes = {}
         if data.shipping_address is not None:
+            _check_country(region, data.shipping_address.country_code)
             changes["shipping_address_id"] = await _address(conn, data.shipping_address, customer_id)
         if data.billing_address is not None:
             changes["billing_address_id"] = await _address(conn, data.billing_address, customer_id)
@@ -99,7 +100,9 @@ async def create(
             await repo.update(conn, row["id"], changes)
         for item in data.items:
             await _add(conn, reads, {**row, **changes}, item)
-        await _promote(conn, reads, {**row, **changes})
+        if data.promo_codes:
+            await repo.add_codes(conn, row["id"], data.promo_codes)
+        await _promote(conn, reads, {**row, **changes}, strict=data.promo_codes or None)
     return await retrieve(conn, reads, row["id"])
 
 
@@ -112,10 +115,11 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> di
             raise _not_found(cart_id)
         items = await repo.items(conn, cart_id)
         adjustments = await repo.adjustments(conn, cart_id)
+        tax_lines = await repo.tax_lines(conn, cart_id)
         addresses = await repo.addresses(
             conn, [a for a in (row["shipping_address_id"], row["billing_address_id"]) if a]
         )
-    return _view(reads, row, items, adjustments, addresses)
+    return _view(reads, row, items, adjustments, tax_lines, addresses)
 
 
 async def update(
@@ -130,21 +134,35 @@ async def update(
             changes["metadata"] = data.metadata
         if data.sales_channel_id is not msgspec.UNSET:
             changes["sales_channel_id"] = _channel(data.sales_channel_id, key_channels)
-        for kind in ("shipping_address", "billing_address"):
-            value = getattr(data, kind)
-            if value is not msgspec.UNSET:
-                changes[f"{kind}_id"] = None if value is None else await _address(conn, value, row["customer_id"])
+        region = reads.regions.by_id.get(row["region_id"] or "")
         if data.region_id is not msgspec.UNSET and data.region_id != row["region_id"]:
             region = reads.regions.by_id.get(data.region_id)
             if region is None:
                 raise NotFound(f"Region with id: {data.region_id} was not found")
             changes |= {"region_id": region.id, "currency_code": region.currency_code}
+            # The address of another region does not ship from this one (Medusa clears it).
+            current = (
+                (await repo.addresses(conn, [row["shipping_address_id"]])).get(row["shipping_address_id"])
+                if row["shipping_address_id"]
+                else None
+            )
+            if current and not _in_region(region, current["country_code"]):
+                changes["shipping_address_id"] = None
+        for kind in ("shipping_address", "billing_address"):
+            value = getattr(data, kind)
+            if value is not msgspec.UNSET:
+                if kind == "shipping_address" and value is not None:
+                    _check_country(region, value.country_code)
+                changes[f"{kind}_id"] = None if value is None else await _address(conn, value, row["customer_id"])
         if changes:
             await repo.update(conn, cart_id, changes)
         row |= changes
         if "region_id" in changes or "sales_channel_id" in changes:
             await _reprice(conn, reads, row)
-        await _promote(conn, reads, row)
+        codes = [] if data.promo_codes is msgspec.UNSET else data.promo_codes
+        if codes:
+            await repo.add_codes(conn, cart_id, codes)
+        await _promote(conn, reads, row, strict=codes or None)
     return await retrieve(conn, reads, cart_id)
 
 
@@ -234,7 +252,12 @@ REASONS = {
 
 
 async def _promote(
-    conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], strict: list[str] | None = None
+    conn: AsyncConnection[Any],
+    reads: Reads,
+    cart: dict[str, Any],
+    strict: list[str] | None = None,
+    *,
+    force_taxes: bool = False,
 ) -> None:
     """One engine evaluation for the cart as it now is; its adjustments replace the old ones. Codes in `strict`
     (just entered) must apply, or the whole change fails."""
@@ -277,6 +300,12 @@ async def _promote(
         reason = rejected.get(code) or (None if code in applied_codes else "not_applicable")
         if reason:
             raise InvalidData(f"The promotion code {code} is invalid: {REASONS.get(reason, reason)}")
+    region = reads.regions.by_id.get(cart["region_id"] or "")
+    if force_taxes or (region is not None and region.automatic_taxes):
+        await _tax(conn, cart, items)
+    else:
+        # Without automatic taxes, lines are taxed on request (POST .../taxes) and a change drops that result.
+        await repo.replace_tax_lines(conn, cart["id"], [])
     await repo.replace_adjustments(
         conn,
         cart["id"],
@@ -294,6 +323,37 @@ async def _promote(
     )
 
 
+async def calculate_taxes(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
+    """Tax lines for the cart's shipping address now, also where the region does not tax automatically."""
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        if row["shipping_address_id"] is None:
+            raise InvalidData("The cart needs a shipping address with a country to calculate taxes")
+        await _promote(conn, reads, row, force_taxes=True)
+        await repo.touch(conn, cart_id)
+    return await retrieve(conn, reads, cart_id)
+
+
+async def _tax(conn: AsyncConnection[Any], cart: dict[str, Any], items: list[dict[str, Any]]) -> None:
+    """Replace the lines' tax lines with the tax module's for the shipping address (none without one)."""
+    rows: list[tuple[Any, ...]] = []
+    address_id = cart.get("shipping_address_id")
+    address = (await repo.addresses(conn, [address_id])).get(address_id) if address_id else None
+    if address and address["country_code"]:
+        lines = await tax.service.tax_lines(
+            conn,
+            {"country_code": address["country_code"], "province_code": address["province"]},
+            [{"id": i["id"], "product_id": i["product_id"], "product_type_id": i["product_type_id"]} for i in items],
+            [],
+        )
+        for item_id, item_lines in lines["items"].items():
+            rows += [
+                (new_id("calitxl"), item_id, t["rate"], t["code"], t["name"], t["tax_rate_id"], t["provider_id"])
+                for t in item_lines
+            ]
+    await repo.replace_tax_lines(conn, cart["id"], rows)
+
+
 async def _locked(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any]:
     row = await repo.lock(conn, cart_id)
     if row is None:
@@ -301,6 +361,15 @@ async def _locked(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any]:
     if row["completed_at"] is not None:
         raise NotAllowed(f"Cart {cart_id} is already completed")
     return row
+
+
+def _in_region(region: Any, country_code: str | None) -> bool:
+    return bool(country_code) and any(c.iso_2 == str(country_code).lower() for c in region.countries)
+
+
+def _check_country(region: Any, country_code: str | None) -> None:
+    if region is not None and country_code and not _in_region(region, country_code):
+        raise InvalidData(f"Country with code {country_code.lower()} is not within region {region.name}")
 
 
 def _channel(asked: str | None, key_channels: tuple[str, ...]) -> str | None:
@@ -402,11 +471,15 @@ def _view(
     row: dict[str, Any],
     items: list[dict[str, Any]],
     adjustments: list[dict[str, Any]],
+    tax_lines: list[dict[str, Any]],
     addresses: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     by_line: dict[str, list[dict[str, Any]]] = {}
     for a in adjustments:
         by_line.setdefault(a["item_id"], []).append(a)
+    taxes: dict[str, list[dict[str, Any]]] = {}
+    for t in tax_lines:
+        taxes.setdefault(t["item_id"], []).append(t)
     totals = engine.cart_totals(
         {
             "currency_code": row["currency_code"],
@@ -420,7 +493,7 @@ def _view(
                         {"amount": a["amount"], "is_tax_inclusive": a["is_tax_inclusive"]}
                         for a in by_line.get(i["id"], [])
                     ],
-                    "tax_lines": [],
+                    "tax_lines": [{"rate": t["rate"]} for t in taxes.get(i["id"], [])],
                 }
                 for i in items
             ],
@@ -436,7 +509,7 @@ def _view(
             {
                 **i,
                 "adjustments": by_line.get(i["id"], []),
-                "tax_lines": [],
+                "tax_lines": taxes.get(i["id"], []),
                 **{k: v for k, v in by_item[i["id"]].items() if k not in ("id", "unit_price", "quantity")},
             }
             for i in items

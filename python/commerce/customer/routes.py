@@ -70,13 +70,10 @@ async def store_create(req: Request) -> Response:
 
 
 async def me(req: Request) -> Response:
-    profiles = req.state.customer_profiles
-    customer = profiles.get(_me(req))
-    if customer is None:
-        generation = profiles.generation
-        async with req.state.pool.connection() as conn:
-            customer = await service.retrieve(conn, _me(req))
-        profiles.put(customer.id, customer, generation)
+    # Read from PostgreSQL every time: a per-worker cache, even one NOTIFY keeps, let a customer read their own
+    # profile from before their change for a few milliseconds (seen with the JS SDK: update, then retrieve).
+    async with req.state.pool.connection() as conn:
+        customer = await service.retrieve(conn, _me(req))
     return await _respond(req, customer)
 
 

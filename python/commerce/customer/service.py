@@ -23,9 +23,6 @@ from commerce.customer.schemas import (
 from commerce.errors import DuplicateError, InvalidData, NotFound
 from commerce.ids import new_id
 
-# Tables whose changes drop the per-worker profile cache of /store/customers/me.
-TABLES = ("customer", "customer_address", "customer_group", "customer_group_customer")
-
 
 def _set(struct: msgspec.Struct) -> dict[str, Any]:
     return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not msgspec.UNSET}

@@ -109,29 +109,3 @@ class Cached(Generic[T]):
                         raise
         return self._value
 
-
-class Memo(Generic[T]):
-    """Values by key (a customer's profile, say), dropped whole when one of their tables changes; not kept at all
-    while the change feed is down."""
-
-    def __init__(self, feed: ChangeFeed, tables: Iterable[str], max_size: int = 10_000) -> None:
-        self._feed = feed
-        self._values: dict[str, T] = {}
-        self._max = max_size
-        self.generation = 0
-        feed.watch(tables, self._clear)
-
-    def _clear(self) -> None:
-        self._values.clear()
-        self.generation += 1
-
-    def get(self, key: str) -> T | None:
-        return self._values.get(key) if self._feed.connected else None
-
-    def put(self, key: str, value: T, generation: int) -> None:
-        """Keep a value loaded while `generation` was current: one loaded before a change is not kept."""
-        if not self._feed.connected or generation != self.generation:
-            return
-        if len(self._values) >= self._max:
-            self._values.clear()
-        self._values[key] = value
