@@ -71,6 +71,10 @@ class Prices:
                 self.memo[(key, s)] = None if cp is None else _encode(cp.to_dict())
         return [None if s is None else self.memo[(key, s)] for s in set_ids]
 
+    def fresh(self) -> bool:
+        """Whether what was computed from this index still holds: no price list has started or ended since."""
+        return self.memo_until is not None and datetime.now(UTC) < self.memo_until
+
     def calculate(self, set_ids: list[str], context: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return {k: v.to_dict() for k, v in self.index.calculate(set_ids, context).items()}
 

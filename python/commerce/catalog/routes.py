@@ -60,8 +60,16 @@ async def _priced(req: Request, query: ProductQuery) -> tuple[Any, Any, Any]:
 async def list_products(req: Request) -> Response:
     query = req.query(ProductQuery)
     catalog, prices, context = await _priced(req, query)
+    # The same page for the same channels and pricing context is the same bytes until the catalog or the price
+    # index is rebuilt (a new object) or a price list starts or ends (Prices.memo_until).
+    key = (req.scope.get("query_string", b""), req.sales_channel_ids, context[1] if context else None)
+    hit = catalog.pages.get(key)
+    if hit is not None and hit[0] is prices and (prices is None or prices.fresh()):
+        return Response(hit[1])
     entries = catalog.select(query, req.sales_channel_ids)
-    return Response(service.page_body(catalog, entries, query, prices, context))
+    body = service.page_body(catalog, entries, query, prices, context)
+    catalog.remember_page(key, prices, body)
+    return Response(body)
 
 
 async def retrieve_product(req: Request) -> Response:

@@ -62,6 +62,12 @@ class Catalog:
         self.collection_by_id = {c["id"]: c for c in self.collections}
         self.plans: dict[str | None, fields.Plan] = {}
         self.by_channels: dict[tuple[str, ...], list[model.Entry]] = {}
+        self.pages: dict[tuple[Any, ...], tuple[Prices | None, bytes]] = {}
+
+    def remember_page(self, key: tuple[Any, ...], prices: Prices | None, body: bytes) -> None:
+        if len(self.pages) >= 512:
+            self.pages.clear()
+        self.pages[key] = (prices, body)
 
     def product_refs(self, entries: list[model.Entry], channel_ids: tuple[str, ...]) -> list[dict[str, Any]]:
         """The products of a category or collection that the caller's sales channels may see."""
