@@ -26,6 +26,7 @@ from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError
+from commerce.fulfillment import routes as fulfillment_routes
 from commerce.http import Request, Response, Router, auth, idempotency, json_response, openapi
 from commerce.http.asgi import Receive, Scope, Send
 from commerce.http.errors import error_response
@@ -43,6 +44,7 @@ from commerce.region.service import RegionCatalog
 from commerce.region.service import load_catalog as load_region_catalog
 from commerce.sales_channel import routes as sales_channel_routes
 from commerce.settings import Settings
+from commerce.stock_location import routes as stock_location_routes
 from commerce.store import routes as store_routes
 from commerce.tax import routes as tax_routes
 
@@ -85,6 +87,8 @@ def build_router() -> Router:
         promotion_routes.ROUTES,
         product_routes.ROUTES,
         tax_routes.ROUTES,
+        stock_location_routes.ROUTES,
+        fulfillment_routes.ROUTES,
     ):
         router.extend(routes)
     return router
