@@ -698,3 +698,28 @@ def test_shipping_profiles(admin: httpx.Client, setup: dict[str, Any]) -> None:
     assert_error(admin.delete(f"/admin/shipping-profiles/{setup['profile']}"), 400, "invalid_data", "Shipping Options")
     assert _ok(admin.delete(url))["deleted"] is True
     assert_error(admin.get(url), 404, "not_found")
+
+
+def test_a_cart_ships_with_the_chosen_option(store: httpx.Client, setup: dict[str, Any]) -> None:
+    v = setup["variants"]
+    cart = _cart(store, setup, {"country_code": "us", "city": "Austin"}, items=[{"variant_id": v["40"], "quantity": 2}])
+    assert eventually(lambda: "Standard" in _options(store, cart["id"]))
+    options = _options(store, cart["id"])
+    r = store.post(f"/store/carts/{cart['id']}/shipping-methods", json={"option_id": options["Standard"]["id"]})
+    assert r.status_code == 200, r.text
+    shipped = r.json()["cart"]
+    assert [(m["name"], m["amount"]) for m in shipped["shipping_methods"]] == [("Standard", 8.5)]
+    assert shipped["shipping_total"] == 8.5
+    assert shipped["total"] == shipped["item_total"] + 8.5
+    # Another option replaces it; one that does not serve the cart is refused and changes nothing.
+    weight = store.post(f"/store/carts/{cart['id']}/shipping-methods", json={"option_id": options["By weight"]["id"]})
+    assert [m["name"] for m in weight.json()["cart"]["shipping_methods"]] == ["By weight"]
+    assert_error(
+        store.post(f"/store/carts/{cart['id']}/shipping-methods", json={"option_id": "so_nope"}), 400, "invalid_data"
+    )
+    assert [m["name"] for m in store.get(f"/store/carts/{cart['id']}").json()["cart"]["shipping_methods"]] == [
+        "By weight"
+    ]
+    # A new address means a new choice.
+    moved = store.post(f"/store/carts/{cart['id']}", json={"shipping_address": {"country_code": "us", "city": "Reno"}})
+    assert moved.json()["cart"]["shipping_methods"] == [] and moved.json()["cart"]["shipping_total"] == 0

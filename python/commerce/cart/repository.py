@@ -197,3 +197,30 @@ async def replace_tax_lines(conn: AsyncConnection[Any], cart_id: str, rows: list
     await conn.execute(CLEAR_TAX_LINES, (cart_id,))
     for row in rows:
         await conn.execute(INSERT_TAX_LINE, (row[0], cart_id, *row[1:]))
+
+
+METHODS = """
+SELECT id, cart_id, shipping_option_id, name, amount, is_tax_inclusive, data, tax_lines, created_at, updated_at
+FROM cart_shipping_method WHERE cart_id = %s ORDER BY created_at, id
+"""
+CLEAR_METHODS = "DELETE FROM cart_shipping_method WHERE cart_id = %s"
+INSERT_METHOD = """
+INSERT INTO cart_shipping_method (id, cart_id, shipping_option_id, name, amount, is_tax_inclusive, data)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+"""
+SET_METHOD_TAXES = "UPDATE cart_shipping_method SET tax_lines = %s WHERE id = %s AND cart_id = %s"
+
+
+async def methods(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
+    return await _all(conn, METHODS, (cart_id,))
+
+
+async def replace_methods(conn: AsyncConnection[Any], cart_id: str, rows: list[tuple[Any, ...]]) -> None:
+    """The cart's shipping methods become `rows`: (id, shipping_option_id, name, amount, is_tax_inclusive, data)."""
+    await conn.execute(CLEAR_METHODS, (cart_id,))
+    for row in rows:
+        await conn.execute(INSERT_METHOD, (row[0], cart_id, *row[1:5], jsonb(row[5] or {})))
+
+
+async def set_method_taxes(conn: AsyncConnection[Any], cart_id: str, method_id: str, lines: list[Any]) -> None:
+    await conn.execute(SET_METHOD_TAXES, (jsonb(lines), method_id, cart_id))

@@ -2,7 +2,15 @@
 
 from commerce import customer
 from commerce.cart import service
-from commerce.cart.schemas import CartQuery, CreateCart, ItemInput, PromoCodes, UpdateCart, UpdateItem
+from commerce.cart.schemas import (
+    AddShippingMethod,
+    CartQuery,
+    CreateCart,
+    ItemInput,
+    PromoCodes,
+    UpdateCart,
+    UpdateItem,
+)
 from commerce.errors import Unauthorized
 from commerce.http import Request, Response, Route, json_response
 from commerce.store import service as store_service
@@ -106,6 +114,14 @@ async def calculate_taxes(req: Request) -> Response:
     return json_response({"cart": cart})
 
 
+async def add_shipping_method(req: Request) -> Response:
+    data = await req.json(AddShippingMethod)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        cart = await service.add_shipping_method(conn, reads, req.params["id"], data.option_id, data.data)
+    return json_response({"cart": cart})
+
+
 T = "Store Carts"
 ROUTES = [
     Route("POST", "/store/carts", create, "store_optional_customer", "Create a cart", body=CreateCart, tag=T),
@@ -130,6 +146,15 @@ ROUTES = [
         tag=T,
     ),
     Route("DELETE", "/store/carts/:id/line-items/:line_id", delete_item, "store", "Remove a line item", tag=T),
+    Route(
+        "POST",
+        "/store/carts/:id/shipping-methods",
+        add_shipping_method,
+        "store",
+        "Choose a shipping option",
+        body=AddShippingMethod,
+        tag=T,
+    ),
     Route("POST", "/store/carts/:id/taxes", calculate_taxes, "store", "Calculate the cart's taxes", tag=T),
     Route(
         "POST", "/store/carts/:id/promotions", add_promotions, "store", "Apply promotion codes", body=PromoCodes, tag=T

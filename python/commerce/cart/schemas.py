@@ -67,3 +67,8 @@ class PromoCodes(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     promo_codes: Annotated[
         list[Annotated[str, msgspec.Meta(min_length=1, max_length=255)]], msgspec.Meta(min_length=1, max_length=20)
     ]
+
+
+class AddShippingMethod(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    option_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    data: dict[str, Any] | None = None

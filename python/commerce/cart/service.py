@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import customer, engine, tax
+from commerce import customer, engine, fulfillment, tax
 from commerce.cart import repository as repo
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.prices import Prices
@@ -110,16 +110,45 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> di
     # One snapshot: the cart, its lines and addresses agree with each other, and the totals come from those lines.
     async with conn.transaction():
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        row = await repo.get(conn, cart_id)
-        if row is None:
-            raise _not_found(cart_id)
-        items = await repo.items(conn, cart_id)
-        adjustments = await repo.adjustments(conn, cart_id)
-        tax_lines = await repo.tax_lines(conn, cart_id)
-        addresses = await repo.addresses(
-            conn, [a for a in (row["shipping_address_id"], row["billing_address_id"]) if a]
+        return await _load(conn, reads, cart_id)
+
+
+async def _load(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
+    row = await repo.get(conn, cart_id)
+    if row is None:
+        raise _not_found(cart_id)
+    items = await repo.items(conn, cart_id)
+    adjustments = await repo.adjustments(conn, cart_id)
+    tax_lines = await repo.tax_lines(conn, cart_id)
+    methods = await repo.methods(conn, cart_id)
+    addresses = await repo.addresses(conn, [a for a in (row["shipping_address_id"], row["billing_address_id"]) if a])
+    return _view(reads, row, items, adjustments, tax_lines, methods, addresses)
+
+
+async def add_shipping_method(
+    conn: AsyncConnection[Any], reads: Reads, cart_id: str, option_id: str, data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The cart ships with this option (it replaces the one chosen before); 400 when it does not serve the cart."""
+    async with conn.transaction():
+        row = await _locked(conn, cart_id)
+        option = await fulfillment.service.option_for_cart(conn, reads, option_id, await _load(conn, reads, cart_id))
+        await repo.replace_methods(
+            conn,
+            cart_id,
+            [
+                (
+                    new_id("casm"),
+                    option["id"],
+                    option["name"],
+                    option["amount"],
+                    option["is_tax_inclusive"],
+                    {**(option.get("data") or {}), **(data or {})},
+                ),
+            ],
         )
-    return _view(reads, row, items, adjustments, tax_lines, addresses)
+        await _promote(conn, reads, row)
+        await repo.touch(conn, cart_id)
+    return await retrieve(conn, reads, cart_id)
 
 
 async def update(
@@ -159,6 +188,9 @@ async def update(
         row |= changes
         if "region_id" in changes or "sales_channel_id" in changes:
             await _reprice(conn, reads, row)
+        if {"region_id", "shipping_address_id", "sales_channel_id"} & changes.keys():
+            # The chosen shipping option may not serve the new address: the shopper picks again.
+            await repo.replace_methods(conn, cart_id, [])
         codes = [] if data.promo_codes is msgspec.UNSET else data.promo_codes
         if codes:
             await repo.add_codes(conn, cart_id, codes)
@@ -339,19 +371,25 @@ async def _tax(conn: AsyncConnection[Any], cart: dict[str, Any], items: list[dic
     rows: list[tuple[Any, ...]] = []
     address_id = cart.get("shipping_address_id")
     address = (await repo.addresses(conn, [address_id])).get(address_id) if address_id else None
+    methods = await repo.methods(conn, cart["id"])
+    method_lines: dict[str, list[Any]] = {m["id"]: [] for m in methods}
     if address and address["country_code"]:
         lines = await tax.service.tax_lines(
             conn,
             {"country_code": address["country_code"], "province_code": address["province"]},
             [{"id": i["id"], "product_id": i["product_id"], "product_type_id": i["product_type_id"]} for i in items],
-            [],
+            [{"id": m["id"], "shipping_option_id": m["shipping_option_id"]} for m in methods],
         )
+        for method_id, found in lines["shipping_methods"].items():
+            method_lines[method_id] = [{**t, "rate": str(t["rate"])} for t in found]
         for item_id, item_lines in lines["items"].items():
             rows += [
                 (new_id("calitxl"), item_id, t["rate"], t["code"], t["name"], t["tax_rate_id"], t["provider_id"])
                 for t in item_lines
             ]
     await repo.replace_tax_lines(conn, cart["id"], rows)
+    for method_id, found in method_lines.items():
+        await repo.set_method_taxes(conn, cart["id"], method_id, found)
 
 
 async def _locked(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any]:
@@ -472,6 +510,7 @@ def _view(
     items: list[dict[str, Any]],
     adjustments: list[dict[str, Any]],
     tax_lines: list[dict[str, Any]],
+    methods: list[dict[str, Any]],
     addresses: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     by_line: dict[str, list[dict[str, Any]]] = {}
@@ -497,9 +536,19 @@ def _view(
                 }
                 for i in items
             ],
-            "shipping_methods": [],
+            "shipping_methods": [
+                {
+                    "id": m["id"],
+                    "amount": m["amount"],
+                    "is_tax_inclusive": m["is_tax_inclusive"],
+                    "adjustments": [],
+                    "tax_lines": [{"rate": Decimal(t["rate"])} for t in m["tax_lines"]],
+                }
+                for m in methods
+            ],
         }
     )
+    method_totals = {t["id"]: t for t in totals["shipping_methods"]}
     by_item = {t["id"]: t for t in totals["items"]}
     region = reads.regions.by_id.get(row["region_id"] or "")
     view: dict[str, Any] = {
@@ -514,7 +563,15 @@ def _view(
             }
             for i in items
         ],
-        "shipping_methods": [],
+        "shipping_methods": [
+            {
+                **m,
+                "tax_lines": [{**t, "rate": Decimal(t["rate"])} for t in m["tax_lines"]],
+                "adjustments": [],
+                **{k: v for k, v in method_totals[m["id"]].items() if k not in ("id", "amount")},
+            }
+            for m in methods
+        ],
         "promotions": _promotions(reads, adjustments),
         "region": msgspec.to_builtins(region) if region else None,
         "shipping_address": addresses.get(row["shipping_address_id"] or ""),

@@ -108,4 +108,3 @@ class Cached(Generic[T]):
                         self._stale = True
                         raise
         return self._value
-
