@@ -213,3 +213,39 @@ def test_promo_codes_on_create_and_update(admin: httpx.Client, store: httpx.Clie
     updated = store.post(f"/store/carts/{plain['id']}", json={"promo_codes": [code]}).json()["cart"]
     assert updated["discount_total"] == 2
     assert_error(store.post(f"/store/carts/{plain['id']}", json={"promo_codes": ["NOPE"]}), 400, "invalid_data", "NOPE")
+
+
+def test_tax_inclusive_prices(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+    pref = admin.post(
+        "/admin/price-preferences", json={"attribute": "currency_code", "value": "eur", "is_tax_inclusive": True}
+    )
+    assert pref.status_code == 200, pref.text
+    region = admin.post(
+        "/admin/tax-regions",
+        json={
+            "country_code": "de",
+            "provider_id": "tp_system",
+            "default_tax_rate": {"rate": 19, "code": "DE", "name": "MwSt"},
+        },
+    )
+    assert region.status_code == 200, region.text
+    de = {"first_name": "B", "address_1": "Unter den Linden 1", "city": "Berlin", "country_code": "de"}
+
+    def cart() -> dict[str, Any]:
+        r = store.post(
+            "/store/carts",
+            json={
+                "region_id": shop["regions"]["Europe"],
+                "shipping_address": de,
+                "items": [{"variant_id": shop["variants"]["S"], "quantity": 2}],
+            },
+        )
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()["cart"]
+        return body
+
+    assert eventually(lambda: cart()["items"][0]["is_tax_inclusive"] is True)
+    c = cart()
+    # 2 x 18.50 with 19 % VAT inside: total 37.00, tax 37 - 37 / 1.19 = 5.91, net 31.09.
+    assert (c["total"], c["tax_total"], c["subtotal"]) == (37, 5.91, 31.09)
+    assert c["items"][0]["tax_lines"][0]["rate"] == 19
