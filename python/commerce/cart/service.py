@@ -78,6 +78,8 @@ async def create(
         raise InvalidData(f"Currency {data.currency_code} is not the currency of region {region.id}")
     channel = _channel(data.sales_channel_id, key_channels)
     async with conn.transaction():
+        if customer_id is None and data.email:
+            customer_id = await customer.service.guest_for_email(conn, data.email)
         row = await repo.insert(
             conn,
             {
@@ -122,7 +124,15 @@ async def _load(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[
     tax_lines = await repo.tax_lines(conn, cart_id)
     methods = await repo.methods(conn, cart_id)
     addresses = await repo.addresses(conn, [a for a in (row["shipping_address_id"], row["billing_address_id"]) if a])
-    return _view(reads, row, items, adjustments, tax_lines, methods, addresses)
+    view = _view(reads, row, items, adjustments, tax_lines, methods, addresses)
+    view["customer"] = None
+    if row["customer_id"]:
+        try:
+            who = await customer.service.retrieve(conn, row["customer_id"])
+            view["customer"] = {"id": who.id, "email": who.email, "groups": [{"id": g.id} for g in who.groups]}
+        except NotFound:
+            pass
+    return view
 
 
 async def add_shipping_method(
@@ -159,6 +169,9 @@ async def update(
         changes: dict[str, Any] = {}
         if data.email is not msgspec.UNSET:
             changes["email"] = data.email
+            if data.email and row["customer_id"] is None:
+                # As Medusa: an email on a guest cart finds or makes the guest customer behind it.
+                changes["customer_id"] = await customer.service.guest_for_email(conn, data.email)
         if data.metadata is not msgspec.UNSET:
             changes["metadata"] = data.metadata
         if data.sales_channel_id is not msgspec.UNSET:
@@ -244,7 +257,13 @@ async def set_customer(
     async with conn.transaction():
         row = await _locked(conn, cart_id)
         if row["customer_id"] and row["customer_id"] != customer_id:
-            raise NotAllowed("Cannot transfer cart to another customer")
+            # A guest's cart (an email only) can be taken over; a registered customer's cannot.
+            try:
+                owner = await customer.service.retrieve(conn, row["customer_id"])
+            except NotFound:
+                owner = None
+            if owner is not None and owner.has_account:
+                raise NotAllowed("Cannot transfer cart to another customer")
         await repo.update(conn, cart_id, {"customer_id": customer_id, "email": email})
         row |= {"customer_id": customer_id, "email": email}
         await _reprice(conn, reads, row)
@@ -557,6 +576,7 @@ def _view(
         "items": [
             {
                 **i,
+                **_product_and_variant(reads, i),
                 "adjustments": by_line.get(i["id"], []),
                 "tax_lines": taxes.get(i["id"], []),
                 **{k: v for k, v in by_item[i["id"]].items() if k not in ("id", "unit_price", "quantity")},
@@ -600,3 +620,31 @@ def _promotions(reads: Reads, adjustments: list[dict[str, Any]]) -> list[dict[st
             }
         )
     return out
+
+
+def _product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, Any]:
+    """items[].product and items[].variant as the storefront reads them (from the line's own snapshot when the
+    product is no longer published)."""
+    found = reads.catalog.variants.get(str(item["variant_id"]))
+    thumbnail = item["thumbnail"]
+    product = {
+        "id": item["product_id"],
+        "title": item["product_title"],
+        "subtitle": item["product_subtitle"],
+        "description": item["product_description"],
+        "handle": item["product_handle"],
+        "thumbnail": thumbnail,
+        "collection_id": None,
+        "type_id": item["product_type_id"],
+    }
+    if found is not None:
+        product["collection_id"] = found[0].collection_id
+    variant = {
+        "id": item["variant_id"],
+        "title": item["variant_title"],
+        "sku": item["variant_sku"],
+        "barcode": item["variant_barcode"],
+        "product_id": item["product_id"],
+        "options": [{"value": v, "option": {"title": k}} for k, v in (item["variant_option_values"] or {}).items()],
+    }
+    return {"product": product, "variant": variant}

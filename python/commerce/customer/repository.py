@@ -131,6 +131,15 @@ async def existing(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
     return {r["id"] for r in await _all(conn, EXISTING, (ids,))}
 
 
+GUEST_BY_EMAIL = "SELECT id FROM customer WHERE lower(email) = lower(%s) AND NOT has_account AND deleted_at IS NULL"
+
+
+async def guest_by_email(conn: AsyncConnection[Any], email: str) -> str | None:
+    cur = await conn.execute(GUEST_BY_EMAIL, (email,))
+    row = await cur.fetchone()
+    return str(row[0]) if row else None
+
+
 async def list_customers(
     conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:

@@ -53,6 +53,20 @@ async def create(
     return (await _assemble(conn, [row]))[0]
 
 
+async def guest_for_email(conn: AsyncConnection[Any], email: str) -> str:
+    """The guest customer (no account) with this email, created if there is none; its id. Safe when two carts
+    ask at once: the unique (email, has_account) index decides, the loser reads the winner's row."""
+    for _ in range(2):
+        found = await repo.guest_by_email(conn, email)
+        if found:
+            return found
+        try:
+            return (await create(conn, CreateCustomer(email=email), has_account=False)).id
+        except DuplicateError:
+            continue
+    raise DuplicateError(f"Customer with email: {email}, has_account: false, already exists.")
+
+
 async def retrieve(conn: AsyncConnection[Any], customer_id: str) -> Customer:
     row = await repo.get(conn, customer_id)
     if row is None:
