@@ -39,6 +39,7 @@ lint: install ## cargo fmt --check, clippy -D warnings, ruff, mypy, stubtest
 
 rust-test: ## cargo test (pure domain code, no Python)
 	cargo test --quiet
+	cargo test --quiet --features python --lib python::  # the conversion tests, which need libpython
 
 py-test: install ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat
 	$(BIN)/pytest

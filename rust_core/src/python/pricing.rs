@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyList, PyString};
 use rust_decimal::Decimal;
 
+use super::decimal::{fast_decimal, to_py_decimal};
 use crate::error::CoreError;
 use crate::pricing::{
     self, PreferenceAttribute, PriceInput, PriceListInput, PriceListPriceInput, PriceListStatus, PriceListType,
@@ -55,6 +56,11 @@ fn boolean(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
 
 /// A `Decimal` (or int) amount; floats are refused (money is never float).
 pub(crate) fn decimal(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
+    // Exact Decimals and ints directly; pyo3's general conversion tries `int` first, which costs a
+    // raised and discarded TypeError for every Decimal.
+    if let Some(value) = fast_decimal(obj)? {
+        return Ok(value);
+    }
     if obj.is_instance_of::<PyFloat>() || obj.is_instance_of::<PyBool>() {
         return Err(
             CoreError::InvalidAmount(format!("{what} must be a Decimal, not {}", obj.get_type().name()?)).into(),
@@ -87,17 +93,32 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 /// Epoch microseconds of an aware `datetime`; naive datetimes are refused (no guessing the zone).
 pub(crate) fn epoch_micros(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
-    use pyo3::types::{PyDateAccess, PyDeltaAccess, PyTimeAccess};
+    use pyo3::types::{PyDeltaAccess, PyTzInfo, PyTzInfoAccess};
     let dt = obj
         .cast::<PyDateTime>()
         .map_err(|_| invalid(format!("{what} must be a datetime")))?;
-    let offset = dt.call_method0(intern!(obj.py(), "utcoffset"))?;
-    if offset.is_none() {
-        return Err(invalid(format!("{what} must be timezone-aware")));
-    }
-    let offset = offset
-        .cast::<PyDelta>()
-        .map_err(|_| PyTypeError::new_err("utcoffset() must return a timedelta"))?;
+    // `timezone.utc` has a zero offset: skip the `utcoffset()` call (not for subclasses, which
+    // may override it).
+    let utc = PyTzInfo::utc(obj.py())?;
+    let offset_micros = if dt.is_exact_instance_of::<PyDateTime>() && dt.get_tzinfo().is_some_and(|tz| tz.is(&*utc)) {
+        0
+    } else {
+        let offset = dt.call_method0(intern!(obj.py(), "utcoffset"))?;
+        if offset.is_none() {
+            return Err(invalid(format!("{what} must be timezone-aware")));
+        }
+        let offset = offset
+            .cast::<PyDelta>()
+            .map_err(|_| PyTypeError::new_err("utcoffset() must return a timedelta"))?;
+        (i64::from(offset.get_days()) * 86_400 + i64::from(offset.get_seconds())) * 1_000_000
+            + i64::from(offset.get_microseconds())
+    };
+    Ok(wall_micros(dt) - offset_micros)
+}
+
+/// Epoch microseconds of a datetime's fields read as UTC (its tzinfo ignored).
+pub(crate) fn wall_micros(dt: &Bound<'_, PyDateTime>) -> i64 {
+    use pyo3::types::{PyDateAccess, PyTimeAccess};
     let days = days_from_civil(
         i64::from(dt.get_year()),
         i64::from(dt.get_month()),
@@ -105,9 +126,7 @@ pub(crate) fn epoch_micros(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> 
     );
     let seconds =
         days * 86_400 + i64::from(dt.get_hour()) * 3600 + i64::from(dt.get_minute()) * 60 + i64::from(dt.get_second());
-    let offset_micros = (i64::from(offset.get_days()) * 86_400 + i64::from(offset.get_seconds())) * 1_000_000
-        + i64::from(offset.get_microseconds());
-    Ok(seconds * 1_000_000 + i64::from(dt.get_microsecond()) - offset_micros)
+    seconds * 1_000_000 + i64::from(dt.get_microsecond())
 }
 
 fn price_input(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<PriceInput> {
@@ -503,7 +522,7 @@ impl CalculatedPrice {
             if let Some((_, obj)) = made.iter().find(|(v, _)| v.eq(&value) && v.scale() == value.scale()) {
                 return Ok(obj.clone());
             }
-            let obj = value.into_pyobject(py)?.into_any();
+            let obj = to_py_decimal(py, value)?;
             made.push((value, obj.clone()));
             Ok(obj)
         };

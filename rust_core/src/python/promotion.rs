@@ -1,14 +1,14 @@
 //! `PromotionSet` for Python: promotion dicts compiled once, updated by `upsert`/`remove`, and
 //! `evaluate(cart_context, codes, now)` returning adjustments and rejected codes as dicts.
 
-use std::collections::HashMap;
-
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyTzInfo, PyTzInfoAccess};
 use rust_decimal::Decimal;
 
+use super::decimal::FastMap;
+use super::pricing::wall_micros;
 use super::totals::{as_dict, bool_or, decimal, get, invalid, string, DecimalOut};
 use crate::error::CoreError;
 use crate::money;
@@ -27,6 +27,15 @@ fn micros(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
     let py = obj.py();
     if !obj.is_instance_of::<PyDateTime>() {
         return Err(invalid(format!("{what} must be a datetime")));
+    }
+    // A plain datetime, naive or in `timezone.utc`: its fields are UTC, no Python arithmetic needed.
+    // (Subclasses may override `utcoffset` or subtraction: they take the general path.)
+    if obj.is_exact_instance_of::<PyDateTime>() {
+        let dt = obj.cast::<PyDateTime>()?;
+        let utc = PyTzInfo::utc(py)?;
+        if dt.get_tzinfo().is_none_or(|tz| tz.is(&*utc)) {
+            return Ok(wall_micros(dt));
+        }
     }
     let utc = UTC.get_or_try_init(py, || -> PyResult<_> {
         Ok(py.import("datetime")?.getattr("timezone")?.getattr("utc")?.unbind())
@@ -400,6 +409,15 @@ fn read_promotions(promotions: &Bound<'_, PyAny>) -> PyResult<Vec<Promotion>> {
     promotions.try_iter()?.map(|p| read_promotion(&p?)).collect()
 }
 
+/// One Python str per distinct text within a call.
+fn text<'a, 'py>(
+    py: Python<'py>,
+    strings: &mut FastMap<&'a str, Bound<'py, PyString>>,
+    s: &'a str,
+) -> Bound<'py, PyString> {
+    strings.entry(s).or_insert_with(|| PyString::new(py, s)).clone()
+}
+
 /// Compiled promotions. Build once from Medusa-shaped promotion dicts, keep up to date with
 /// `upsert` / `remove`, and `evaluate` a cart context against them.
 #[pyclass(module = "commerce._native", name = "PromotionSet")]
@@ -465,17 +483,9 @@ impl PyPromotionSet {
         let result = py.detach(|| set.evaluate(&cart, &codes, now));
 
         let digits = cart.currency_code.as_deref().map_or(2, money::currency_digits);
-        let mut amounts = DecimalOut::new(py, digits);
+        let mut amounts = DecimalOut::new(py, digits)?;
         // Ids and codes repeat across adjustments: one Python str each.
-        let mut strings: HashMap<String, Bound<'py, PyString>> = HashMap::new();
-        let mut text = |s: &str| -> Bound<'py, PyString> {
-            if let Some(v) = strings.get(s) {
-                return v.clone();
-            }
-            let v = PyString::new(py, s);
-            strings.insert(s.to_owned(), v.clone());
-            v
-        };
+        let mut strings: FastMap<&str, Bound<'py, PyString>> = FastMap::default();
         let items = PyList::empty(py);
         let methods = PyList::empty(py);
         for a in &result.adjustments {
@@ -484,13 +494,13 @@ impl PyPromotionSet {
                 AdjustmentTarget::Item => intern!(py, "item_id"),
                 AdjustmentTarget::ShippingMethod => intern!(py, "shipping_method_id"),
             };
-            row.set_item(key, text(&a.target_id))?;
+            row.set_item(key, text(py, &mut strings, &a.target_id))?;
             row.set_item(intern!(py, "amount"), amounts.get(a.amount)?)?;
             match &a.code {
-                Some(code) => row.set_item(intern!(py, "code"), text(code))?,
+                Some(code) => row.set_item(intern!(py, "code"), text(py, &mut strings, code))?,
                 None => row.set_item(intern!(py, "code"), py.None())?,
             }
-            row.set_item(intern!(py, "promotion_id"), text(&a.promotion_id))?;
+            row.set_item(intern!(py, "promotion_id"), text(py, &mut strings, &a.promotion_id))?;
             match a.target {
                 AdjustmentTarget::Item => {
                     row.set_item(intern!(py, "is_tax_inclusive"), a.is_tax_inclusive)?;

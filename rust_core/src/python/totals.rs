@@ -1,20 +1,19 @@
 //! `cart_totals` for Python: a cart dict in, a dict of Medusa's totals fields out (Decimal amounts).
 //! Also the amount conversions the promotion bindings share.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyType};
+use pyo3::types::{PyBool, PyDict, PyList, PyString};
 use rust_decimal::Decimal;
 
+pub(crate) use super::decimal::DecimalOut;
+use super::decimal::{decimal_type, is_int, to_py_decimal};
+use super::rows::Rows;
 use crate::error::CoreError;
 use crate::money;
 use crate::totals::{self, Adjustment, Cart, LineItem, LineTotals, ShippingMethod, TaxLine};
-
-static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 pub(crate) fn invalid(msg: String) -> PyErr {
     CoreError::InvalidInput(msg).into()
@@ -32,14 +31,13 @@ pub(crate) fn get<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>) -> Py
 
 /// A money amount or quantity: `decimal.Decimal` or `int` only (never float, never bool).
 pub(crate) fn decimal(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
-    let py = obj.py();
-    let cls = DECIMAL.import(py, "decimal", "Decimal")?;
+    let cls = decimal_type(obj.py())?;
     let value = if obj.get_type().is(cls) || obj.is_instance(cls)? {
         // The text form is exact; a failed `extract::<i64>` first would cost an exception.
         let text = obj.str()?;
         let text = text.to_str()?;
         Decimal::from_str(text).or_else(|_| Decimal::from_scientific(text)).ok()
-    } else if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+    } else if is_int(obj) {
         obj.extract::<i64>().ok().map(Decimal::from)
     } else {
         return Err(CoreError::InvalidAmount(format!(
@@ -67,39 +65,6 @@ pub(crate) fn string(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
         .map_err(|_| invalid(format!("{what} must be a str")))?
         .to_str()
         .map(str::to_string)
-}
-
-/// Builds `decimal.Decimal` objects for results, sharing one object per value within a call
-/// (Decimal is immutable; carts repeat amounts such as zero a lot).
-pub(crate) struct DecimalOut<'py> {
-    py: Python<'py>,
-    digits: u32,
-    cache: HashMap<Decimal, Bound<'py, PyAny>>,
-}
-
-impl<'py> DecimalOut<'py> {
-    pub(crate) fn new(py: Python<'py>, digits: u32) -> DecimalOut<'py> {
-        DecimalOut {
-            py,
-            digits,
-            cache: HashMap::new(),
-        }
-    }
-
-    /// The amount with exactly the currency's digits (`10.5` → `Decimal('10.50')`), never `-0`.
-    pub(crate) fn get(&mut self, value: Decimal) -> PyResult<Bound<'py, PyAny>> {
-        let mut v = value;
-        v.rescale(self.digits);
-        if v.is_zero() {
-            v.set_sign_positive(true);
-        }
-        if let Some(obj) = self.cache.get(&v) {
-            return Ok(obj.clone());
-        }
-        let obj = DECIMAL.import(self.py, "decimal", "Decimal")?.call1((v.to_string(),))?;
-        self.cache.insert(v, obj.clone());
-        Ok(obj)
-    }
 }
 
 fn adjustments(d: &Bound<'_, PyDict>, owner: &str) -> PyResult<Vec<Adjustment>> {
@@ -203,18 +168,43 @@ fn read_cart<'py>(cart: &Bound<'py, PyDict>) -> PyResult<(Cart, Echo<'py>)> {
     Ok((out, raw_prices))
 }
 
+/// The nine totals fields of a line item or a shipping method, in Medusa's order.
+fn line_keys(py: Python<'_>) -> [&Bound<'_, PyString>; 9] {
+    [
+        intern!(py, "subtotal"),
+        intern!(py, "total"),
+        intern!(py, "original_total"),
+        intern!(py, "original_subtotal"),
+        intern!(py, "discount_total"),
+        intern!(py, "discount_subtotal"),
+        intern!(py, "discount_tax_total"),
+        intern!(py, "tax_total"),
+        intern!(py, "original_tax_total"),
+    ]
+}
+
 fn line_fields<'py>(d: &Bound<'py, PyDict>, t: &LineTotals, out: &mut DecimalOut<'py>) -> PyResult<()> {
-    let py = d.py();
-    d.set_item(intern!(py, "subtotal"), out.get(t.subtotal)?)?;
-    d.set_item(intern!(py, "total"), out.get(t.total)?)?;
-    d.set_item(intern!(py, "original_total"), out.get(t.original_total)?)?;
-    d.set_item(intern!(py, "original_subtotal"), out.get(t.original_subtotal)?)?;
-    d.set_item(intern!(py, "discount_total"), out.get(t.discount_total)?)?;
-    d.set_item(intern!(py, "discount_subtotal"), out.get(t.discount_subtotal)?)?;
-    d.set_item(intern!(py, "discount_tax_total"), out.get(t.discount_tax_total)?)?;
-    d.set_item(intern!(py, "tax_total"), out.get(t.tax_total)?)?;
-    d.set_item(intern!(py, "original_tax_total"), out.get(t.original_tax_total)?)?;
+    let values = [
+        t.subtotal,
+        t.total,
+        t.original_total,
+        t.original_subtotal,
+        t.discount_total,
+        t.discount_subtotal,
+        t.discount_tax_total,
+        t.tax_total,
+        t.original_tax_total,
+    ];
+    for (key, value) in line_keys(d.py()).into_iter().zip(values) {
+        d.set_item(key, out.get(value)?)?;
+    }
     Ok(())
+}
+
+/// A row template: `first` keys, then the nine totals fields.
+fn rows<'py>(py: Python<'py>, first: &[&Bound<'py, PyString>]) -> PyResult<Rows<'py>> {
+    let keys: Vec<&Bound<'py, PyString>> = first.iter().copied().chain(line_keys(py)).collect();
+    Rows::new(py, &keys)
 }
 
 /// Every Medusa v2 totals field of a cart, its line items and its shipping methods.
@@ -223,7 +213,7 @@ pub fn cart_totals<'py>(cart: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>
     let py = cart.py();
     let (input, raw_prices) = read_cart(as_dict(cart, "cart")?)?;
     let t = py.detach(|| totals::cart_totals(&input))?;
-    let mut out = DecimalOut::new(py, money::currency_digits(&input.currency_code));
+    let mut out = DecimalOut::new(py, money::currency_digits(&input.currency_code))?;
     let d = PyDict::new(py);
     d.set_item(intern!(py, "currency_code"), &input.currency_code)?;
     for (key, value) in [
@@ -257,8 +247,12 @@ pub fn cart_totals<'py>(cart: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>
         d.set_item(key, out.get(value)?)?;
     }
     let items = PyList::empty(py);
+    let item_rows = rows(
+        py,
+        &[intern!(py, "id"), intern!(py, "unit_price"), intern!(py, "quantity")],
+    )?;
     for ((item, totals), (unit_price, quantity)) in input.items.iter().zip(&t.items).zip(raw_prices) {
-        let row = PyDict::new(py);
+        let row = item_rows.row()?;
         row.set_item(intern!(py, "id"), &item.id)?;
         row.set_item(intern!(py, "unit_price"), unit_price)?;
         row.set_item(intern!(py, "quantity"), quantity)?;
@@ -267,10 +261,11 @@ pub fn cart_totals<'py>(cart: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>
     }
     d.set_item(intern!(py, "items"), items)?;
     let methods = PyList::empty(py);
+    let method_rows = rows(py, &[intern!(py, "id"), intern!(py, "amount")])?;
     for (method, totals) in input.shipping_methods.iter().zip(&t.shipping_methods) {
-        let row = PyDict::new(py);
+        let row = method_rows.row()?;
         row.set_item(intern!(py, "id"), &method.id)?;
-        row.set_item(intern!(py, "amount"), method.amount)?;
+        row.set_item(intern!(py, "amount"), to_py_decimal(py, method.amount)?)?;
         line_fields(&row, totals, &mut out)?;
         methods.append(row)?;
     }
