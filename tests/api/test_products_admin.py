@@ -33,6 +33,7 @@ PRODUCT_KEYS = {
     "origin_country",
     "mid_code",
     "material",
+    "shipping_profile_id",
     "created_at",
     "updated_at",
     "deleted_at",

@@ -126,9 +126,7 @@ def test_store_carts_through_the_js_sdk(node_project: Path, server: Server, seed
 
 
 # Medusa behaviours store_shipping.mjs finds missing: recorded in its summary, not failed on (see the script).
-KNOWN_SHIPPING_DIVERGENCES: set[str] = {
-    "admin products: create with shipping_profile_id",  # 400 "Unrecognized field 'shipping_profile_id'"
-}
+KNOWN_SHIPPING_DIVERGENCES: set[str] = set()  # once one (shipping_profile_id on product create); fixed
 
 
 @pytest.mark.timeout(NPM_CI_TIMEOUT + SCRIPT_TIMEOUT + 60)

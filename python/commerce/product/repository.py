@@ -80,7 +80,7 @@ async def update_row(
 COLUMNS = (
     "id, title, handle, subtitle, description, is_giftcard, status, thumbnail, weight, length, height, width, "
     "origin_country, hs_code, mid_code, material, collection_id, type_id, discountable, external_id, metadata, "
-    "created_at, updated_at, deleted_at"
+    "shipping_profile_id, created_at, updated_at, deleted_at"
 )
 UPDATABLE = (
     "title",
@@ -103,6 +103,7 @@ UPDATABLE = (
     "discountable",
     "external_id",
     "metadata",
+    "shipping_profile_id",
 )
 ORDERABLE = frozenset({"created_at", "updated_at", "title", "handle", "status"})
 

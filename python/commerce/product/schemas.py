@@ -126,6 +126,7 @@ class CreateProduct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     material: Code | None = None
     external_id: Code | None = None
     metadata: Metadata | None = None
+    shipping_profile_id: str | None = None
 
 
 class UpdateProduct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -155,6 +156,7 @@ class UpdateProduct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     material: Code | Unset | None = UNSET
     external_id: Code | Unset | None = UNSET
     metadata: Metadata | Unset | None = UNSET
+    shipping_profile_id: str | Unset | None = UNSET
 
 
 class BatchUpdateProduct(UpdateProduct, kw_only=True, forbid_unknown_fields=True):
@@ -477,6 +479,7 @@ PRODUCT_SCALARS = (
     "origin_country",
     "mid_code",
     "material",
+    "shipping_profile_id",
     *TIMES,
 )
 PRODUCT_SHAPE = Shape(

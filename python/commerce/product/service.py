@@ -297,8 +297,16 @@ def _set_fields(data: msgspec.Struct, names: Iterable[str]) -> dict[str, Any]:
     return {k: getattr(data, k) for k in names if getattr(data, k) is not UNSET}
 
 
+async def _check_profile(conn: AsyncConnection[Any], profile_id: str | None) -> None:
+    if profile_id:
+        from commerce.fulfillment import service as fulfillment  # the fulfillment module imports the catalog
+
+        await fulfillment.retrieve_profile(conn, profile_id)
+
+
 async def _create(conn: AsyncConnection[Any], data: CreateProduct) -> str:
     await _check_references(conn, data.type_id, data.collection_id, data.tags, data.categories, data.sales_channels)
+    await _check_profile(conn, data.shipping_profile_id)
     product_id = new_id("prod")
     row = _set_fields(data, repo.UPDATABLE)
     row.update(id=product_id, handle=data.handle or to_handle(data.title), status=data.status or "draft")
@@ -329,6 +337,7 @@ async def _update(conn: AsyncConnection[Any], product_id: str, data: UpdateProdu
         data.categories or [],
         data.sales_channels or [],
     )
+    await _check_profile(conn, changes.get("shipping_profile_id"))
     await repo.update(conn, product_id, changes)
     if data.images is not UNSET:
         await repo.set_images(conn, product_id, [(new_id("img"), image.url) for image in data.images])
