@@ -368,6 +368,7 @@ class WrkResult:
     raw: str = ""
     others_cpus: float | None = None  # CPUs used by processes outside this benchmark during the run
     server_cpu_s: float | None = None  # CPU seconds the server under load used (all its processes)
+    db_cpu_s: float | None = None  # CPU seconds the benchmark's PostgreSQL used (when `account_database` found it)
 
     @property
     def p50_ms(self) -> float:
@@ -435,8 +436,11 @@ def wrk_command(
     threads: int = 1,
     connections: int = 64,
     headers: dict[str, str] | None = None,
+    script: Path | None = None,
 ) -> list[str]:
     cmd = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
+    if script is not None:
+        cmd += ["-s", str(script)]
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
     return [*cmd, url]
@@ -450,15 +454,19 @@ def run_wrk(
     connections: int = 64,
     headers: dict[str, str] | None = None,
     server_pid: int | None = None,
+    script: Path | None = None,
 ) -> WrkResult:
     """One wrk run (in this process's session, like the servers); parsed. With `server_pid`, the CPU
-    time of that server (and its workers) during the run is recorded too."""
-    cmd = wrk_command(url, duration=duration, threads=threads, connections=connections, headers=headers)
+    time of that server (and its workers) during the run is recorded too; with `script`, wrk runs that
+    Lua script (`wrk -s`), e.g. to rotate paths or send POST bodies."""
+    cmd = wrk_command(url, duration=duration, threads=threads, connections=connections, headers=headers, script=script)
     server_before = tree_cpu(server_pid) if server_pid else 0.0
+    db_before = _database_cpu()
     before = CpuSnapshot.take()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=parse_duration(duration) + 60, check=False)
     after = CpuSnapshot.take()
     server_after = tree_cpu(server_pid) if server_pid else 0.0
+    db_after = _database_cpu()
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     result = parse_wrk(done.stdout)
@@ -466,12 +474,43 @@ def run_wrk(
     result.others_cpus = after.others_since(before)
     if server_pid:
         result.server_cpu_s = server_after - server_before
+    if db_before is not None and db_after is not None:
+        result.db_cpu_s = db_after - db_before
     return result
 
 
 # --------------------------------------------------------------------------------------------- noise
 
 _TICK = os.sysconf("SC_CLK_TCK")
+_DATABASE_PIDS: set[int] = set()  # PostgreSQL postmasters whose CPU is the benchmark's, not noise
+
+
+def account_database(db_url: str) -> int | None:
+    """When `db_url`'s PostgreSQL runs on this machine, count its CPU (postmaster and backends) as the benchmark's
+    own rather than other processes' noise, and record it per wrk run (`WrkResult.db_cpu_s`). pg_ctl daemonizes
+    the postmaster (the embedded server too), so it is not a descendant of this process. The postmaster is the
+    parent of our backend, checked by its working directory being the server's data directory. Returns its pid,
+    or None when it cannot be found or checked (a remote server, or not allowed to read data_directory)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            row = conn.execute("SELECT pg_backend_pid(), current_setting('data_directory')").fetchone()
+        if row is None:
+            return None
+        backend, data_dir = int(row[0]), str(row[1])
+        postmaster = int((Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split())[1])
+        if Path(os.readlink(f"/proc/{postmaster}/cwd")).resolve() != Path(data_dir).resolve():
+            return None
+    except (psycopg.Error, OSError, ValueError, IndexError):
+        return None
+    _DATABASE_PIDS.add(postmaster)
+    log(f"PostgreSQL postmaster is pid {postmaster} on this machine: its CPU is counted as the benchmark's")
+    return postmaster
+
+
+def _database_cpu() -> float | None:
+    return sum(tree_cpu(pid) for pid in _DATABASE_PIDS) if _DATABASE_PIDS else None
 
 
 @dataclass(frozen=True)
@@ -494,7 +533,7 @@ class CpuSnapshot:
         except (OSError, ValueError, IndexError):
             return cls(at, float("nan"), float("nan"))
         reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return cls(at, busy, tree_cpu(os.getpid()) + reaped.ru_utime + reaped.ru_stime)
+        return cls(at, busy, tree_cpu(os.getpid()) + reaped.ru_utime + reaped.ru_stime + (_database_cpu() or 0.0))
 
     def others_since(self, before: "CpuSnapshot") -> float | None:
         """Average CPUs used by other processes between `before` and this snapshot."""
@@ -620,6 +659,7 @@ class Target:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     server_pid: int | None = None  # to record the server's CPU time per run
+    script: Path | None = None  # a wrk Lua script (`wrk -s`) for this target, e.g. rotating paths or POSTs
 
 
 @dataclass
@@ -650,14 +690,19 @@ def compare(targets: list[Target], settings: BenchSettings) -> Comparison:
     opts = {"threads": settings.threads, "connections": settings.connections}
     for target in targets:
         log(f"warm-up {settings.warmup}: {target.name}")
-        run_wrk(target.url, duration=settings.warmup, headers=target.headers, **opts)
+        run_wrk(target.url, duration=settings.warmup, headers=target.headers, script=target.script, **opts)
     runs: dict[str, list[WrkResult]] = {t.name: [] for t in targets}
     for round_ in range(1, settings.rounds + 1):
         for target in targets:
             if settings.quiet_wait > 0:
                 wait_for_quiet(settings.quiet_wait)
             result = run_wrk(
-                target.url, duration=settings.duration, headers=target.headers, server_pid=target.server_pid, **opts
+                target.url,
+                duration=settings.duration,
+                headers=target.headers,
+                server_pid=target.server_pid,
+                script=target.script,
+                **opts,
             )
             runs[target.name].append(result)
             log(

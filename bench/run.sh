@@ -33,5 +33,7 @@ echo "bench: HTTP benchmark, GET /store/products with calculated prices (demo ca
 "$PY" bench/http_products.py
 echo "bench: HTTP benchmark, GET /store/customers/me as a logged-in customer (16 connections) ..." >&2
 "$PY" bench/http_customers.py
+echo "bench: HTTP benchmark, cart retrieve and add-to-cart vs a one-SELECT app and a bare ASGI app ..." >&2
+"$PY" bench/http_carts.py
 
 echo "bench: results written to $(pwd)/bench/RESULTS.md"
