@@ -1,9 +1,14 @@
 """The only code that runs SQL on cart, cart_address and cart_line_item."""
 
+import json
+from datetime import datetime
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
 
 from commerce.db.rows import jsonb, update_by_id
 
@@ -224,3 +229,50 @@ async def replace_methods(conn: AsyncConnection[Any], cart_id: str, rows: list[t
 
 async def set_method_taxes(conn: AsyncConnection[Any], cart_id: str, method_id: str, lines: list[Any]) -> None:
     await conn.execute(SET_METHOD_TAXES, (jsonb(lines), method_id, cart_id))
+
+
+# The whole cart in one statement (one snapshot, one round trip): its row and each relation as JSON.
+WHOLE = f"""
+SELECT row_to_json(c) AS cart,
+  (SELECT coalesce(json_agg(row_to_json(i) ORDER BY i.created_at, i.id), '[]')
+     FROM (SELECT {ITEM_COLUMNS} FROM cart_line_item WHERE cart_id = c.id AND deleted_at IS NULL) i) AS items,
+  (SELECT coalesce(json_agg(row_to_json(a) ORDER BY a.item_id, a.promotion_id, a.id), '[]')
+     FROM (SELECT id, item_id, amount, code, promotion_id, is_tax_inclusive FROM cart_line_item_adjustment
+           WHERE cart_id = c.id) a) AS adjustments,
+  (SELECT coalesce(json_agg(row_to_json(t) ORDER BY t.item_id, t.id), '[]')
+     FROM (SELECT id, item_id, rate, code, name, tax_rate_id, provider_id FROM cart_line_item_tax_line
+           WHERE cart_id = c.id) t) AS tax_lines,
+  (SELECT coalesce(json_agg(row_to_json(m) ORDER BY m.created_at, m.id), '[]')
+     FROM (SELECT id, cart_id, shipping_option_id, name, amount, is_tax_inclusive, data, tax_lines, created_at,
+                  updated_at FROM cart_shipping_method WHERE cart_id = c.id) m) AS methods,
+  (SELECT coalesce(json_agg(row_to_json(ad)), '[]')
+     FROM (SELECT {ADDRESS_COLUMNS} FROM cart_address
+           WHERE id IN (c.shipping_address_id, c.billing_address_id)) ad) AS addresses
+FROM (SELECT {COLUMNS} FROM cart WHERE id = %s AND deleted_at IS NULL) c
+"""
+_EXACT_JSON = partial(json.loads, parse_float=Decimal)  # money stays exact: no float on the way
+
+
+async def whole(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
+    cur = conn.cursor(row_factory=dict_row)
+    set_json_loads(_EXACT_JSON, cur)
+    await cur.execute(WHOLE, (cart_id,))
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    for key in ("cart", "items", "methods", "addresses"):
+        row[key] = _times(row[key])
+    return row
+
+
+_TIMES = ("created_at", "updated_at", "deleted_at", "completed_at")
+
+
+def _times(value: Any) -> Any:
+    """JSON gives timestamps as text: back to datetimes, so they encode like every other row's."""
+    if isinstance(value, list):
+        return [_times(v) for v in value]
+    for key in _TIMES:
+        if isinstance(value.get(key), str):
+            value[key] = datetime.fromisoformat(value[key])
+    return value

@@ -109,22 +109,18 @@ async def create(
 
 
 async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
-    # One snapshot: the cart, its lines and addresses agree with each other, and the totals come from those lines.
-    async with conn.transaction():
-        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        return await _load(conn, reads, cart_id)
+    """The cart with its lines, adjustments, tax lines, shipping methods and addresses, read in one statement (one
+    snapshot: the totals come from exactly the lines shown)."""
+    return await _load(conn, reads, cart_id)
 
 
 async def _load(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
-    row = await repo.get(conn, cart_id)
-    if row is None:
+    found = await repo.whole(conn, cart_id)
+    if found is None:
         raise _not_found(cart_id)
-    items = await repo.items(conn, cart_id)
-    adjustments = await repo.adjustments(conn, cart_id)
-    tax_lines = await repo.tax_lines(conn, cart_id)
-    methods = await repo.methods(conn, cart_id)
-    addresses = await repo.addresses(conn, [a for a in (row["shipping_address_id"], row["billing_address_id"]) if a])
-    view = _view(reads, row, items, adjustments, tax_lines, methods, addresses)
+    row = found["cart"]
+    addresses = {a["id"]: a for a in found["addresses"]}
+    view = _view(reads, row, found["items"], found["adjustments"], found["tax_lines"], found["methods"], addresses)
     view["customer"] = None
     if row["customer_id"]:
         try:
