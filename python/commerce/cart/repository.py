@@ -10,7 +10,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 
-from commerce.db.rows import jsonb, update_by_id
+from commerce.db.rows import fetch_all, jsonb, update_by_id
 
 COLUMNS = (
     "id, region_id, customer_id, sales_channel_id, email, currency_code, shipping_address_id, billing_address_id, "
@@ -72,23 +72,17 @@ DELETE_ITEM = "DELETE FROM cart_line_item WHERE id = %s AND cart_id = %s RETURNI
 TOUCH = "UPDATE cart SET updated_at = now() WHERE id = %s"
 
 
-async def _all(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchall()
-
-
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    return (await _all(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))}))[0]
+    return (await fetch_all(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))}))[0]
 
 
 async def lock(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
-    rows = await _all(conn, LOCK, (cart_id,))
+    rows = await fetch_all(conn, LOCK, (cart_id,))
     return rows[0] if rows else None
 
 
 async def get(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
-    rows = await _all(conn, SELECT, (cart_id,))
+    rows = await fetch_all(conn, SELECT, (cart_id,))
     return rows[0] if rows else None
 
 
@@ -101,15 +95,15 @@ async def touch(conn: AsyncConnection[Any], cart_id: str) -> None:
 
 
 async def items(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
-    return await _all(conn, ITEMS, (cart_id,))
+    return await fetch_all(conn, ITEMS, (cart_id,))
 
 
 async def addresses(conn: AsyncConnection[Any], ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in await _all(conn, ADDRESSES, (ids,))} if ids else {}
+    return {r["id"]: r for r in await fetch_all(conn, ADDRESSES, (ids,))} if ids else {}
 
 
 async def insert_address(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    return (await _all(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))}))[0]
+    return (await fetch_all(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))}))[0]
 
 
 async def insert_item(conn: AsyncConnection[Any], row: dict[str, Any]) -> None:
@@ -171,7 +165,7 @@ async def remove_codes(conn: AsyncConnection[Any], cart_id: str, gone: list[str]
 
 
 async def adjustments(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
-    return await _all(conn, ADJUSTMENTS, (cart_id,))
+    return await fetch_all(conn, ADJUSTMENTS, (cart_id,))
 
 
 async def replace_adjustments(conn: AsyncConnection[Any], cart_id: str, rows: list[tuple[Any, ...]]) -> None:
@@ -194,7 +188,7 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 
 
 async def tax_lines(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
-    return await _all(conn, TAX_LINES, (cart_id,))
+    return await fetch_all(conn, TAX_LINES, (cart_id,))
 
 
 async def replace_tax_lines(conn: AsyncConnection[Any], cart_id: str, rows: list[tuple[Any, ...]]) -> None:
@@ -217,7 +211,7 @@ SET_METHOD_TAXES = "UPDATE cart_shipping_method SET tax_lines = %s WHERE id = %s
 
 
 async def methods(conn: AsyncConnection[Any], cart_id: str) -> list[dict[str, Any]]:
-    return await _all(conn, METHODS, (cart_id,))
+    return await fetch_all(conn, METHODS, (cart_id,))
 
 
 async def replace_methods(conn: AsyncConnection[Any], cart_id: str, rows: list[tuple[Any, ...]]) -> None:

@@ -4,7 +4,8 @@ allowed here and only here)."""
 from typing import Any
 
 from psycopg import AsyncConnection
-from psycopg.rows import dict_row
+
+from commerce.db.rows import fetch_all
 
 # Tables whose changes rebuild the product part / the price part of the read model.
 PRODUCT_TABLES = (
@@ -80,27 +81,21 @@ WHERE deleted_at IS NULL ORDER BY created_at, id
 TYPES = "SELECT id, value, metadata, created_at, updated_at, deleted_at FROM product_type WHERE deleted_at IS NULL"
 
 
-async def _all(conn: AsyncConnection[Any], query: str) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query)
-    return await cur.fetchall()
-
-
 async def load_products(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
     """All published products and their relations, in one repeatable-read snapshot."""
     async with conn.transaction():
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         return {
-            "products": await _all(conn, PRODUCTS),
-            "images": await _all(conn, IMAGES),
-            "options": await _all(conn, OPTIONS),
-            "values": await _all(conn, VALUES),
-            "variants": await _all(conn, VARIANTS),
-            "variant_options": await _all(conn, VARIANT_OPTIONS),
-            "tags": await _all(conn, TAGS),
-            "product_categories": await _all(conn, PRODUCT_CATEGORIES),
-            "product_channels": await _all(conn, PRODUCT_CHANNELS),
-            "categories": await _all(conn, CATEGORIES),
-            "collections": await _all(conn, COLLECTIONS),
-            "types": await _all(conn, TYPES),
+            "products": await fetch_all(conn, PRODUCTS),
+            "images": await fetch_all(conn, IMAGES),
+            "options": await fetch_all(conn, OPTIONS),
+            "values": await fetch_all(conn, VALUES),
+            "variants": await fetch_all(conn, VARIANTS),
+            "variant_options": await fetch_all(conn, VARIANT_OPTIONS),
+            "tags": await fetch_all(conn, TAGS),
+            "product_categories": await fetch_all(conn, PRODUCT_CATEGORIES),
+            "product_channels": await fetch_all(conn, PRODUCT_CHANNELS),
+            "categories": await fetch_all(conn, CATEGORIES),
+            "collections": await fetch_all(conn, COLLECTIONS),
+            "types": await fetch_all(conn, TYPES),
         }

@@ -3,10 +3,9 @@
 from typing import Any
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 
 from commerce.db.paging import fetch_page, like
-from commerce.db.rows import jsonb, update_by_id
+from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
 COLUMNS = (
@@ -97,26 +96,14 @@ ON CONFLICT (customer_id, customer_group_id) DO NOTHING
 UNLINK = "DELETE FROM customer_group_customer WHERE customer_id = %s AND customer_group_id = %s"
 
 
-async def _one(conn: AsyncConnection[Any], query: str, params: Any) -> dict[str, Any] | None:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchone()
-
-
-async def _all(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchall()
-
-
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def get(conn: AsyncConnection[Any], customer_id: str) -> dict[str, Any] | None:
-    return await _one(conn, SELECT_ONE, (customer_id,))
+    return await fetch_one(conn, SELECT_ONE, (customer_id,))
 
 
 async def update(conn: AsyncConnection[Any], customer_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -124,11 +111,11 @@ async def update(conn: AsyncConnection[Any], customer_id: str, changes: dict[str
 
 
 async def soft_delete(conn: AsyncConnection[Any], customer_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE, (customer_id,)) is not None
+    return await fetch_one(conn, SOFT_DELETE, (customer_id,)) is not None
 
 
 async def existing(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
-    return {r["id"] for r in await _all(conn, EXISTING, (ids,))}
+    return {r["id"] for r in await fetch_all(conn, EXISTING, (ids,))}
 
 
 GUEST_BY_EMAIL = "SELECT id FROM customer WHERE lower(email) = lower(%s) AND NOT has_account AND deleted_at IS NULL"
@@ -170,13 +157,13 @@ async def list_customers(
 
 
 async def insert_address(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def get_address(conn: AsyncConnection[Any], customer_id: str, address_id: str) -> dict[str, Any] | None:
-    return await _one(conn, SELECT_ADDRESS, (address_id, customer_id))
+    return await fetch_one(conn, SELECT_ADDRESS, (address_id, customer_id))
 
 
 async def update_address(
@@ -194,7 +181,7 @@ async def update_address(
 
 
 async def soft_delete_address(conn: AsyncConnection[Any], customer_id: str, address_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE_ADDRESS, (address_id, customer_id)) is not None
+    return await fetch_one(conn, SOFT_DELETE_ADDRESS, (address_id, customer_id)) is not None
 
 
 async def clear_other_defaults(
@@ -207,7 +194,7 @@ async def clear_other_defaults(
 
 
 async def addresses_of(conn: AsyncConnection[Any], customer_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, ADDRESSES_OF, (customer_ids,))
+    return await fetch_all(conn, ADDRESSES_OF, (customer_ids,))
 
 
 async def list_addresses(
@@ -232,13 +219,13 @@ async def list_addresses(
 
 
 async def insert_group(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_GROUP, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_GROUP, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def get_group(conn: AsyncConnection[Any], group_id: str) -> dict[str, Any] | None:
-    return await _one(conn, SELECT_GROUP, (group_id,))
+    return await fetch_one(conn, SELECT_GROUP, (group_id,))
 
 
 async def update_group(conn: AsyncConnection[Any], group_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -246,19 +233,19 @@ async def update_group(conn: AsyncConnection[Any], group_id: str, changes: dict[
 
 
 async def soft_delete_group(conn: AsyncConnection[Any], group_id: str) -> bool:
-    if await _one(conn, SOFT_DELETE_GROUP, (group_id,)) is None:
+    if await fetch_one(conn, SOFT_DELETE_GROUP, (group_id,)) is None:
         return False
     await conn.execute(DELETE_GROUP_LINKS, (group_id,))
     return True
 
 
 async def existing_groups(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
-    return {r["id"] for r in await _all(conn, EXISTING_GROUPS, (ids,))}
+    return {r["id"] for r in await fetch_all(conn, EXISTING_GROUPS, (ids,))}
 
 
 async def groups_of(conn: AsyncConnection[Any], customer_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
-    for r in await _all(conn, GROUPS_OF, (customer_ids,)):
+    for r in await fetch_all(conn, GROUPS_OF, (customer_ids,)):
         out.setdefault(r["customer_id"], []).append((r["id"], r["name"]))
     return out
 

@@ -22,10 +22,7 @@ from commerce.customer.schemas import (
 )
 from commerce.errors import DuplicateError, InvalidData, NotFound
 from commerce.ids import new_id
-
-
-def _set(struct: msgspec.Struct) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not msgspec.UNSET}
+from commerce.structs import given
 
 
 def _not_found(customer_id: str) -> NotFound:
@@ -77,7 +74,7 @@ async def retrieve(conn: AsyncConnection[Any], customer_id: str) -> Customer:
 async def update(conn: AsyncConnection[Any], customer_id: str, data: UpdateCustomer) -> Customer:
     try:
         async with conn.transaction():
-            row = await repo.update(conn, customer_id, _set(data))
+            row = await repo.update(conn, customer_id, given(data))
     except errors.UniqueViolation:
         raise DuplicateError("A customer with this email already exists.") from None
     if row is None:
@@ -105,7 +102,7 @@ async def list_customers(conn: AsyncConnection[Any], query: CustomerListQuery) -
 async def add_address(conn: AsyncConnection[Any], customer_id: str, data: AddressInput) -> Customer:
     values: dict[str, Any] = {f: None for f in repo.ADDRESS_UPDATABLE}
     values |= {"is_default_shipping": False, "is_default_billing": False}
-    values |= _set(data)
+    values |= given(data)
     async with conn.transaction():
         await _lock_customer(conn, customer_id)
         address_id = new_id("cuaddr")
@@ -120,7 +117,7 @@ async def add_address(conn: AsyncConnection[Any], customer_id: str, data: Addres
 
 
 async def update_address(conn: AsyncConnection[Any], customer_id: str, address_id: str, data: AddressInput) -> Customer:
-    changes = _set(data)
+    changes = given(data)
     if "country_code" in changes:
         changes["country_code"] = _lower(changes["country_code"])
     async with conn.transaction():
@@ -184,7 +181,7 @@ async def retrieve_group(conn: AsyncConnection[Any], group_id: str) -> CustomerG
 async def update_group(conn: AsyncConnection[Any], group_id: str, data: UpdateCustomerGroup) -> CustomerGroup:
     try:
         async with conn.transaction():
-            row = await repo.update_group(conn, group_id, _set(data))
+            row = await repo.update_group(conn, group_id, given(data))
     except errors.UniqueViolation:
         raise DuplicateError(f"Customer group with name: {data.name}, already exists.") from None
     if row is None:

@@ -9,6 +9,20 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 
+async def fetch_all(conn: AsyncConnection[Any], query: Any, params: Any = None) -> list[dict[str, Any]]:
+    """Every row of a query, as dicts."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query, params)
+    return await cur.fetchall()
+
+
+async def fetch_one(conn: AsyncConnection[Any], query: Any, params: Any = None) -> dict[str, Any] | None:
+    """The first row of a query as a dict, or None."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(query, params)
+    return await cur.fetchone()
+
+
 def jsonb(value: Any) -> Jsonb | None:
     return None if value is None else Jsonb(value)
 
@@ -39,6 +53,4 @@ async def update_by_id(
         where=sql.SQL(" AND ").join(conditions),
         cols=sql.SQL(returning),
     )
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, {**params, "_id": row_id})
-    return await cur.fetchone()
+    return await fetch_one(conn, query, {**params, "_id": row_id})

@@ -4,10 +4,9 @@ shipping_option and shipping_option_rule."""
 from typing import Any
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 
 from commerce.db.paging import fetch_page, like
-from commerce.db.rows import jsonb, update_by_id
+from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
 SET_COLUMNS = "id, name, type, metadata, created_at, updated_at, deleted_at"
@@ -126,64 +125,53 @@ WHERE shipping_option_id = %s AND NOT (id = ANY(%s)) AND deleted_at IS NULL
 """
 
 
-async def _all(conn: AsyncConnection[Any], query: str, params: Any = None) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchall()
-
-
-async def _one(conn: AsyncConnection[Any], query: str, params: Any) -> dict[str, Any] | None:
-    rows = await _all(conn, query, params)
-    return rows[0] if rows else None
-
-
 # --- providers --------------------------------------------------------------------------------------------------
 
 
 async def providers(conn: AsyncConnection[Any], ids: list[str] | None) -> list[dict[str, Any]]:
-    return await (_all(conn, ALL_PROVIDERS) if ids is None else _all(conn, PROVIDERS, (ids,)))
+    return await (fetch_all(conn, ALL_PROVIDERS) if ids is None else fetch_all(conn, PROVIDERS, (ids,)))
 
 
 # --- fulfillment sets and service zones -------------------------------------------------------------------------
 
 
 async def insert_set(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_SET, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_SET, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def sets(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, SETS, (ids,))
+    return await fetch_all(conn, SETS, (ids,))
 
 
 async def lock_set(conn: AsyncConnection[Any], set_id: str) -> bool:
-    return await _one(conn, LOCK_SET, (set_id,)) is not None
+    return await fetch_one(conn, LOCK_SET, (set_id,)) is not None
 
 
 async def soft_delete_sets(conn: AsyncConnection[Any], ids: list[str]) -> tuple[list[str], list[str]]:
     """Delete sets with their zones, geo zones and options; returns (deleted set ids, deleted option ids)."""
-    deleted = [r["id"] for r in await _all(conn, SOFT_DELETE_SETS, (ids,))]
-    zone_ids = [r["id"] for r in await _all(conn, ZONE_IDS_OF_SETS, (deleted,))]
+    deleted = [r["id"] for r in await fetch_all(conn, SOFT_DELETE_SETS, (ids,))]
+    zone_ids = [r["id"] for r in await fetch_all(conn, ZONE_IDS_OF_SETS, (deleted,))]
     return deleted, await soft_delete_zones(conn, zone_ids)
 
 
 async def insert_zone(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_ZONE, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_ZONE, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def zone(conn: AsyncConnection[Any], zone_id: str) -> dict[str, Any] | None:
-    return await _one(conn, ZONE, (zone_id,))
+    return await fetch_one(conn, ZONE, (zone_id,))
 
 
 async def zones(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, ZONES, (ids,))
+    return await fetch_all(conn, ZONES, (ids,))
 
 
 async def zones_of_sets(conn: AsyncConnection[Any], set_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, ZONES_OF_SETS, (set_ids,))
+    return await fetch_all(conn, ZONES_OF_SETS, (set_ids,))
 
 
 async def rename_zone(conn: AsyncConnection[Any], zone_id: str, name: str) -> None:
@@ -196,7 +184,7 @@ async def soft_delete_zones(conn: AsyncConnection[Any], ids: list[str]) -> list[
         return []
     await conn.execute(SOFT_DELETE_ZONES, (ids,))
     await conn.execute(SOFT_DELETE_ZONE_GEOS, (ids,))
-    return [r["id"] for r in await _all(conn, SOFT_DELETE_ZONE_OPTIONS, (ids,))]
+    return [r["id"] for r in await fetch_all(conn, SOFT_DELETE_ZONE_OPTIONS, (ids,))]
 
 
 async def insert_geo(conn: AsyncConnection[Any], row: dict[str, Any]) -> None:
@@ -225,20 +213,20 @@ async def soft_delete_other_geos(conn: AsyncConnection[Any], zone_id: str, keep:
 
 
 async def geos_of_zones(conn: AsyncConnection[Any], zone_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, GEOS_OF_ZONES, (zone_ids,))
+    return await fetch_all(conn, GEOS_OF_ZONES, (zone_ids,))
 
 
 # --- shipping profiles ------------------------------------------------------------------------------------------
 
 
 async def insert_profile(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_PROFILE, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_PROFILE, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def profile(conn: AsyncConnection[Any], profile_id: str) -> dict[str, Any] | None:
-    return await _one(conn, PROFILE, (profile_id,))
+    return await fetch_one(conn, PROFILE, (profile_id,))
 
 
 async def update_profile(conn: AsyncConnection[Any], profile_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -248,11 +236,11 @@ async def update_profile(conn: AsyncConnection[Any], profile_id: str, changes: d
 
 
 async def profile_in_use(conn: AsyncConnection[Any], profile_id: str) -> bool:
-    return await _one(conn, PROFILE_IN_USE, (profile_id,)) is not None
+    return await fetch_one(conn, PROFILE_IN_USE, (profile_id,)) is not None
 
 
 async def soft_delete_profile(conn: AsyncConnection[Any], profile_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE_PROFILE, (profile_id,)) is not None
+    return await fetch_one(conn, SOFT_DELETE_PROFILE, (profile_id,)) is not None
 
 
 async def list_profiles(
@@ -279,7 +267,7 @@ async def list_profiles(
 
 
 async def insert_option(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(
+    result = await fetch_one(
         conn, INSERT_OPTION, {**row, "data": jsonb(row.get("data")), "metadata": jsonb(row.get("metadata"))}
     )
     assert result is not None
@@ -287,7 +275,7 @@ async def insert_option(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict
 
 
 async def option(conn: AsyncConnection[Any], option_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
-    return await _one(conn, LOCK_OPTION if for_update else OPTION, (option_id,))
+    return await fetch_one(conn, LOCK_OPTION if for_update else OPTION, (option_id,))
 
 
 async def update_option(conn: AsyncConnection[Any], option_id: str, changes: dict[str, Any]) -> None:
@@ -303,11 +291,11 @@ async def update_option(conn: AsyncConnection[Any], option_id: str, changes: dic
 
 
 async def soft_delete_option(conn: AsyncConnection[Any], option_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE_OPTION, (option_id,)) is not None
+    return await fetch_one(conn, SOFT_DELETE_OPTION, (option_id,)) is not None
 
 
 async def options_of_zones(conn: AsyncConnection[Any], zone_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, OPTIONS_OF_ZONES, (zone_ids,))
+    return await fetch_all(conn, OPTIONS_OF_ZONES, (zone_ids,))
 
 
 async def list_options(
@@ -328,7 +316,7 @@ async def list_options(
 
 
 async def insert_rule(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_RULE, {**row, "value": jsonb(row["value"])})
+    result = await fetch_one(conn, INSERT_RULE, {**row, "value": jsonb(row["value"])})
     assert result is not None
     return result
 
@@ -348,7 +336,7 @@ async def update_rule(conn: AsyncConnection[Any], option_id: str, rule_id: str, 
 
 
 async def delete_rules(conn: AsyncConnection[Any], option_id: str, ids: list[str]) -> list[str]:
-    return [r["id"] for r in await _all(conn, DELETE_RULES, (option_id, ids))]
+    return [r["id"] for r in await fetch_all(conn, DELETE_RULES, (option_id, ids))]
 
 
 async def delete_other_rules(conn: AsyncConnection[Any], option_id: str, keep: list[str]) -> None:
@@ -356,8 +344,8 @@ async def delete_other_rules(conn: AsyncConnection[Any], option_id: str, keep: l
 
 
 async def rules_of(conn: AsyncConnection[Any], option_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, RULES_OF, (option_ids,))
+    return await fetch_all(conn, RULES_OF, (option_ids,))
 
 
 async def rules_by_id(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, RULES_BY_ID, (ids,))
+    return await fetch_all(conn, RULES_BY_ID, (ids,))

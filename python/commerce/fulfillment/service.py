@@ -35,6 +35,7 @@ from commerce.ids import new_id
 from commerce.money import check_amount
 from commerce.pricing.schemas import PriceInput
 from commerce.region.service import RegionCatalog
+from commerce.structs import given
 
 OPTION_PUBLIC = (
     "id",
@@ -59,10 +60,6 @@ class Reads(Protocol):
 
     @property
     def prices(self) -> Prices: ...
-
-
-def _set(struct: msgspec.Struct) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not msgspec.UNSET}
 
 
 # --- providers --------------------------------------------------------------------------------------------------
@@ -274,7 +271,7 @@ async def retrieve_profile(conn: AsyncConnection[Any], profile_id: str) -> Shipp
 async def update_profile(conn: AsyncConnection[Any], profile_id: str, data: UpdateShippingProfile) -> ShippingProfile:
     try:
         async with conn.transaction():
-            row = await repo.update_profile(conn, profile_id, _set(data))
+            row = await repo.update_profile(conn, profile_id, given(data))
     except errors.UniqueViolation:
         raise DuplicateError(f"Shipping profile with name: {data.name}, already exists.") from None
     if row is None:
@@ -384,7 +381,7 @@ async def create_option(conn: AsyncConnection[Any], data: CreateShippingOption, 
 async def update_option(
     conn: AsyncConnection[Any], option_id: str, data: UpdateShippingOption, regions: RegionCatalog
 ) -> None:
-    changes = _set(data)
+    changes = given(data)
     async with conn.transaction():
         current = await repo.option(conn, option_id, for_update=True)
         if current is None:

@@ -3,10 +3,9 @@
 from typing import Any
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 
 from commerce.db.paging import fetch_page, like
-from commerce.db.rows import jsonb, update_by_id
+from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
 PRICE_COLUMNS = (
@@ -74,19 +73,8 @@ ALL_PREFS = f"SELECT {PREF_COLUMNS} FROM price_preference WHERE deleted_at IS NU
 ALL_VARIANT_SETS = "SELECT variant_id, price_set_id FROM product_variant_price_set"
 
 
-async def _all(conn: AsyncConnection[Any], query: str | sql.Composed, params: Any = None) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchall()
-
-
-async def _one(conn: AsyncConnection[Any], query: str, params: Any) -> dict[str, Any] | None:
-    rows = await _all(conn, query, params)
-    return rows[0] if rows else None
-
-
 async def price_sets_of(conn: AsyncConnection[Any], variant_ids: list[str]) -> dict[str, str]:
-    return {r["variant_id"]: r["price_set_id"] for r in await _all(conn, PRICE_SET_OF, (variant_ids,))}
+    return {r["variant_id"]: r["price_set_id"] for r in await fetch_all(conn, PRICE_SET_OF, (variant_ids,))}
 
 
 async def create_price_set(conn: AsyncConnection[Any], price_set_id: str, variant_id: str) -> None:
@@ -107,15 +95,15 @@ async def delete_base_prices(conn: AsyncConnection[Any], price_set_id: str) -> N
 
 
 async def prices_by_id(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, PRICES_BY_ID, (ids,))
+    return await fetch_all(conn, PRICES_BY_ID, (ids,))
 
 
 async def base_prices_of_variants(conn: AsyncConnection[Any], variant_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, BASE_PRICES_OF_VARIANTS, (variant_ids,))
+    return await fetch_all(conn, BASE_PRICES_OF_VARIANTS, (variant_ids,))
 
 
 async def prices_of_lists(conn: AsyncConnection[Any], list_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, PRICES_OF_LISTS, (list_ids,))
+    return await fetch_all(conn, PRICES_OF_LISTS, (list_ids,))
 
 
 async def update_price(conn: AsyncConnection[Any], price_id: str, list_id: str, changes: dict[str, Any]) -> bool:
@@ -138,13 +126,15 @@ async def delete_list_prices(conn: AsyncConnection[Any], list_id: str, ids: list
 
 
 async def insert_list(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_LIST, {**row, "rules": jsonb(row["rules"]), "metadata": jsonb(row["metadata"])})
+    result = await fetch_one(
+        conn, INSERT_LIST, {**row, "rules": jsonb(row["rules"]), "metadata": jsonb(row["metadata"])}
+    )
     assert result is not None
     return result
 
 
 async def get_list(conn: AsyncConnection[Any], list_id: str) -> dict[str, Any] | None:
-    return await _one(conn, SELECT_LIST, (list_id,))
+    return await fetch_one(conn, SELECT_LIST, (list_id,))
 
 
 async def update_list(conn: AsyncConnection[Any], list_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -160,7 +150,7 @@ async def update_list(conn: AsyncConnection[Any], list_id: str, changes: dict[st
 
 
 async def soft_delete_list(conn: AsyncConnection[Any], list_id: str) -> bool:
-    if await _one(conn, SOFT_DELETE_LIST, (list_id,)) is None:
+    if await fetch_one(conn, SOFT_DELETE_LIST, (list_id,)) is None:
         return False
     await conn.execute(DELETE_PRICES_OF_LIST, (list_id,))
     return True
@@ -184,13 +174,13 @@ async def list_lists(
 
 
 async def insert_preference(conn: AsyncConnection[Any], row: tuple[str, str, str, bool]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_PREF, row)
+    result = await fetch_one(conn, INSERT_PREF, row)
     assert result is not None
     return result
 
 
 async def get_preference(conn: AsyncConnection[Any], pref_id: str) -> dict[str, Any] | None:
-    return await _one(conn, SELECT_PREF, (pref_id,))
+    return await fetch_one(conn, SELECT_PREF, (pref_id,))
 
 
 async def update_preference(conn: AsyncConnection[Any], pref_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -200,7 +190,7 @@ async def update_preference(conn: AsyncConnection[Any], pref_id: str, changes: d
 
 
 async def soft_delete_preference(conn: AsyncConnection[Any], pref_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE_PREF, (pref_id,)) is not None
+    return await fetch_one(conn, SOFT_DELETE_PREF, (pref_id,)) is not None
 
 
 async def list_preferences(
@@ -227,8 +217,8 @@ async def list_preferences(
 async def index_source(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
     """Everything the engine's price index needs, in four queries."""
     return {
-        "prices": await _all(conn, ALL_PRICES),
-        "lists": await _all(conn, ALL_LISTS),
-        "preferences": await _all(conn, ALL_PREFS),
-        "variant_sets": await _all(conn, ALL_VARIANT_SETS),
+        "prices": await fetch_all(conn, ALL_PRICES),
+        "lists": await fetch_all(conn, ALL_LISTS),
+        "preferences": await fetch_all(conn, ALL_PREFS),
+        "variant_sets": await fetch_all(conn, ALL_VARIANT_SETS),
     }

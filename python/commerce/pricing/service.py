@@ -3,7 +3,6 @@ engine's PriceIndex, built from `index_source` (see commerce.catalog)."""
 
 from typing import Any
 
-import msgspec
 from psycopg import AsyncConnection, errors
 
 from commerce.errors import DuplicateError, InvalidData, NotFound
@@ -25,10 +24,7 @@ from commerce.pricing.schemas import (
     UpdatePriceList,
     UpdatePricePreference,
 )
-
-
-def _set(struct: msgspec.Struct) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not msgspec.UNSET}
+from commerce.structs import given
 
 
 def _check_price(p: PriceInput | ListPriceInput, where: str) -> None:
@@ -152,7 +148,7 @@ async def retrieve_list(conn: AsyncConnection[Any], list_id: str) -> PriceList:
 
 
 async def update_list(conn: AsyncConnection[Any], list_id: str, data: UpdatePriceList) -> PriceList:
-    changes = _set(data)
+    changes = given(data)
     if changes.get("description", "") is None:
         changes["description"] = ""
     async with conn.transaction():
@@ -185,7 +181,7 @@ async def batch_list_prices(conn: AsyncConnection[Any], list_id: str, batch: Bat
         created_ids = await _insert_list_prices(conn, list_id, batch.create)
         updated_ids = []
         for n, u in enumerate(batch.update):
-            changes = _set(u)
+            changes = given(u)
             if "amount" in changes:
                 check_amount(changes["amount"], f"update[{n}].amount")
             if "currency_code" in changes:
@@ -237,7 +233,7 @@ async def retrieve_preference(conn: AsyncConnection[Any], pref_id: str) -> Price
 async def update_preference(conn: AsyncConnection[Any], pref_id: str, data: UpdatePricePreference) -> PricePreference:
     try:
         async with conn.transaction():
-            row = await repo.update_preference(conn, pref_id, _set(data))
+            row = await repo.update_preference(conn, pref_id, given(data))
     except errors.UniqueViolation:
         raise DuplicateError("A price preference for this attribute and value already exists.") from None
     if row is None:

@@ -8,9 +8,9 @@ from typing import Any
 
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from commerce.db.paging import fetch_page, like
+from commerce.db.rows import jsonb, update_by_id
 from commerce.errors import DuplicateError, InvalidData
 from commerce.listing import order_by
 
@@ -46,10 +46,6 @@ async def db_errors() -> AsyncIterator[None]:
         raise InvalidData("A referenced record does not exist") from None
 
 
-def json_value(value: Any) -> Jsonb | None:
-    return None if value is None else Jsonb(value)
-
-
 async def fetch_rows(conn: AsyncConnection[Any], query: Any, params: Any = None) -> list[dict[str, Any]]:
     cur = conn.cursor(row_factory=dict_row)
     async with db_errors():
@@ -65,15 +61,9 @@ async def fetch_one(conn: AsyncConnection[Any], query: Any, params: Any = None) 
 async def update_row(
     conn: AsyncConnection[Any], table: str, columns: str, updatable: Iterable[str], row_id: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
-    keys = [k for k in updatable if k in changes]
-    params = {k: (json_value(changes[k]) if k == "metadata" else changes[k]) for k in keys}
-    sets = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in keys]
-    query = sql.SQL("UPDATE {table} SET {sets} WHERE id = %(id)s AND deleted_at IS NULL RETURNING {cols}").format(
-        table=sql.Identifier(table),
-        sets=sql.SQL(", ").join([*sets, sql.SQL("updated_at = now()")]),
-        cols=sql.SQL(columns),
-    )
-    return await fetch_one(conn, query, {**params, "id": row_id})
+    """update_by_id with this module's constraint names turned into duplicate_error / invalid_data."""
+    async with db_errors():
+        return await update_by_id(conn, table, row_id, changes, updatable, columns)
 
 
 # --- product --------------------------------------------------------------------------------------
@@ -134,7 +124,7 @@ SOFT_DELETE_CHILDREN = [
 
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
     params = {c: row.get(c) for c in UPDATABLE}
-    result = await fetch_one(conn, INSERT, {**params, "id": row["id"], "metadata": json_value(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT, {**params, "id": row["id"], "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
@@ -408,7 +398,7 @@ async def insert_variant(conn: AsyncConnection[Any], row: dict[str, Any]) -> Non
     async with db_errors():
         await conn.execute(
             INSERT_VARIANT,
-            {**params, "id": row["id"], "product_id": row["product_id"], "metadata": json_value(row.get("metadata"))},
+            {**params, "id": row["id"], "product_id": row["product_id"], "metadata": jsonb(row.get("metadata"))},
         )
 
 

@@ -5,8 +5,9 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 
 from commerce.db.paging import fetch_page, like
+from commerce.db.rows import jsonb
 from commerce.listing import order_by
-from commerce.product.repository import db_errors, fetch_one, fetch_rows, json_value, update_row
+from commerce.product.repository import db_errors, fetch_one, fetch_rows, update_row
 
 # --- categories -----------------------------------------------------------------------------------
 CATEGORY_COLUMNS = (
@@ -65,7 +66,7 @@ def subtree_pattern(mpath: str) -> str:
 
 
 async def insert_category(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await fetch_one(conn, INSERT_CATEGORY, {**row, "metadata": json_value(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_CATEGORY, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
@@ -192,7 +193,7 @@ WHERE id = ANY(%(ids)s) AND collection_id = %(collection_id)s
 
 
 async def insert_collection(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await fetch_one(conn, INSERT_COLLECTION, {**row, "metadata": json_value(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_COLLECTION, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
@@ -274,7 +275,7 @@ async def insert_value(conn: AsyncConnection[Any], table: str, row: dict[str, An
     query = sql.SQL(
         "INSERT INTO {} (id, value, metadata) VALUES (%(id)s, %(value)s, %(metadata)s) RETURNING {}"
     ).format(_table(table), sql.SQL(VALUE_COLUMNS))
-    result = await fetch_one(conn, query, {**row, "metadata": json_value(row.get("metadata"))})
+    result = await fetch_one(conn, query, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 

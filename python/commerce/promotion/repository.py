@@ -3,10 +3,9 @@
 from typing import Any
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 
 from commerce.db.paging import fetch_page, like
-from commerce.db.rows import jsonb, update_by_id
+from commerce.db.rows import fetch_all, jsonb, update_by_id
 from commerce.listing import order_by
 
 COLUMNS = (
@@ -55,19 +54,13 @@ UPDATE promotion_campaign SET deleted_at = now() WHERE id = %s AND deleted_at IS
 DETACH = "UPDATE promotion SET campaign_id = NULL, updated_at = now() WHERE campaign_id = %s"
 
 
-async def _all(conn: AsyncConnection[Any], query: str, params: Any = None) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchall()
-
-
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
     params = {k: (jsonb(v) if k in JSON else v) for k, v in row.items()}
-    return (await _all(conn, INSERT, params))[0]
+    return (await fetch_all(conn, INSERT, params))[0]
 
 
 async def get(conn: AsyncConnection[Any], promotion_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
-    rows = await _all(conn, LOCK if for_update else SELECT, (promotion_id,))
+    rows = await fetch_all(conn, LOCK if for_update else SELECT, (promotion_id,))
     return rows[0] if rows else None
 
 
@@ -76,11 +69,11 @@ async def update(conn: AsyncConnection[Any], promotion_id: str, changes: dict[st
 
 
 async def soft_delete(conn: AsyncConnection[Any], promotion_id: str) -> bool:
-    return bool(await _all(conn, SOFT_DELETE, (promotion_id,)))
+    return bool(await fetch_all(conn, SOFT_DELETE, (promotion_id,)))
 
 
 async def live(conn: AsyncConnection[Any]) -> list[dict[str, Any]]:
-    return await _all(conn, LIVE)
+    return await fetch_all(conn, LIVE)
 
 
 async def list_promotions(
@@ -100,15 +93,15 @@ async def list_promotions(
 
 
 async def insert_campaign(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    return (await _all(conn, INSERT_CAMPAIGN, row))[0]
+    return (await fetch_all(conn, INSERT_CAMPAIGN, row))[0]
 
 
 async def campaigns(conn: AsyncConnection[Any], ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in await _all(conn, SELECT_CAMPAIGNS, (ids,))} if ids else {}
+    return {r["id"]: r for r in await fetch_all(conn, SELECT_CAMPAIGNS, (ids,))} if ids else {}
 
 
 async def live_campaigns(conn: AsyncConnection[Any]) -> list[dict[str, Any]]:
-    return await _all(conn, LIVE_CAMPAIGNS)
+    return await fetch_all(conn, LIVE_CAMPAIGNS)
 
 
 async def update_campaign(conn: AsyncConnection[Any], campaign_id: str, changes: dict[str, Any]) -> bool:
@@ -119,7 +112,7 @@ async def update_campaign(conn: AsyncConnection[Any], campaign_id: str, changes:
 
 
 async def soft_delete_campaign(conn: AsyncConnection[Any], campaign_id: str) -> bool:
-    if not await _all(conn, SOFT_DELETE_CAMPAIGN, (campaign_id,)):
+    if not await fetch_all(conn, SOFT_DELETE_CAMPAIGN, (campaign_id,)):
         return False
     await conn.execute(DETACH, (campaign_id,))
     return True

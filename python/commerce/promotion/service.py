@@ -23,6 +23,7 @@ from commerce.promotion.schemas import (
     UpdateCampaign,
     UpdatePromotion,
 )
+from commerce.structs import given
 
 TABLES = ("promotion", "promotion_campaign")
 
@@ -107,7 +108,7 @@ async def retrieve(conn: AsyncConnection[Any], promotion_id: str) -> dict[str, A
 
 
 async def update(conn: AsyncConnection[Any], promotion_id: str, data: UpdatePromotion) -> dict[str, Any]:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    changes = given(data)
     try:
         async with conn.transaction():
             current = await repo.get(conn, promotion_id, for_update=True)
@@ -260,7 +261,7 @@ async def retrieve_campaign(conn: AsyncConnection[Any], campaign_id: str) -> dic
 
 
 async def update_campaign(conn: AsyncConnection[Any], campaign_id: str, data: UpdateCampaign) -> dict[str, Any]:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    changes = given(data)
     if "budget" in changes:
         changes |= _budget(changes.pop("budget"))
     try:

@@ -4,9 +4,9 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from commerce.db.paging import fetch_page, like
+from commerce.db.rows import jsonb, update_by_id
 from commerce.listing import order_by
 
 COLUMNS = "id, name, currency_code, automatic_taxes, metadata, created_at, updated_at, deleted_at"
@@ -44,13 +44,9 @@ DELETE_PROVIDERS = "DELETE FROM region_payment_provider WHERE region_id = %s"
 ADD_PROVIDER = "INSERT INTO region_payment_provider (region_id, payment_provider_id) VALUES (%s, %s)"
 
 
-def _json(value: Any) -> Jsonb | None:
-    return None if value is None else Jsonb(value)
-
-
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(INSERT, {**row, "metadata": _json(row.get("metadata"))})
+    await cur.execute(INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
     result = await cur.fetchone()
     assert result is not None
     return result
@@ -69,14 +65,7 @@ async def all_live(conn: AsyncConnection[Any]) -> list[dict[str, Any]]:
 
 
 async def update(conn: AsyncConnection[Any], region_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-    assignments = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in UPDATABLE if k in changes]
-    params = {k: (_json(v) if k == "metadata" else v) for k, v in changes.items() if k in UPDATABLE}
-    query = sql.SQL("UPDATE region SET {sets} WHERE id = %(id)s AND deleted_at IS NULL RETURNING {cols}").format(
-        sets=sql.SQL(", ").join([*assignments, sql.SQL("updated_at = now()")]), cols=sql.SQL(COLUMNS)
-    )
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, {**params, "id": region_id})
-    return await cur.fetchone()
+    return await update_by_id(conn, "region", region_id, changes, UPDATABLE, COLUMNS)
 
 
 async def soft_delete(conn: AsyncConnection[Any], region_id: str) -> bool:

@@ -22,6 +22,7 @@ from commerce.region.schemas import (
     RegionListQuery,
     UpdateRegion,
 )
+from commerce.structs import given
 
 # Tables whose changes reload the store cache.
 TABLES = ("region", "region_country", "region_payment_provider")
@@ -51,7 +52,7 @@ async def create(conn: AsyncConnection[Any], data: CreateRegion) -> Region:
 
 
 async def update(conn: AsyncConnection[Any], region_id: str, data: UpdateRegion) -> Region:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    changes = given(data)
     async with conn.transaction():
         # Lock the row: concurrent updates of one region apply one after the other.
         if await repo.get(conn, region_id, for_update=True) is None:

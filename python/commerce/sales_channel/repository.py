@@ -4,9 +4,9 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from commerce.db.paging import fetch_page, like
+from commerce.db.rows import jsonb, update_by_id
 from commerce.listing import order_by
 
 COLUMNS = "id, name, description, is_disabled, metadata, created_at, updated_at, deleted_at"
@@ -26,7 +26,7 @@ NAMES = "SELECT id, name FROM sales_channel WHERE id = ANY(%s) AND deleted_at IS
 
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(INSERT, {**row, "metadata": _json(row.get("metadata"))})
+    await cur.execute(INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
     result = await cur.fetchone()
     assert result is not None
     return result
@@ -39,14 +39,7 @@ async def get(conn: AsyncConnection[Any], channel_id: str) -> dict[str, Any] | N
 
 
 async def update(conn: AsyncConnection[Any], channel_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-    assignments = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in UPDATABLE if k in changes]
-    params = {k: (_json(v) if k == "metadata" else v) for k, v in changes.items() if k in UPDATABLE}
-    query = sql.SQL("UPDATE sales_channel SET {sets} WHERE id = %(id)s AND deleted_at IS NULL RETURNING {cols}").format(
-        sets=sql.SQL(", ").join([*assignments, sql.SQL("updated_at = now()")]), cols=sql.SQL(COLUMNS)
-    )
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, {**params, "id": channel_id})
-    return await cur.fetchone()
+    return await update_by_id(conn, "sales_channel", channel_id, changes, UPDATABLE, COLUMNS)
 
 
 async def soft_delete(conn: AsyncConnection[Any], channel_id: str) -> bool:
@@ -80,7 +73,3 @@ async def list_channels(
         where.append(sql.SQL("(name ILIKE %(q)s OR description ILIKE %(q)s)"))
         params["q"] = like(filters["q"])
     return await fetch_page(conn, "sales_channel", COLUMNS, where, params, order_by(order, ORDERABLE), limit, offset)
-
-
-def _json(value: Any) -> Jsonb | None:
-    return None if value is None else Jsonb(value)

@@ -14,6 +14,7 @@ from commerce.sales_channel.schemas import (
     SalesChannelListQuery,
     UpdateSalesChannel,
 )
+from commerce.structs import given
 
 
 def _not_found(channel_id: str) -> NotFound:
@@ -33,7 +34,7 @@ async def retrieve(conn: AsyncConnection[Any], channel_id: str) -> SalesChannel:
 
 
 async def update(conn: AsyncConnection[Any], channel_id: str, data: UpdateSalesChannel) -> SalesChannel:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    changes = given(data)
     row = await repo.update(conn, channel_id, changes)
     if row is None:
         raise _not_found(channel_id)

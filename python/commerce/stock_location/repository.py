@@ -3,10 +3,9 @@
 from typing import Any
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 
 from commerce.db.paging import fetch_page, like
-from commerce.db.rows import jsonb, update_by_id
+from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
 COLUMNS = "id, name, address_id, metadata, created_at, updated_at, deleted_at"
@@ -80,29 +79,18 @@ SELECT fulfillment_provider_id FROM stock_location_fulfillment_provider WHERE st
 """
 
 
-async def _all(conn: AsyncConnection[Any], query: str, params: Any) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchall()
-
-
-async def _one(conn: AsyncConnection[Any], query: str, params: Any) -> dict[str, Any] | None:
-    rows = await _all(conn, query, params)
-    return rows[0] if rows else None
-
-
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def get(conn: AsyncConnection[Any], location_id: str) -> dict[str, Any] | None:
-    return await _one(conn, SELECT_ONE, (location_id,))
+    return await fetch_one(conn, SELECT_ONE, (location_id,))
 
 
 async def lock(conn: AsyncConnection[Any], location_id: str) -> bool:
-    return await _one(conn, LOCK, (location_id,)) is not None
+    return await fetch_one(conn, LOCK, (location_id,)) is not None
 
 
 async def update(conn: AsyncConnection[Any], location_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -110,7 +98,7 @@ async def update(conn: AsyncConnection[Any], location_id: str, changes: dict[str
 
 
 async def soft_delete(conn: AsyncConnection[Any], location_id: str) -> bool:
-    if await _one(conn, SOFT_DELETE, (location_id,)) is None:
+    if await fetch_one(conn, SOFT_DELETE, (location_id,)) is None:
         return False
     for statement in UNLINK_ALL:
         await conn.execute(statement, (location_id,))
@@ -118,29 +106,29 @@ async def soft_delete(conn: AsyncConnection[Any], location_id: str) -> bool:
 
 
 async def insert_address(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_ADDRESS, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def address_exists(conn: AsyncConnection[Any], address_id: str) -> bool:
-    return await _one(conn, ADDRESS_EXISTS, (address_id,)) is not None
+    return await fetch_one(conn, ADDRESS_EXISTS, (address_id,)) is not None
 
 
 async def addresses(conn: AsyncConnection[Any], ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in await _all(conn, ADDRESSES, (ids,))}
+    return {r["id"]: r for r in await fetch_all(conn, ADDRESSES, (ids,))}
 
 
 async def channels_of(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, CHANNELS_OF, (ids,))
+    return await fetch_all(conn, CHANNELS_OF, (ids,))
 
 
 async def providers_of(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, PROVIDERS_OF, (ids,))
+    return await fetch_all(conn, PROVIDERS_OF, (ids,))
 
 
 async def sets_of(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, SETS_OF, (ids,))
+    return await fetch_all(conn, SETS_OF, (ids,))
 
 
 async def link_channel(conn: AsyncConnection[Any], location_id: str, channel_id: str) -> None:
@@ -164,16 +152,16 @@ async def link_set(conn: AsyncConnection[Any], location_id: str, set_id: str) ->
 
 
 async def sets_for_channel(conn: AsyncConnection[Any], channel_id: str) -> list[str]:
-    return [r["fulfillment_set_id"] for r in await _all(conn, SETS_FOR_CHANNEL, (channel_id,))]
+    return [r["fulfillment_set_id"] for r in await fetch_all(conn, SETS_FOR_CHANNEL, (channel_id,))]
 
 
 async def location_of_set(conn: AsyncConnection[Any], set_id: str) -> str | None:
-    row = await _one(conn, LOCATION_OF_SET, (set_id,))
+    row = await fetch_one(conn, LOCATION_OF_SET, (set_id,))
     return None if row is None else str(row["stock_location_id"])
 
 
 async def provider_ids_of(conn: AsyncConnection[Any], location_id: str) -> set[str]:
-    return {r["fulfillment_provider_id"] for r in await _all(conn, PROVIDER_IDS_OF, (location_id,))}
+    return {r["fulfillment_provider_id"] for r in await fetch_all(conn, PROVIDER_IDS_OF, (location_id,))}
 
 
 async def list_locations(

@@ -11,6 +11,7 @@ from commerce.errors import InvalidData, NotFound
 from commerce.ids import new_id
 from commerce.stock_location import repository as repo
 from commerce.stock_location.schemas import AddressInput, CreateStockLocation, StockLocationQuery, UpdateStockLocation
+from commerce.structs import given
 
 
 def _not_found(location_id: str) -> NotFound:
@@ -53,7 +54,7 @@ async def retrieve(conn: AsyncConnection[Any], location_id: str) -> dict[str, An
 
 
 async def update(conn: AsyncConnection[Any], location_id: str, data: UpdateStockLocation) -> dict[str, Any]:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    changes = given(data)
     async with conn.transaction():
         if not await repo.lock(conn, location_id):
             raise _not_found(location_id)

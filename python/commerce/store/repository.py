@@ -4,9 +4,9 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from commerce.db.paging import fetch_page, like
+from commerce.db.rows import update_by_id
 from commerce.listing import order_by
 
 COLUMNS = (
@@ -55,16 +55,7 @@ async def first(conn: AsyncConnection[Any]) -> dict[str, Any] | None:
 
 
 async def update(conn: AsyncConnection[Any], store_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-    assignments = [sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in UPDATABLE if k in changes]
-    params = {
-        k: (None if v is None else Jsonb(v)) if k == "metadata" else v for k, v in changes.items() if k in UPDATABLE
-    }
-    query = sql.SQL("UPDATE store SET {sets} WHERE id = %(id)s AND deleted_at IS NULL RETURNING {cols}").format(
-        sets=sql.SQL(", ").join([*assignments, sql.SQL("updated_at = now()")]), cols=sql.SQL(COLUMNS)
-    )
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, {**params, "id": store_id})
-    return await cur.fetchone()
+    return await update_by_id(conn, "store", store_id, changes, UPDATABLE, COLUMNS)
 
 
 async def currencies_of(conn: AsyncConnection[Any], store_ids: list[str]) -> list[dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import msgspec
 from psycopg import AsyncConnection
 
 from commerce import currency, region, sales_channel
@@ -10,6 +9,7 @@ from commerce.errors import InvalidData, NotFound
 from commerce.ids import new_id
 from commerce.store import repository as repo
 from commerce.store.schemas import Store, StoreCurrency, StoreListQuery, SupportedCurrency, UpdateStore
+from commerce.structs import given
 
 
 def _not_found(store_id: str) -> NotFound:
@@ -50,7 +50,7 @@ async def default_store(conn: AsyncConnection[Any]) -> Store | None:
 
 
 async def update(conn: AsyncConnection[Any], store_id: str, data: UpdateStore) -> Store:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    changes = given(data)
     async with conn.transaction():
         if await repo.get(conn, store_id, for_update=True) is None:
             raise _not_found(store_id)

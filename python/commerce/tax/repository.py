@@ -3,10 +3,9 @@
 from typing import Any, Literal
 
 from psycopg import AsyncConnection, sql
-from psycopg.rows import dict_row
 
 from commerce.db.paging import fetch_page, like
-from commerce.db.rows import jsonb, update_by_id
+from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
 REGION_COLUMNS = (
@@ -119,18 +118,6 @@ ORDER BY r.created_at, r.id
 """
 
 
-async def _all(conn: AsyncConnection[Any], query: str, params: Any = None) -> list[dict[str, Any]]:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchall()
-
-
-async def _one(conn: AsyncConnection[Any], query: str, params: Any) -> dict[str, Any] | None:
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(query, params)
-    return await cur.fetchone()
-
-
 def _any_or_null(column: str, values: list[str], params: dict[str, Any]) -> sql.Composable:
     """`column = ANY(values)`, where a value "null" selects the NULL rows."""
     parts: list[sql.Composable] = []
@@ -147,7 +134,7 @@ def _any_or_null(column: str, values: list[str], params: dict[str, Any]) -> sql.
 
 
 async def insert_region(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_REGION, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_REGION, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
@@ -156,20 +143,20 @@ async def get_region(
     conn: AsyncConnection[Any], region_id: str, *, lock: Literal["share", "update"] | None = None
 ) -> dict[str, Any] | None:
     query = {None: SELECT_REGION, "share": LOCK_REGION, "update": LOCK_REGION_UPDATE}[lock]
-    return await _one(conn, query, (region_id,))
+    return await fetch_one(conn, query, (region_id,))
 
 
 async def country_region(conn: AsyncConnection[Any], country_code: str) -> dict[str, Any] | None:
     """The live top-level region of a country, share-locked (call inside a transaction)."""
-    return await _one(conn, COUNTRY_REGION, (country_code,))
+    return await fetch_one(conn, COUNTRY_REGION, (country_code,))
 
 
 async def regions_by_id(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, REGIONS_BY_ID, (ids,))
+    return await fetch_all(conn, REGIONS_BY_ID, (ids,))
 
 
 async def children_of(conn: AsyncConnection[Any], parent_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, CHILDREN_OF, (parent_ids,))
+    return await fetch_all(conn, CHILDREN_OF, (parent_ids,))
 
 
 async def update_region(conn: AsyncConnection[Any], region_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -177,7 +164,7 @@ async def update_region(conn: AsyncConnection[Any], region_id: str, changes: dic
 
 
 async def soft_delete_region(conn: AsyncConnection[Any], region_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE_REGION, {"id": region_id}) is not None
+    return await fetch_one(conn, SOFT_DELETE_REGION, {"id": region_id}) is not None
 
 
 async def list_regions(
@@ -204,17 +191,17 @@ async def list_regions(
 
 
 async def insert_rate(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_RATE, {**row, "metadata": jsonb(row.get("metadata"))})
+    result = await fetch_one(conn, INSERT_RATE, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
     return result
 
 
 async def get_rate(conn: AsyncConnection[Any], rate_id: str, *, lock: bool = False) -> dict[str, Any] | None:
-    return await _one(conn, LOCK_RATE if lock else SELECT_RATE, (rate_id,))
+    return await fetch_one(conn, LOCK_RATE if lock else SELECT_RATE, (rate_id,))
 
 
 async def rates_of_regions(conn: AsyncConnection[Any], region_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, RATES_OF_REGIONS, (region_ids,))
+    return await fetch_all(conn, RATES_OF_REGIONS, (region_ids,))
 
 
 async def update_rate(conn: AsyncConnection[Any], rate_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -222,7 +209,7 @@ async def update_rate(conn: AsyncConnection[Any], rate_id: str, changes: dict[st
 
 
 async def soft_delete_rate(conn: AsyncConnection[Any], rate_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE_RATE, {"id": rate_id}) is not None
+    return await fetch_one(conn, SOFT_DELETE_RATE, {"id": rate_id}) is not None
 
 
 async def list_rates(
@@ -246,13 +233,13 @@ async def list_rates(
 
 
 async def insert_rule(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
-    result = await _one(conn, INSERT_RULE, row)
+    result = await fetch_one(conn, INSERT_RULE, row)
     assert result is not None
     return result
 
 
 async def rules_of_rates(conn: AsyncConnection[Any], rate_ids: list[str]) -> list[dict[str, Any]]:
-    return await _all(conn, RULES_OF_RATES, (rate_ids,))
+    return await fetch_all(conn, RULES_OF_RATES, (rate_ids,))
 
 
 async def soft_delete_rules_of_rate(conn: AsyncConnection[Any], rate_id: str) -> None:
@@ -260,14 +247,14 @@ async def soft_delete_rules_of_rate(conn: AsyncConnection[Any], rate_id: str) ->
 
 
 async def soft_delete_rule(conn: AsyncConnection[Any], rate_id: str, rule_id: str) -> bool:
-    return await _one(conn, SOFT_DELETE_RULE, (rule_id, rate_id)) is not None
+    return await fetch_one(conn, SOFT_DELETE_RULE, (rule_id, rate_id)) is not None
 
 
 # --- providers and tax-line candidates --------------------------------------------------------------------------
 
 
 async def get_provider(conn: AsyncConnection[Any], provider_id: str) -> dict[str, Any] | None:
-    return await _one(conn, SELECT_PROVIDER, (provider_id,))
+    return await fetch_one(conn, SELECT_PROVIDER, (provider_id,))
 
 
 async def list_providers(
@@ -294,4 +281,4 @@ async def list_providers(
 
 
 async def candidates(conn: AsyncConnection[Any], country_code: str, province_code: str | None) -> list[dict[str, Any]]:
-    return await _all(conn, CANDIDATES, {"country_code": country_code, "province_code": province_code})
+    return await fetch_all(conn, CANDIDATES, {"country_code": country_code, "province_code": province_code})

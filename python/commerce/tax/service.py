@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 from psycopg import AsyncConnection, errors
 
 from commerce.errors import DuplicateError, InvalidData, NotFound
 from commerce.ids import new_id
 from commerce.money import check_amount
+from commerce.structs import given
 from commerce.tax import repository as repo
 from commerce.tax.schemas import (
     CreateTaxRate,
@@ -38,10 +38,6 @@ from commerce.tax.schemas import (
 TABLES = ("tax_provider", "tax_region", "tax_rate", "tax_rate_rule")
 SYSTEM_PROVIDER = "tp_system"
 MAX_RATE = Decimal(100)
-
-
-def _set(struct: msgspec.Struct) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not msgspec.UNSET}
 
 
 def _check_rate(value: Decimal | None, field: str) -> Decimal | None:
@@ -184,7 +180,7 @@ async def retrieve_region(conn: AsyncConnection[Any], region_id: str) -> TaxRegi
 
 
 async def update_region(conn: AsyncConnection[Any], region_id: str, data: UpdateTaxRegion) -> TaxRegion:
-    changes = _set(data)
+    changes = given(data)
     try:
         async with conn.transaction():
             region = await repo.get_region(conn, region_id, lock="update")
@@ -292,7 +288,7 @@ async def retrieve_rate(conn: AsyncConnection[Any], rate_id: str) -> TaxRate:
 
 async def update_rate(conn: AsyncConnection[Any], rate_id: str, data: UpdateTaxRate, updated_by: str | None) -> TaxRate:
     """Update the given fields; `rules`, when given, replace the rate's rules (as Medusa does)."""
-    changes = _set(data)
+    changes = given(data)
     if "rate" in changes:
         _check_rate(changes["rate"], "rate")
     rules = changes.pop("rules", None)
