@@ -7,32 +7,31 @@
 //
 // Environment: BASE_URL, PUBLISHABLE_KEY, ADMIN_EMAIL, ADMIN_PASSWORD.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
-import Medusa, { FetchError } from "@medusajs/js-sdk";
+import Medusa from "@medusajs/js-sdk";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is required`);
-  return value;
-};
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  attempt,
+  auth,
+  BASE_URL,
+  cents,
+  check,
+  eventually,
+  finish,
+  money,
+  outcome,
+  PUBLISHABLE_KEY,
+  RUN,
+  sorted,
+  step,
+} from "./harness.mjs";
 
-const BASE_URL = env("BASE_URL");
-const PUBLISHABLE_KEY = env("PUBLISHABLE_KEY");
-const ADMIN_EMAIL = env("ADMIN_EMAIL");
-const ADMIN_PASSWORD = env("ADMIN_PASSWORD");
-const SDK_VERSION = JSON.parse(
-  readFileSync(new URL("./node_modules/@medusajs/js-sdk/package.json", import.meta.url), "utf8"),
-).version;
-
-// In Node there is no localStorage: without "memory" the SDK would drop the JWT after login.
-const auth = { type: "jwt", jwtTokenStorageMethod: "memory" };
 const newStorefront = () => new Medusa({ baseUrl: BASE_URL, publishableKey: PUBLISHABLE_KEY, auth });
 const storefront = newStorefront();
 const admin = new Medusa({ baseUrl: BASE_URL, auth });
 
-// Names, handles and codes unique to this run, so the script tolerates a database other scripts also write to.
-const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const HANDLE = `sdk-cart-tee-${RUN}`;
 const CODE = `SDK10-${RUN}`.toUpperCase();
 const PASSWORD = "a long enough sdk password";
@@ -43,95 +42,6 @@ const PRICES = {
   M: { usd: 30, eur: 27, usdFrom10: 26 },
   L: { usd: 45, eur: 40.5, usdFrom10: 40 },
 };
-
-const steps = [];
-const divergences = [];
-let checks = 0;
-
-/** Runs one named step; a failure is re-thrown with the step's name and the HTTP status if any. */
-async function step(name, fn) {
-  try {
-    await fn();
-    steps.push(name);
-  } catch (err) {
-    const http = err instanceof FetchError ? ` [HTTP ${err.status} ${err.statusText}]` : "";
-    const wrapped = new Error(`step "${name}" failed${http}: ${err.message}`);
-    wrapped.cause = err;
-    throw wrapped;
-  }
-}
-
-const check = {
-  equal(actual, expected, message) {
-    assert.equal(actual, expected, message);
-    checks += 1;
-  },
-  deepEqual(actual, expected, message) {
-    assert.deepEqual(actual, expected, message);
-    checks += 1;
-  },
-  ok(value, message) {
-    assert.ok(value, message);
-    checks += 1;
-  },
-  /** Every key in `keys` is present on `object`. */
-  has(object, keys, what) {
-    const missing = keys.filter((k) => !(k in object));
-    assert.deepEqual(missing, [], `${what} lacks ${missing}: ${JSON.stringify(object)}`);
-    checks += 1;
-  },
-  /** The promise must reject with the SDK's FetchError carrying `status` and a message containing `contains`. */
-  async rejects(promise, status, contains = "", statusText = undefined) {
-    await assert.rejects(promise, (err) => {
-      assert.ok(err instanceof FetchError, `expected a FetchError, got ${err?.name}: ${err?.message}`);
-      assert.equal(err.status, status, `status (message: ${err.message})`);
-      if (statusText) assert.equal(err.statusText, statusText, "statusText");
-      assert.ok(err.message.includes(contains), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(contains)}`);
-      return true;
-    });
-    checks += 1;
-  },
-  /**
-   * A behaviour Medusa has and the SDK relies on. When it does not hold, the run records a divergence
-   * (request, expected, observed) in the summary instead of failing, so every other check still runs.
-   */
-  known(name, holds, { request, expected, observed }) {
-    if (holds) checks += 1;
-    else divergences.push({ name, request, expected, observed });
-  },
-};
-
-/** Retries `fn` briefly: the store's caches follow admin writes through PostgreSQL NOTIFY, a few ms behind. */
-async function eventually(what, fn, { tries = 40, delayMs = 50 } = {}) {
-  let last;
-  for (let i = 0; i < tries; i += 1) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
-  throw new Error(`${what}: still failing after ${(tries * delayMs) / 1000} s: ${last?.message}`, { cause: last });
-}
-
-/** Settles an SDK call: { body } on success, { status, message } on an HTTP error (anything else re-thrown). */
-async function attempt(promise) {
-  try {
-    return { body: await promise };
-  } catch (err) {
-    if (!(err instanceof FetchError)) throw err;
-    return { status: err.status, message: err.message };
-  }
-}
-/** How a settled call looked, for a divergence record. */
-const outcome = (r) => (r.body ? `200 ${JSON.stringify(r.body).slice(0, 300)}` : `${r.status} ${JSON.stringify(r.message)}`);
-
-const sorted = (values) => [...values].sort();
-
-/** Money compared to the cent: the server's decimals arrive as JSON numbers. */
-const cents = (value) => Math.round(Number(value) * 100);
-const money = (actual, expected, message) => check.equal(cents(actual), cents(expected), `${message}: ${actual}`);
 
 /** The cart's lines by variant title: [quantity, unit_price]. */
 let titleOf = {}; // variant id -> title
@@ -182,7 +92,6 @@ const ADDRESS = {
   phone: "+1 617 555 0100",
 };
 
-const started = Date.now();
 let channelId;
 let northAmerica;
 let europe;
@@ -558,14 +467,4 @@ await step("cart requests storefronts send", async () => {
   );
 });
 
-console.log(
-  JSON.stringify({
-    ok: true,
-    script: "store_carts",
-    divergences,
-    sdk: SDK_VERSION,
-    steps: steps.length,
-    checks,
-    ms: Date.now() - started,
-  }),
-);
+finish("store_carts");

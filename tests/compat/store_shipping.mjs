@@ -9,31 +9,29 @@
 //
 // Environment: BASE_URL, PUBLISHABLE_KEY, ADMIN_EMAIL, ADMIN_PASSWORD.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
-import Medusa, { FetchError } from "@medusajs/js-sdk";
+import Medusa from "@medusajs/js-sdk";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is required`);
-  return value;
-};
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  attempt,
+  auth,
+  BASE_URL,
+  check,
+  eventually,
+  finish,
+  money,
+  outcome,
+  PUBLISHABLE_KEY,
+  RUN,
+  step,
+} from "./harness.mjs";
 
-const BASE_URL = env("BASE_URL");
-const PUBLISHABLE_KEY = env("PUBLISHABLE_KEY");
-const ADMIN_EMAIL = env("ADMIN_EMAIL");
-const ADMIN_PASSWORD = env("ADMIN_PASSWORD");
-const SDK_VERSION = JSON.parse(
-  readFileSync(new URL("./node_modules/@medusajs/js-sdk/package.json", import.meta.url), "utf8"),
-).version;
-
-// In Node there is no localStorage: without "memory" the SDK would drop the JWT after login.
-const auth = { type: "jwt", jwtTokenStorageMethod: "memory" };
 const storefront = new Medusa({ baseUrl: BASE_URL, publishableKey: PUBLISHABLE_KEY, auth });
 const admin = new Medusa({ baseUrl: BASE_URL, auth });
 
 // Names and handles unique to this run, so the script tolerates a database other scripts also write to.
-const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const HANDLE = `sdk-ship-mug-${RUN}`;
 
 // The price book, worked by hand below: the mug in usd, Standard's usd price and its North America price.
@@ -45,93 +43,6 @@ const STORE_RULES = [
   { attribute: "enabled_in_store", operator: "eq", value: "true" },
   { attribute: "is_return", operator: "eq", value: "false" },
 ];
-
-const steps = [];
-const divergences = [];
-let checks = 0;
-
-/** Runs one named step; a failure is re-thrown with the step's name and the HTTP status if any. */
-async function step(name, fn) {
-  try {
-    await fn();
-    steps.push(name);
-  } catch (err) {
-    const http = err instanceof FetchError ? ` [HTTP ${err.status} ${err.statusText}]` : "";
-    const wrapped = new Error(`step "${name}" failed${http}: ${err.message}`);
-    wrapped.cause = err;
-    throw wrapped;
-  }
-}
-
-const check = {
-  equal(actual, expected, message) {
-    assert.equal(actual, expected, message);
-    checks += 1;
-  },
-  deepEqual(actual, expected, message) {
-    assert.deepEqual(actual, expected, message);
-    checks += 1;
-  },
-  ok(value, message) {
-    assert.ok(value, message);
-    checks += 1;
-  },
-  /** Every key in `keys` is present on `object`. */
-  has(object, keys, what) {
-    const missing = keys.filter((k) => !(k in object));
-    assert.deepEqual(missing, [], `${what} lacks ${missing}: ${JSON.stringify(object)}`);
-    checks += 1;
-  },
-  /** The promise must reject with the SDK's FetchError carrying `status` and a message containing `contains`. */
-  async rejects(promise, status, contains = "", statusText = undefined) {
-    await assert.rejects(promise, (err) => {
-      assert.ok(err instanceof FetchError, `expected a FetchError, got ${err?.name}: ${err?.message}`);
-      assert.equal(err.status, status, `status (message: ${err.message})`);
-      if (statusText) assert.equal(err.statusText, statusText, "statusText");
-      assert.ok(err.message.includes(contains), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(contains)}`);
-      return true;
-    });
-    checks += 1;
-  },
-  /**
-   * A behaviour Medusa has and the SDK relies on. When it does not hold, the run records a divergence
-   * (request, expected, observed) in the summary instead of failing, so every other check still runs.
-   */
-  known(name, holds, { request, expected, observed }) {
-    if (holds) checks += 1;
-    else divergences.push({ name, request, expected, observed });
-  },
-};
-
-/** Retries `fn` briefly: the store's caches follow admin writes through PostgreSQL NOTIFY, a few ms behind. */
-async function eventually(what, fn, { tries = 40, delayMs = 50 } = {}) {
-  let last;
-  for (let i = 0; i < tries; i += 1) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
-  throw new Error(`${what}: still failing after ${(tries * delayMs) / 1000} s: ${last?.message}`, { cause: last });
-}
-
-/** Settles an SDK call: { body } on success, { status, message } on an HTTP error (anything else re-thrown). */
-async function attempt(promise) {
-  try {
-    return { body: await promise };
-  } catch (err) {
-    if (!(err instanceof FetchError)) throw err;
-    return { status: err.status, message: err.message };
-  }
-}
-/** How a settled call looked, for a divergence record. */
-const outcome = (r) => (r.body ? `200 ${JSON.stringify(r.body).slice(0, 300)}` : `${r.status} ${JSON.stringify(r.message)}`);
-
-/** Money compared to the cent: the server's decimals arrive as JSON numbers. */
-const cents = (value) => Math.round(Number(value) * 100);
-const money = (actual, expected, message) => check.equal(cents(actual), cents(expected), `${message}: ${actual}`);
 
 /** The cart totals a checkout page reads, each to the cent (no taxes, no promotions here). */
 function totals(cart, { items, shipping }, what) {
@@ -183,7 +94,6 @@ const CANADA = {
   country_code: "ca",
 };
 
-const started = Date.now();
 let channelId;
 let northAmerica;
 let locationId;
@@ -497,14 +407,4 @@ await step("a Canadian cart in North America sees no options and cannot pick one
   money(found[`Standard ${RUN}`]?.amount, STANDARD.northAmerica, "Standard once addressed to the US");
 });
 
-console.log(
-  JSON.stringify({
-    ok: true,
-    script: "store_shipping",
-    divergences,
-    sdk: SDK_VERSION,
-    steps: steps.length,
-    checks,
-    ms: Date.now() - started,
-  }),
-);
+finish("store_shipping");
