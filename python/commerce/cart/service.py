@@ -111,10 +111,6 @@ async def create(
 async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
     """The cart with its lines, adjustments, tax lines, shipping methods and addresses, read in one statement (one
     snapshot: the totals come from exactly the lines shown)."""
-    return await _load(conn, reads, cart_id)
-
-
-async def _load(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
     found = await repo.whole(conn, cart_id)
     if found is None:
         raise _not_found(cart_id)
@@ -137,7 +133,7 @@ async def add_shipping_method(
     """The cart ships with this option (it replaces the one chosen before); 400 when it does not serve the cart."""
     async with conn.transaction():
         row = await _locked(conn, cart_id)
-        option = await fulfillment.service.option_for_cart(conn, reads, option_id, await _load(conn, reads, cart_id))
+        option = await fulfillment.service.option_for_cart(conn, reads, option_id, await retrieve(conn, reads, cart_id))
         await repo.replace_methods(
             conn,
             cart_id,

@@ -9,6 +9,7 @@ import msgspec
 from psycopg_pool import AsyncConnectionPool
 
 from commerce import engine, pricing
+from commerce.catalog import model
 
 _encode = msgspec.json.Encoder(decimal_format="number").encode
 MEMO_SIZE = 200_000
@@ -84,7 +85,5 @@ async def load_prices(pool: AsyncConnectionPool[Any]) -> Prices:
         source = await pricing.service.index_source(conn)
     prices = Prices(source)
     del source
-    from commerce.catalog.service import release_memory
-
-    release_memory()
+    model.release_memory()
     return prices

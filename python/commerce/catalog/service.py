@@ -1,7 +1,5 @@
 """Storefront reads: product pages priced by the engine, categories (a tree), collections — all from memory."""
 
-import ctypes
-import gc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -243,14 +241,5 @@ async def load_catalog(pool: AsyncConnectionPool[Any]) -> Catalog:
         rows = await source.load_products(conn)
     catalog = Catalog(rows)
     del rows
-    release_memory()
+    model.release_memory()
     return catalog
-
-
-def release_memory() -> None:
-    """Give the rows a rebuild freed back to the OS, so a worker's RSS reflects what it keeps."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
