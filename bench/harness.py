@@ -11,7 +11,6 @@ with like. A benchmark for another route only needs a `Target` list and `compare
             best = compare([Target("ours", ...), Target("bare", ...)], BenchSettings.from_env())
 """
 
-import asyncio
 import os
 import re
 import resource
@@ -26,11 +25,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
+
+from commerce.db.connect import run_with_conn as run_async
+from commerce.db.connect import with_dbname
 
 T = TypeVar("T")
 BENCH_DIR = Path(__file__).resolve().parent
@@ -86,25 +88,6 @@ def log(message: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------- database
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = conninfo_to_dict(url)
-    params["dbname"] = dbname
-    return make_conninfo(**params)
-
-
-def run_async(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `work(conn)` on one autocommit async connection (as tests/conftest.py does)."""
-    import psycopg
-
-    async def main() -> T:
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True, options="-c TimeZone=UTC") as conn:
-            return await work(conn)
-
-    return asyncio.run(main())
 
 
 def database_kind() -> str:

@@ -1,7 +1,6 @@
 """Shared fixtures: a real PostgreSQL (DATABASE_URL, else an embedded one), a migrated template database,
 a fresh database per test module, and a real Granian server on a free port."""
 
-import asyncio
 import os
 import shutil
 import socket
@@ -11,15 +10,16 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from commerce.db.connect import run_with_conn as run_async
+from commerce.db.connect import with_dbname
 from commerce.db.migrate import migrate
 from commerce.flows import setup
 
@@ -29,12 +29,6 @@ BIN = Path(sys.executable).parent
 JWT_SECRET = "test-secret-for-the-test-run-only-0123456789"
 ADMIN_EMAIL = "admin@test.local"
 ADMIN_PASSWORD = "correct horse battery staple"
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    params = conninfo_to_dict(url)
-    params["dbname"] = dbname
-    return make_conninfo(**params)
 
 
 @pytest.fixture(scope="session")
@@ -74,14 +68,6 @@ def db_url(server_url: str, template_db: str) -> Iterator[str]:
     yield with_dbname(server_url, name)
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def run_async(url: str, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
-    async def main() -> T:
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True, options="-c TimeZone=UTC") as conn:
-            return await work(conn)
-
-    return asyncio.run(main())
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
 """`commerce serve | migrate | seed --demo | user | api-key create`."""
 
 import argparse
-import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -29,17 +27,8 @@ def database(settings: settings_module.Settings) -> Any:
         handle.cleanup()  # stops the embedded server (it is started again, warm, next time)
 
 
-def run_with_conn(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
-    import psycopg
-
-    async def main() -> T:
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True, options="-c TimeZone=UTC") as conn:
-            return await work(conn)
-
-    return asyncio.run(main())
-
-
 def prepare(url: str, seed: bool) -> None:
+    from commerce.db.connect import run_with_conn
     from commerce.db.migrate import migrate
     from commerce.flows import setup
 
@@ -57,6 +46,8 @@ def prepare(url: str, seed: bool) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from commerce.db.connect import run_with_conn
+
     settings = settings_module.load()
     with database(settings) as url:
         prepare(url, seed=not args.no_seed)
@@ -106,6 +97,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
+    from commerce.db.connect import run_with_conn
     from commerce.errors import CommerceError
     from commerce.flows import setup
 
@@ -121,6 +113,7 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_api_key(args: argparse.Namespace) -> int:
+    from commerce.db.connect import run_with_conn
     from commerce.errors import CommerceError
     from commerce.flows import setup
 
