@@ -5,21 +5,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
 
-use crate::error::CoreError;
+use super::convert::{as_dict, get, invalid};
 use crate::inventory::{self, InventoryLevel, OrderLine, VariantInventory, VariantItem};
-
-fn invalid(msg: impl Into<String>) -> PyErr {
-    CoreError::InvalidInput(msg.into()).into()
-}
-
-fn as_dict<'a, 'py>(obj: &'a Bound<'py, PyAny>, what: &str) -> PyResult<&'a Bound<'py, PyDict>> {
-    obj.cast::<PyDict>()
-        .map_err(|_| invalid(format!("{what} must be a dict")))
-}
-
-fn get<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
-    Ok(d.get_item(key)?.filter(|v| !v.is_none()))
-}
 
 fn pystr<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>, what: &str) -> PyResult<Bound<'py, PyString>> {
     get(d, key)?

@@ -1,5 +1,6 @@
 //! PyO3 bindings: convert at the edge, compute in the pure modules. The only code that uses pyo3.
 
+mod convert;
 mod decimal;
 pub mod errors;
 pub mod inventory;

@@ -9,25 +9,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyList, PyString};
 use rust_decimal::Decimal;
 
+use super::convert::{as_dict, get, invalid};
 use super::decimal::{fast_decimal, to_py_decimal};
 use crate::error::CoreError;
 use crate::pricing::{
     self, PreferenceAttribute, PriceInput, PriceListInput, PriceListPriceInput, PriceListStatus, PriceListType,
     PricePreference, PriceSetInput, PricingContext, SelectedPrice,
 };
-
-fn invalid(msg: impl Into<String>) -> PyErr {
-    CoreError::InvalidInput(msg.into()).into()
-}
-
-fn as_dict<'a, 'py>(obj: &'a Bound<'py, PyAny>, what: &str) -> PyResult<&'a Bound<'py, PyDict>> {
-    obj.cast::<PyDict>()
-        .map_err(|_| invalid(format!("{what} must be a dict")))
-}
-
-fn get<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
-    Ok(d.get_item(key)?.filter(|v| !v.is_none()))
-}
 
 fn required<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>, what: &str) -> PyResult<Bound<'py, PyAny>> {
     get(d, key)?.ok_or_else(|| invalid(format!("{what}: {key} is required")))

@@ -7,9 +7,10 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyTzInfo, PyTzInfoAccess};
 use rust_decimal::Decimal;
 
+use super::convert::{as_dict, get, invalid};
 use super::decimal::FastMap;
 use super::pricing::wall_micros;
-use super::totals::{as_dict, bool_or, decimal, get, invalid, string, DecimalOut};
+use super::totals::{bool_or, decimal, string, DecimalOut};
 use crate::error::CoreError;
 use crate::money;
 use crate::promotion::rules::number_text;
@@ -157,9 +158,7 @@ fn read_cart(obj: &Bound<'_, PyAny>) -> PyResult<CartContext> {
     };
     let mut items = Vec::new();
     for raw in list_of(d, intern!(py, "items"))? {
-        let item = raw
-            .cast::<PyDict>()
-            .map_err(|_| invalid("item needs a string id".into()))?;
+        let item = raw.cast::<PyDict>().map_err(|_| invalid("item needs a string id"))?;
         let id = required_id(item, "item")?;
         let quantity = amount_or(item, intern!(py, "quantity"), "item")?.unwrap_or(Decimal::ONE);
         if (quantity.is_sign_negative() && !quantity.is_zero()) || quantity > MAX_QUANTITY {
@@ -182,7 +181,7 @@ fn read_cart(obj: &Bound<'_, PyAny>) -> PyResult<CartContext> {
     for raw in list_of(d, intern!(py, "shipping_methods"))? {
         let method = raw
             .cast::<PyDict>()
-            .map_err(|_| invalid("shipping method needs a string id".into()))?;
+            .map_err(|_| invalid("shipping method needs a string id"))?;
         let id = required_id(method, "shipping method")?;
         let subtotal = amount_or(method, intern!(py, "subtotal"), "shipping method")?.unwrap_or_default();
         shipping_methods.push(ShippingContext {
@@ -236,7 +235,7 @@ fn opt_decimal(d: &Bound<'_, PyDict>, key: &str, what: &str) -> PyResult<Option<
 
 fn rule_value(v: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(d) = v.cast::<PyDict>() {
-        let inner = get(d, intern!(v.py(), "value"))?.ok_or_else(|| invalid("rule value needs a value".into()))?;
+        let inner = get(d, intern!(v.py(), "value"))?.ok_or_else(|| invalid("rule value needs a value"))?;
         return rule_value(&inner);
     }
     if let Ok(s) = v.cast::<PyString>() {
@@ -255,11 +254,11 @@ fn rules(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<Rule>> {
         let raw = raw?;
         let r = as_dict(&raw, "rule")?;
         let attribute = string(
-            &get(r, intern!(py, "attribute"))?.ok_or_else(|| invalid("rule needs an attribute".into()))?,
+            &get(r, intern!(py, "attribute"))?.ok_or_else(|| invalid("rule needs an attribute"))?,
             "attribute",
         )?;
         let operator: Operator = string(
-            &get(r, intern!(py, "operator"))?.ok_or_else(|| invalid("rule needs an operator".into()))?,
+            &get(r, intern!(py, "operator"))?.ok_or_else(|| invalid("rule needs an operator"))?,
             "operator",
         )?
         .parse()?;
@@ -363,7 +362,7 @@ fn read_promotion(obj: &Bound<'_, PyAny>) -> PyResult<Promotion> {
     let py = obj.py();
     let d = as_dict(obj, "promotion")?;
     let id = string(
-        &get(d, intern!(py, "id"))?.ok_or_else(|| invalid("promotion needs an id".into()))?,
+        &get(d, intern!(py, "id"))?.ok_or_else(|| invalid("promotion needs an id"))?,
         "id",
     )?;
     let what = format!("promotion {id:?}");
@@ -445,7 +444,7 @@ impl PyPromotionSet {
     /// Remove promotions by id; returns how many were present.
     fn remove(&mut self, ids: &Bound<'_, PyAny>) -> PyResult<usize> {
         if ids.is_instance_of::<PyString>() {
-            return Err(invalid("remove takes an iterable of ids, not a str".into()));
+            return Err(invalid("remove takes an iterable of ids, not a str"));
         }
         let ids = ids
             .try_iter()?
@@ -472,7 +471,7 @@ impl PyPromotionSet {
         let py = cart_context.py();
         let cart = read_cart(cart_context)?;
         if codes.is_instance_of::<PyString>() {
-            return Err(invalid("codes must be an iterable of str, not a str".into()));
+            return Err(invalid("codes must be an iterable of str, not a str"));
         }
         let codes = codes
             .try_iter()?

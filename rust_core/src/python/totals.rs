@@ -8,26 +8,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
 use rust_decimal::Decimal;
 
+use super::convert::{as_dict, get, invalid};
 pub(crate) use super::decimal::DecimalOut;
 use super::decimal::{decimal_type, is_int, to_py_decimal};
 use super::rows::Rows;
 use crate::error::CoreError;
 use crate::money;
 use crate::totals::{self, Adjustment, Cart, LineItem, LineTotals, ShippingMethod, TaxLine};
-
-pub(crate) fn invalid(msg: String) -> PyErr {
-    CoreError::InvalidInput(msg).into()
-}
-
-pub(crate) fn as_dict<'a, 'py>(obj: &'a Bound<'py, PyAny>, what: &str) -> PyResult<&'a Bound<'py, PyDict>> {
-    obj.cast::<PyDict>()
-        .map_err(|_| invalid(format!("{what} must be a dict")))
-}
-
-/// `d[key]`, treating `None` as absent.
-pub(crate) fn get<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
-    Ok(d.get_item(key)?.filter(|v| !v.is_none()))
-}
 
 /// A money amount or quantity: `decimal.Decimal` or `int` only (never float, never bool).
 pub(crate) fn decimal(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
@@ -118,7 +105,7 @@ fn read_cart<'py>(cart: &Bound<'py, PyDict>) -> PyResult<(Cart, Echo<'py>)> {
     let py = cart.py();
     let currency_code = match get(cart, intern!(py, "currency_code"))? {
         Some(v) => string(&v, "currency_code")?,
-        None => return Err(invalid("cart needs a currency_code".into())),
+        None => return Err(invalid("cart needs a currency_code")),
     };
     let mut out = Cart {
         currency_code,
