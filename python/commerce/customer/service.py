@@ -209,10 +209,12 @@ async def link_groups(
     customers = sorted({c for c, _ in pairs_add + pairs_remove})
     groups = sorted({g for _, g in pairs_add + pairs_remove})
     async with conn.transaction():
-        missing = [c for c in customers if c not in await repo.existing(conn, customers)]
+        found = await repo.existing(conn, customers)
+        missing = [c for c in customers if c not in found]
         if missing:
             raise InvalidData(f"Customers with ids: {', '.join(missing)} were not found")
-        missing = [g for g in groups if g not in await repo.existing_groups(conn, groups)]
+        found = await repo.existing_groups(conn, groups)
+        missing = [g for g in groups if g not in found]
         if missing:
             raise InvalidData(f"Customer groups with ids: {', '.join(missing)} were not found")
         for customer_id, group_id in dict.fromkeys(pairs_add):
