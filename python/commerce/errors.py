@@ -1,5 +1,7 @@
 """Domain errors carrying Medusa v2's error `type`; services raise these, the HTTP layer maps them."""
 
+from commerce import engine
+
 
 class CommerceError(Exception):
     """Base of every expected error. `type` and `status` follow Medusa's error handler."""
@@ -56,3 +58,14 @@ class PaymentAuthorizationError(CommerceError):
 class TooManyRequests(CommerceError):
     type = "too_many_requests"
     status = 429
+
+
+def from_engine(exc: Exception) -> CommerceError | None:
+    """The domain error for an engine error (a shortage, a bad amount or input), None for anything else; so no engine
+    error reaches a client as a 500."""
+    if isinstance(exc, engine.InsufficientInventoryError):
+        names = ", ".join(s["variant_id"] for s in exc.shortages) if exc.shortages else "a variant"
+        return NotAllowed(f"Some variant does not have the required inventory: {names}", code="insufficient_inventory")
+    if isinstance(exc, engine.InvalidAmountError | engine.InvalidInputError | engine.CommerceEngineError):
+        return InvalidData(f"Invalid request: {exc}")
+    return None

@@ -4,7 +4,6 @@ weight-table option; the store lists, for a cart, only the options serving its a
 their price; calculated options are priced from the cart's weight; bad input is refused with nothing written."""
 
 import asyncio
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -16,6 +15,9 @@ from commerce import fulfillment
 from commerce.catalog.prices import load_prices
 from commerce.catalog.service import load_catalog
 from commerce.errors import InvalidData
+from commerce.flows.cart import Reads
+from commerce.promotion.service import load_promotions
+from commerce.region.service import load_catalog as load_regions
 from tests.conftest import assert_error, eventually
 
 ENABLED = [
@@ -661,7 +663,9 @@ def test_option_for_cart_is_what_a_shipping_method_copies(
 
     async def work() -> tuple[list[dict[str, Any]], list[str]]:
         async with AsyncConnectionPool(db_url, min_size=1, max_size=2, open=False) as pool:
-            reads = SimpleNamespace(catalog=await load_catalog(pool), prices=await load_prices(pool))
+            reads = Reads(
+                await load_catalog(pool), await load_prices(pool), await load_regions(pool), await load_promotions(pool)
+            )
             async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
                 picked = [
                     await fulfillment.service.option_for_cart(conn, reads, setup[name]["id"], served)

@@ -5,10 +5,9 @@ from typing import Annotated, Any
 
 import msgspec
 
-from commerce import auth, events
+from commerce import auth, events, guards
 from commerce.errors import DuplicateError, InvalidData, Unauthorized
 from commerce.http import Request, Response, Route, json_response
-from commerce.http import auth as http_auth
 
 SESSION_COOKIE = "connect.sid"
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
@@ -104,7 +103,7 @@ def reset_password(actor_type: str) -> Any:
 def update_password(actor_type: str) -> Any:
     async def handler(req: Request) -> Response:
         data = await req.json(PasswordUpdate)
-        token = http_auth.bearer(req) or req.query(TokenQuery).token
+        token = guards.bearer(req) or req.query(TokenQuery).token
         if not token:
             raise Unauthorized("Invalid or expired password reset token")
         async with req.state.pool.connection() as conn:
@@ -115,7 +114,7 @@ def update_password(actor_type: str) -> Any:
 
 
 async def create_session(req: Request) -> Response:
-    token = http_auth.bearer(req)
+    token = guards.bearer(req)
     if not token:
         raise Unauthorized("Unauthorized")
     claims = auth.service.verify_token(req.state.settings.jwt_secret, token)
@@ -139,7 +138,7 @@ async def delete_session(req: Request) -> Response:
 
 
 async def refresh(req: Request) -> Response:
-    claims = await http_auth.context(req)
+    claims = await guards.context(req)
     if claims is None:
         raise Unauthorized("Unauthorized")
     identity_id = str(claims.get("auth_identity_id") or "")

@@ -1,4 +1,4 @@
-"""Cart module: carts, their addresses and line items; totals come from the engine."""
+"""Cart module: carts, their addresses, line items and what was computed for them; the flows compute it."""
 
 from commerce.cart import schemas, service
 

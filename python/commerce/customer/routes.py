@@ -4,7 +4,7 @@ from typing import Any
 
 import msgspec
 
-from commerce import auth
+from commerce import auth, guards
 from commerce.customer import service
 from commerce.customer.schemas import (
     ADDRESS_DEFAULTS,
@@ -34,7 +34,6 @@ from commerce.customer.schemas import (
 )
 from commerce.errors import InvalidData, Unauthorized
 from commerce.http import Request, Response, Route, deleted, fields, json_response, page
-from commerce.http import auth as http_auth
 
 
 def _view(customer: Customer, defaults: tuple[str, ...], fields_param: str | None) -> dict[str, Any]:
@@ -55,7 +54,7 @@ async def _respond(req: Request, customer: Customer, defaults: tuple[str, ...] =
 
 async def store_create(req: Request) -> Response:
     """Create the customer of a registration token (POST /auth/customer/emailpass/register)."""
-    identity_id = await http_auth.registration(req)
+    identity_id = await guards.registration(req)
     data = await req.json(CreateCustomer)
     async with req.state.pool.connection() as conn, conn.transaction():
         # Locked: one registration token makes one customer, even when sent twice at once.

@@ -1,17 +1,14 @@
-"""Admin routes for fulfillment providers, fulfillment sets' service zones, shipping profiles and shipping options;
-store routes listing a cart's shipping options and calculating a calculated option's price."""
+"""Admin routes for fulfillment providers, fulfillment sets' service zones, shipping profiles and shipping options.
+(The store's shipping options for a cart are cart flows: commerce.flows.cart_routes.)"""
 
 from typing import Any
 
-from commerce import cart
-from commerce.cart.routes import _reads  # the cart's read models, exactly as the cart routes build them
-from commerce.errors import NotAllowed, NotFound
+from commerce.errors import NotFound
 from commerce.fulfillment import service
 from commerce.fulfillment.schemas import (
     OPTION_DEFAULTS,
     OPTION_SHAPE,
     BatchRules,
-    CalculateBody,
     CreateServiceZone,
     CreateShippingOption,
     CreateShippingProfile,
@@ -26,8 +23,6 @@ from commerce.fulfillment.schemas import (
     ShippingOptionResponse,
     ShippingProfileList,
     ShippingProfileResponse,
-    StoreOptionQuery,
-    StoreShippingOptionList,
     UpdateServiceZone,
     UpdateShippingOption,
     UpdateShippingProfile,
@@ -187,29 +182,6 @@ async def batch_rules(req: Request) -> Response:
         return json_response(await service.batch_rules(conn, req.params["id"], data))
 
 
-# --- store ------------------------------------------------------------------------------------------------------
-
-
-async def store_list(req: Request) -> Response:
-    query = req.query(StoreOptionQuery)
-    if not query.cart_id:
-        raise NotAllowed("You must provide the cart_id to list shipping options")
-    reads = await _reads(req)
-    async with req.state.pool.connection() as conn:
-        the_cart = await cart.service.retrieve(conn, reads, query.cart_id)
-        options = await service.list_for_cart(conn, reads, the_cart, is_return=bool(query.is_return))
-    return json_response({"shipping_options": options})
-
-
-async def store_calculate(req: Request) -> Response:
-    data = await req.json(CalculateBody)
-    reads = await _reads(req)
-    async with req.state.pool.connection() as conn:
-        the_cart = await cart.service.retrieve(conn, reads, data.cart_id)
-        option = await service.calculate(conn, reads, req.params["id"], the_cart, data.data)
-    return json_response({"shipping_option": option})
-
-
 F, Z, P, OPT, S = (
     "Admin Fulfillment Providers",
     "Admin Fulfillment Sets",
@@ -356,25 +328,5 @@ ROUTES = [
         "Create, update and delete a shipping option's rules",
         body=BatchRules,
         tag=OPT,
-    ),
-    Route(
-        "GET",
-        "/store/shipping-options",
-        store_list,
-        "store",
-        "The shipping options that serve a cart, with their price for it",
-        query=StoreOptionQuery,
-        response=StoreShippingOptionList,
-        tag=S,
-    ),
-    Route(
-        "POST",
-        "/store/shipping-options/:id/calculate",
-        store_calculate,
-        "store",
-        "Calculate a calculated shipping option's price for a cart",
-        body=CalculateBody,
-        response=ShippingOptionResponse,
-        tag=S,
     ),
 ]

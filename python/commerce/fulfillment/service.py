@@ -2,7 +2,6 @@
 prices in the pricing module's price sets, or calculated by a provider), and which options serve a cart: a zone
 whose geo zones cover the shipping address, a location serving the cart's sales channel, rules met by the cart."""
 
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -10,8 +9,6 @@ import msgspec
 from psycopg import AsyncConnection, errors
 
 from commerce import pricing, stock_location
-from commerce.catalog.prices import Prices
-from commerce.catalog.service import Catalog
 from commerce.errors import DuplicateError, InvalidData, NotFound
 from commerce.fulfillment import providers
 from commerce.fulfillment import repository as repo
@@ -53,13 +50,15 @@ OPTION_PUBLIC = (
 
 
 class Reads(Protocol):
-    """The read models pricing a cart's shipping needs (commerce.cart.service.Reads has them)."""
+    """What pricing a cart's shipping needs from the read models (commerce.flows.cart.Reads provides it)."""
 
-    @property
-    def catalog(self) -> Catalog: ...
+    def weight(self, cart: dict[str, Any]) -> Decimal:
+        """The total weight of the cart's items."""
+        ...
 
-    @property
-    def prices(self) -> Prices: ...
+    def flat_prices(self, price_set_ids: list[str], cart: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Calculated prices of these price sets for the cart's context, by price set id."""
+        ...
 
 
 # --- providers --------------------------------------------------------------------------------------------------
@@ -616,35 +615,12 @@ def _rule_context(cart: dict[str, Any], is_return: bool) -> dict[str, Any]:
 
 
 def _cart_weight(reads: Reads, cart: dict[str, Any]) -> Decimal:
-    """The total weight of the cart's items: each variant's weight, else its product's (0 when neither is set)."""
-    total = Decimal(0)
-    products: dict[str, dict[str, Any]] = {}
-    for item in cart.get("items") or []:
-        found = reads.catalog.variants.get(item.get("variant_id") or "")
-        if found is None:
-            continue
-        entry = found[0]
-        product = products.get(entry.id)
-        if product is None:
-            product = products[entry.id] = entry.full
-        variant: dict[str, Any] = next((v for v in product["variants"] if v["id"] == item["variant_id"]), {})
-        weight = variant.get("weight") if variant.get("weight") is not None else product.get("weight")
-        total += Decimal(str(weight or 0)) * int(item["quantity"])
-    return total
+    return reads.weight(cart)
 
 
 def _flat_prices(reads: Reads, rows: list[dict[str, Any]], cart: dict[str, Any]) -> dict[str, dict[str, Any]]:
     set_ids = [r["price_set_id"] for r in rows if r["price_type"] == "flat" and r["price_set_id"]]
-    if not set_ids:
-        return {}
-    context = {
-        "currency_code": cart["currency_code"],
-        "region_id": cart.get("region_id"),
-        "customer_group_ids": [],
-        "quantity": 1,
-        "now": datetime.now(UTC),
-    }
-    return reads.prices.calculate(set_ids, context)
+    return reads.flat_prices(set_ids, cart) if set_ids else {}
 
 
 def _priced(
@@ -749,7 +725,7 @@ async def option_for_cart(
 ) -> dict[str, Any]:
     """What a shipping method copies from the option the shopper picked: `{id, name, amount, data,
     is_tax_inclusive}`. InvalidData when the option does not exist, does not serve the cart's address, sales channel
-    or rules, or has no price for it. `cart` is commerce.cart.service.retrieve's dict."""
+    or rules, or has no price for it. `cart` is commerce.flows.cart.retrieve's dict."""
     row = await _serving(conn, option_id, cart)
     weight = _cart_weight(reads, cart) if row["price_type"] == "calculated" else None
     price = _priced(reads, row, cart, _flat_prices(reads, [row], cart), weight)

@@ -2,7 +2,7 @@
 
 import logging
 
-from commerce.errors import CommerceError
+from commerce.errors import CommerceError, from_engine
 from commerce.http.response import Response, encode
 
 log = logging.getLogger("commerce.http")
@@ -11,6 +11,8 @@ UNKNOWN = encode({"type": "unknown_error", "message": "An unknown error occurred
 
 
 def error_response(exc: BaseException, request_id: bytes, where: str) -> Response:
+    if isinstance(exc, Exception) and not isinstance(exc, CommerceError):
+        exc = from_engine(exc) or exc
     if isinstance(exc, CommerceError):
         body: dict[str, str] = {"type": exc.type, "message": exc.message}
         if exc.code:

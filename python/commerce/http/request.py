@@ -11,10 +11,17 @@ from commerce.http.asgi import Receive, Scope
 
 if TYPE_CHECKING:
     from commerce.app import AppState
-    from commerce.http.auth import Actor
 
 T = TypeVar("T")
 MAX_BODY = 1 << 20  # 1 MiB: far above any admin write, small enough to refuse floods
+
+
+class Actor(msgspec.Struct, frozen=True):
+    """Who is calling, as a guard found out."""
+
+    type: str  # "user", "api_key" or "customer"
+    id: str
+    auth_identity_id: str | None = None
 
 
 class Request:

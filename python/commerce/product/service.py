@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import pricing, sales_channel
+from commerce import fulfillment, pricing, sales_channel
 from commerce.errors import InvalidData, NotFound
 from commerce.ids import new_id
 from commerce.product import repository as repo
@@ -299,9 +299,7 @@ def _set_fields(data: msgspec.Struct, names: Iterable[str]) -> dict[str, Any]:
 
 async def _check_profile(conn: AsyncConnection[Any], profile_id: str | None) -> None:
     if profile_id:
-        from commerce.fulfillment import service as fulfillment  # the fulfillment module imports the catalog
-
-        await fulfillment.retrieve_profile(conn, profile_id)
+        await fulfillment.service.retrieve_profile(conn, profile_id)
 
 
 async def _create(conn: AsyncConnection[Any], data: CreateProduct) -> str:

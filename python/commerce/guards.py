@@ -1,35 +1,26 @@
-"""Who is calling: a publishable key for /store (sales channel scope); a customer by JWT or session cookie;
-an admin user by JWT or session cookie, or a secret API key."""
+"""Route guards, who is calling: a publishable key for /store (sales channel scope); a customer by JWT or session
+cookie; an admin user by JWT or session cookie, or a secret API key. app.py hands them to the router by name, so the
+HTTP layer imports no domain module."""
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any
-
-import msgspec
+from typing import Any
 
 from commerce import api_key, auth, user
 from commerce.errors import InvalidData, NotFound, Unauthorized
-
-if TYPE_CHECKING:
-    from commerce.http.request import Request
+from commerce.http.request import Actor, Request
 
 SESSION_COOKIE = "connect.sid"
 
 
-class Actor(msgspec.Struct, frozen=True):
-    type: str  # "user", "api_key" or "customer"
-    id: str
-    auth_identity_id: str | None = None
-
-
-async def store(req: "Request") -> None:
+async def store(req: Request) -> None:
     """Scope a store request to its publishable key's sales channels (Medusa's not_allowed errors otherwise)."""
     keys = await req.state.publishable_keys.get(req.state.pool)
     key = api_key.service.check_publishable(keys, req.header("x-publishable-api-key"))
     req.sales_channel_ids = key.sales_channel_ids
 
 
-def bearer(req: "Request") -> str | None:
+def bearer(req: Request) -> str | None:
     header = req.header("authorization")
     if not header:
         return None
@@ -37,7 +28,7 @@ def bearer(req: "Request") -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def context(req: "Request") -> dict[str, Any] | None:
+async def context(req: Request) -> dict[str, Any] | None:
     """The auth context (JWT claims) from `Authorization: Bearer` or the session cookie; None when neither is sent.
     A token that is sent but invalid is a 401."""
     token = bearer(req)
@@ -53,7 +44,7 @@ async def context(req: "Request") -> dict[str, Any] | None:
     return None
 
 
-async def customer(req: "Request") -> None:
+async def customer(req: Request) -> None:
     """A store request by a logged-in customer."""
     await store(req)
     claims = await context(req)
@@ -62,7 +53,7 @@ async def customer(req: "Request") -> None:
     req.actor = Actor("customer", str(claims["actor_id"]), claims.get("auth_identity_id"))
 
 
-async def optional_customer(req: "Request") -> None:
+async def optional_customer(req: Request) -> None:
     """A store request that may carry a logged-in customer (prices by customer group)."""
     await store(req)
     if req.header("authorization") or req.cookie(SESSION_COOKIE):
@@ -71,7 +62,7 @@ async def optional_customer(req: "Request") -> None:
             req.actor = Actor("customer", str(claims["actor_id"]), claims.get("auth_identity_id"))
 
 
-async def registration(req: "Request") -> str:
+async def registration(req: Request) -> str:
     """The auth identity of a registration token: a customer token not yet tied to a customer."""
     claims = await context(req)
     if claims is None or claims.get("actor_type") != "customer" or not claims.get("auth_identity_id"):
@@ -81,7 +72,7 @@ async def registration(req: "Request") -> str:
     return str(claims["auth_identity_id"])
 
 
-async def admin(req: "Request") -> None:
+async def admin(req: Request) -> None:
     """Authenticate an admin call: `Bearer <user JWT>`, a session cookie, or a secret key
     (`Basic base64(<key>:)` or `Bearer sk_...`)."""
     header = req.header("authorization")
@@ -111,7 +102,7 @@ async def admin(req: "Request") -> None:
     req.actor = Actor("user", str(claims["actor_id"]), claims.get("auth_identity_id"))
 
 
-async def _secret_key(req: "Request", token: str) -> Actor:
+async def _secret_key(req: Request, token: str) -> Actor:
     async with req.state.pool.connection() as conn:
         key_id = await api_key.service.authenticate_secret(conn, token)
     if key_id is None:

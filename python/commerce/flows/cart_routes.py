@@ -1,7 +1,7 @@
-"""Store cart routes (Medusa v2): create, retrieve, update, line items, customer takeover."""
+"""Store cart routes (Medusa v2): create, retrieve, update, line items, promotions, taxes, shipping methods,
+customer takeover; and the store's shipping options for a cart."""
 
-from commerce import customer
-from commerce.cart import service
+from commerce import customer, fulfillment
 from commerce.cart.schemas import (
     AddShippingMethod,
     CartQuery,
@@ -11,19 +11,18 @@ from commerce.cart.schemas import (
     UpdateCart,
     UpdateItem,
 )
-from commerce.errors import Unauthorized
+from commerce.errors import NotAllowed, Unauthorized
+from commerce.flows import cart as service
+from commerce.fulfillment.schemas import (
+    CalculateBody,
+    ShippingOptionResponse,
+    StoreOptionQuery,
+    StoreShippingOptionList,
+)
 from commerce.http import Request, Response, Route, json_response
 from commerce.store import service as store_service
 
-
-async def _reads(req: Request) -> service.Reads:
-    pool = req.state.pool
-    return service.Reads(
-        await req.state.catalog.get(pool),
-        await req.state.prices.get(pool),
-        await req.state.regions.get(pool),
-        await req.state.promotions.get(pool),
-    )
+_reads = service.reads_for
 
 
 def _customer(req: Request) -> str | None:
@@ -122,6 +121,29 @@ async def add_shipping_method(req: Request) -> Response:
     return json_response({"cart": cart})
 
 
+# --- shipping options for a cart ---------------------------------------------------------------------------------
+
+
+async def store_list(req: Request) -> Response:
+    query = req.query(StoreOptionQuery)
+    if not query.cart_id:
+        raise NotAllowed("You must provide the cart_id to list shipping options")
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        the_cart = await service.retrieve(conn, reads, query.cart_id)
+        options = await fulfillment.service.list_for_cart(conn, reads, the_cart, is_return=bool(query.is_return))
+    return json_response({"shipping_options": options})
+
+
+async def store_calculate(req: Request) -> Response:
+    data = await req.json(CalculateBody)
+    reads = await _reads(req)
+    async with req.state.pool.connection() as conn:
+        the_cart = await service.retrieve(conn, reads, data.cart_id)
+        option = await fulfillment.service.calculate(conn, reads, req.params["id"], the_cart, data.data)
+    return json_response({"shipping_option": option})
+
+
 T = "Store Carts"
 ROUTES = [
     Route("POST", "/store/carts", create, "store_optional_customer", "Create a cart", body=CreateCart, tag=T),
@@ -170,5 +192,25 @@ ROUTES = [
     ),
     Route(
         "POST", "/store/carts/:id/customer", set_customer, "customer", "The logged-in customer takes the cart", tag=T
+    ),
+    Route(
+        "GET",
+        "/store/shipping-options",
+        store_list,
+        "store",
+        "The shipping options that serve a cart, with their price for it",
+        query=StoreOptionQuery,
+        response=StoreShippingOptionList,
+        tag="Store Shipping Options",
+    ),
+    Route(
+        "POST",
+        "/store/shipping-options/:id/calculate",
+        store_calculate,
+        "store",
+        "Calculate a calculated shipping option's price for a cart",
+        body=CalculateBody,
+        response=ShippingOptionResponse,
+        tag="Store Shipping Options",
     ),
 ]
