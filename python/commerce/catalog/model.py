@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from commerce import engine
 from commerce.catalog import shapes
 from commerce.http import fields
 
@@ -138,7 +139,7 @@ def build(rows: dict[str, list[dict[str, Any]]]) -> list[Entry]:
                 }
             )
         variant["options"] = sorted(opts, key=lambda o: o["option"]["title"])
-        # No inventory module yet: nothing is stocked, so a managed variant has 0 to sell.
+        # Set for managed variants by _inventory_quantities, once the product's channels are known.
         variant["inventory_quantity"] = 0 if variant["manage_inventory"] else None
         variant["images"] = []
         rel(variant["product_id"], "variants").append(variant)
@@ -150,6 +151,7 @@ def build(rows: dict[str, list[dict[str, Any]]]) -> list[Entry]:
     channels: dict[str, list[str]] = {}
     for pc in rows["product_channels"]:
         channels.setdefault(pc["product_id"], []).append(pc["sales_channel_id"])
+    _inventory_quantities(rows, {pid: rel(pid, "variants") for pid in by_product}, channels)
 
     entries = []
     for product in rows["products"]:
@@ -172,6 +174,42 @@ def build(rows: dict[str, list[dict[str, Any]]]) -> list[Entry]:
         full = msgspec.to_builtins(full, builtin_types=(datetime,))
         entries.append(Entry(_jsonable(full), product_categories.get(pid, []), channels.get(pid, [])))
     return entries
+
+
+def _inventory_quantities(
+    rows: dict[str, list[dict[str, Any]]],
+    variants_of: dict[str, list[dict[str, Any]]],
+    channels: dict[str, list[str]],
+) -> None:
+    """Each managed variant's `inventory_quantity`: what the stock locations serving the product's sales channels
+    can sell (engine.availability: stocked - reserved summed over those locations; a kit sells the minimum over its
+    items of available // required_quantity; never below 0).
+
+    Medusa computes it for the one sales channel of the request's publishable key. This model is built once per
+    worker and its JSON is encoded once per product, so it counts the locations of all the product's channels:
+    the same number whenever those channels share their locations (one channel per store, the usual case); a
+    product sold in channels stocked from different locations shows their sum. Products are grouped by location
+    set, so the engine runs once per distinct set, not once per product."""
+    links: dict[str, list[dict[str, Any]]] = {}
+    for link in rows.get("variant_items", []):
+        links.setdefault(link["variant_id"], []).append(
+            {"inventory_item_id": link["inventory_item_id"], "required_quantity": link["required_quantity"]}
+        )
+    locations_of: dict[str, set[str]] = {}
+    for cl in rows.get("channel_locations", []):
+        locations_of.setdefault(cl["sales_channel_id"], set()).add(cl["stock_location_id"])
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for product_id, variants in variants_of.items():
+        served = sorted({loc for c in channels.get(product_id, []) for loc in locations_of.get(c, ())})
+        groups.setdefault(tuple(served), []).extend(v for v in variants if v["manage_inventory"])
+    levels = rows.get("stock_levels", [])
+    for locations, managed in groups.items():
+        if not managed:
+            continue
+        wanted = [{"id": v["id"], "manage_inventory": True, "inventory_items": links.get(v["id"], [])} for v in managed]
+        result = engine.availability(wanted, levels, list(locations))
+        for v in managed:
+            v["inventory_quantity"] = result[v["id"]]["inventory_quantity"]
 
 
 def _jsonable(obj: Any) -> Any:

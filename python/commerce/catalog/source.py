@@ -22,6 +22,11 @@ PRODUCT_TABLES = (
     "product_collection",
     "product_tag",
     "product_type",
+    # inventory_quantity: stock, the variant -> inventory item links, and which locations serve which channels.
+    "inventory_level",
+    "product_variant_inventory_item",
+    "stock_location_sales_channel",
+    "stock_location",
 )
 PRICE_TABLES = ("price", "price_list", "price_preference", "product_variant_price_set")
 
@@ -79,6 +84,30 @@ SELECT id, title, handle, metadata, created_at, updated_at, deleted_at FROM prod
 WHERE deleted_at IS NULL ORDER BY created_at, id
 """
 TYPES = "SELECT id, value, metadata, created_at, updated_at, deleted_at FROM product_type WHERE deleted_at IS NULL"
+# What the store's inventory_quantity is computed from (catalog.model): the published variants' links to live
+# inventory items, those items' levels at live stock locations, and the locations serving each sales channel.
+VARIANT_ITEMS = f"""
+SELECT l.variant_id, l.inventory_item_id, l.required_quantity
+FROM product_variant_inventory_item l
+JOIN product_variant v ON v.id = l.variant_id AND v.deleted_at IS NULL
+JOIN inventory_item i ON i.id = l.inventory_item_id AND i.deleted_at IS NULL
+WHERE v.product_id IN {PUBLISHED}
+ORDER BY l.variant_id, l.inventory_item_id
+"""
+STOCK_LEVELS = f"""
+SELECT lv.inventory_item_id, lv.location_id, lv.stocked_quantity, lv.reserved_quantity, lv.incoming_quantity
+FROM inventory_level lv JOIN stock_location s ON s.id = lv.location_id AND s.deleted_at IS NULL
+WHERE lv.deleted_at IS NULL AND lv.inventory_item_id IN (
+    SELECT l.inventory_item_id FROM product_variant_inventory_item l
+    JOIN product_variant v ON v.id = l.variant_id AND v.deleted_at IS NULL
+    WHERE v.product_id IN {PUBLISHED}
+)
+"""
+CHANNEL_LOCATIONS = """
+SELECT c.sales_channel_id, c.stock_location_id FROM stock_location_sales_channel c
+JOIN stock_location s ON s.id = c.stock_location_id AND s.deleted_at IS NULL
+ORDER BY c.sales_channel_id, c.stock_location_id
+"""
 
 
 async def load_products(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
@@ -98,4 +127,7 @@ async def load_products(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, 
             "categories": await fetch_all(conn, CATEGORIES),
             "collections": await fetch_all(conn, COLLECTIONS),
             "types": await fetch_all(conn, TYPES),
+            "variant_items": await fetch_all(conn, VARIANT_ITEMS),
+            "stock_levels": await fetch_all(conn, STOCK_LEVELS),
+            "channel_locations": await fetch_all(conn, CHANNEL_LOCATIONS),
         }

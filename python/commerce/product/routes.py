@@ -4,6 +4,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from commerce.flows import product_inventory
 from commerce.http import Request, Response, Route, deleted, fields, json_response, page
 from commerce.http.fields import Plan
 from commerce.product import service, taxonomy_routes
@@ -58,7 +59,9 @@ async def create_product(req: Request) -> Response:
     data = await req.json(CreateProduct)
     plan = _plan(req)
     async with req.state.pool.connection() as conn:
-        product_id = await service.create(conn, data)
+        async with conn.transaction():
+            product_id = await service.create(conn, data)
+            await product_inventory.add_inventory_items(conn, [product_id], {})
         return json_response({"product": await _product(conn, product_id, plan)})
 
 
@@ -72,7 +75,10 @@ async def update_product(req: Request) -> Response:
     data = await req.json(UpdateProduct)
     plan = _plan(req)
     async with req.state.pool.connection() as conn:
-        await service.update(conn, req.params["id"], data)
+        async with conn.transaction():
+            before = await product_inventory.variant_states(conn, [req.params["id"]])
+            await service.update(conn, req.params["id"], data)
+            await product_inventory.add_inventory_items(conn, [req.params["id"]], before)
         return json_response({"product": await _product(conn, req.params["id"], plan)})
 
 
@@ -86,7 +92,10 @@ async def batch_products(req: Request) -> Response:
     data = await req.json(BatchProducts)
     plan = _plan(req)
     async with req.state.pool.connection() as conn:
-        created, updated, removed = await service.batch(conn, data)
+        async with conn.transaction():
+            before = await product_inventory.variant_states(conn, [u.id for u in data.update])
+            created, updated, removed = await service.batch(conn, data)
+            await product_inventory.add_inventory_items(conn, created + updated, before)
         load = relations(plan)
         body = {
             "created": [fields.apply(plan, p) for p in await service.retrieve_many(conn, created, load)],
@@ -109,7 +118,10 @@ async def create_variant(req: Request) -> Response:
     data = await req.json(CreateVariant)
     plan = _plan(req)
     async with req.state.pool.connection() as conn:
-        await service.add_variant(conn, req.params["id"], data)
+        async with conn.transaction():
+            before = await product_inventory.variant_states(conn, [req.params["id"]])
+            await service.add_variant(conn, req.params["id"], data)
+            await product_inventory.add_inventory_items(conn, [req.params["id"]], before)
         return json_response({"product": await _product(conn, req.params["id"], plan)})
 
 
@@ -124,7 +136,10 @@ async def update_variant(req: Request) -> Response:
     data = await req.json(UpdateVariant)
     plan = _plan(req)
     async with req.state.pool.connection() as conn:
-        await service.update_variant(conn, req.params["id"], req.params["variant_id"], data)
+        async with conn.transaction():
+            before = await product_inventory.variant_states(conn, [req.params["id"]])
+            await service.update_variant(conn, req.params["id"], req.params["variant_id"], data)
+            await product_inventory.add_inventory_items(conn, [req.params["id"]], before)
         return json_response({"product": await _product(conn, req.params["id"], plan)})
 
 

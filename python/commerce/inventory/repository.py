@@ -1,0 +1,531 @@
+"""The only code that runs SQL on inventory_item, inventory_level, reservation_item and the link
+product_variant_inventory_item."""
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from psycopg import AsyncConnection, errors, sql
+from psycopg.rows import dict_row
+
+from commerce.db.paging import fetch_page, like
+from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
+from commerce.errors import DuplicateError, InvalidData, NotAllowed
+from commerce.listing import order_by
+
+ITEM_COLUMNS = (
+    "id, sku, title, description, thumbnail, requires_shipping, weight, length, height, width, origin_country, "
+    "hs_code, mid_code, material, unit_of_measure, metadata, created_at, updated_at, deleted_at"
+)
+ITEM_UPDATABLE = (
+    "sku",
+    "title",
+    "description",
+    "thumbnail",
+    "requires_shipping",
+    "weight",
+    "length",
+    "height",
+    "width",
+    "origin_country",
+    "hs_code",
+    "mid_code",
+    "material",
+    "unit_of_measure",
+    "metadata",
+)
+ITEM_ORDERABLE = frozenset({"created_at", "updated_at", "sku", "title"})
+LEVEL_COLUMNS = (
+    "id, inventory_item_id, location_id, stocked_quantity, reserved_quantity, incoming_quantity, "
+    "stocked_quantity - reserved_quantity AS available_quantity, metadata, created_at, updated_at, deleted_at"
+)
+LEVEL_ORDERABLE = frozenset({"created_at", "updated_at", "location_id", "stocked_quantity"})
+RESERVATION_COLUMNS = (
+    "id, line_item_id, inventory_item_id, location_id, quantity, allow_backorder, description, external_id, "
+    "created_by, metadata, created_at, updated_at, deleted_at"
+)
+RESERVATION_ORDERABLE = frozenset({"created_at", "updated_at", "quantity"})
+LINK_COLUMNS = "id, variant_id, inventory_item_id, required_quantity, created_at, updated_at"
+
+# Constraints (migrations/0015_inventory.sql) → Medusa's messages.
+UNIQUE = {
+    "inventory_item_sku_unique": "Inventory item with sku: {}, already exists.",
+    "inventory_level_item_location_unique": "Inventory level with inventory_item_id, location_id: {}, already exists.",
+}
+CHECKS = {
+    "inventory_level_stocked_check": "Not enough stock: the stocked quantity cannot go below zero",
+    "inventory_level_reserved_check": "The reserved quantity cannot go below zero",
+}
+_KEY_VALUE = re.compile(r"\)=\((.*)\) already exists")
+
+
+@asynccontextmanager
+async def db_errors() -> AsyncIterator[None]:
+    """Unique violations → 422 duplicate_error naming the value; check violations → 400 not_allowed."""
+    try:
+        yield
+    except errors.UniqueViolation as exc:
+        template = UNIQUE.get(exc.diag.constraint_name or "", "Record with value: {}, already exists.")
+        found = _KEY_VALUE.search(exc.diag.message_detail or "")
+        raise DuplicateError(template.format(found.group(1) if found else "?")) from None
+    except errors.CheckViolation as exc:
+        raise NotAllowed(CHECKS.get(exc.diag.constraint_name or "", "A quantity is out of range")) from None
+    except errors.ForeignKeyViolation:
+        raise InvalidData("A referenced record does not exist") from None
+
+
+async def _all(conn: AsyncConnection[Any], query: Any, params: Any = None) -> list[dict[str, Any]]:
+    async with db_errors():
+        return await fetch_all(conn, query, params)
+
+
+async def _one(conn: AsyncConnection[Any], query: Any, params: Any = None) -> dict[str, Any] | None:
+    async with db_errors():
+        return await fetch_one(conn, query, params)
+
+
+# --- inventory items ------------------------------------------------------------------------------
+INSERT_ITEM = f"""
+INSERT INTO inventory_item (id, sku, title, description, thumbnail, requires_shipping, weight, length, height, width,
+                            origin_country, hs_code, mid_code, material, unit_of_measure, metadata)
+VALUES (%(id)s, %(sku)s, %(title)s, %(description)s, %(thumbnail)s, %(requires_shipping)s, %(weight)s, %(length)s,
+        %(height)s, %(width)s, %(origin_country)s, %(hs_code)s, %(mid_code)s, %(material)s, %(unit_of_measure)s,
+        %(metadata)s)
+RETURNING {ITEM_COLUMNS}
+"""
+ITEMS = f"SELECT {ITEM_COLUMNS} FROM inventory_item WHERE id = ANY(%s) AND deleted_at IS NULL"
+LOCK_ITEM = "SELECT id FROM inventory_item WHERE id = %s AND deleted_at IS NULL FOR UPDATE"
+LIVE_ITEM_IDS = "SELECT id FROM inventory_item WHERE id = ANY(%s) AND deleted_at IS NULL"
+ITEMS_BY_SKU = "SELECT id, sku FROM inventory_item WHERE sku = ANY(%s) AND deleted_at IS NULL"
+RESERVED_ITEMS = """
+SELECT DISTINCT inventory_item_id FROM reservation_item WHERE inventory_item_id = ANY(%s) AND deleted_at IS NULL
+"""
+SOFT_DELETE_ITEM = "UPDATE inventory_item SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL RETURNING id"
+SOFT_DELETE_ITEM_LEVELS = """
+UPDATE inventory_level SET deleted_at = now() WHERE inventory_item_id = %s AND deleted_at IS NULL
+"""
+DELETE_ITEM_LINKS = "DELETE FROM product_variant_inventory_item WHERE inventory_item_id = %s"
+
+
+async def insert_item(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    result = await _one(conn, INSERT_ITEM, {**row, "metadata": jsonb(row.get("metadata"))})
+    assert result is not None
+    return result
+
+
+async def items(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, ITEMS, (ids,))
+
+
+async def lock_item(conn: AsyncConnection[Any], item_id: str) -> bool:
+    return await fetch_one(conn, LOCK_ITEM, (item_id,)) is not None
+
+
+async def live_item_ids(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
+    return {r["id"] for r in await fetch_all(conn, LIVE_ITEM_IDS, (ids,))}
+
+
+async def items_by_sku(conn: AsyncConnection[Any], skus: list[str]) -> dict[str, str]:
+    return {r["sku"]: r["id"] for r in await fetch_all(conn, ITEMS_BY_SKU, (skus,))}
+
+
+async def update_item(conn: AsyncConnection[Any], item_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    async with db_errors():
+        return await update_by_id(conn, "inventory_item", item_id, changes, ITEM_UPDATABLE, ITEM_COLUMNS)
+
+
+async def reserved_item_ids(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:
+    return {r["inventory_item_id"] for r in await fetch_all(conn, RESERVED_ITEMS, (ids,))}
+
+
+async def soft_delete_item(conn: AsyncConnection[Any], item_id: str) -> bool:
+    """The item, its levels and its variant links go together (the caller holds the transaction)."""
+    if await fetch_one(conn, SOFT_DELETE_ITEM, (item_id,)) is None:
+        return False
+    await conn.execute(SOFT_DELETE_ITEM_LEVELS, (item_id,))
+    await conn.execute(DELETE_ITEM_LINKS, (item_id,))
+    return True
+
+
+async def list_items(
+    conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
+    params: dict[str, Any] = {}
+    for key in ("id", "sku", "origin_country", "hs_code", "mid_code", "material"):
+        if filters.get(key):
+            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
+            params[key] = filters[key]
+    if filters.get("requires_shipping") is not None:
+        where.append(sql.SQL("requires_shipping = %(requires_shipping)s"))
+        params["requires_shipping"] = filters["requires_shipping"]
+    if filters.get("location_id"):
+        where.append(
+            sql.SQL(
+                "id IN (SELECT inventory_item_id FROM inventory_level "
+                "WHERE deleted_at IS NULL AND location_id = ANY(%(location_id)s))"
+            )
+        )
+        params["location_id"] = filters["location_id"]
+    if filters.get("q"):
+        where.append(sql.SQL("(sku ILIKE %(q)s OR title ILIKE %(q)s OR description ILIKE %(q)s)"))
+        params["q"] = like(filters["q"])
+    order_sql = order_by(order, ITEM_ORDERABLE)
+    return await fetch_page(conn, "inventory_item", ITEM_COLUMNS, where, params, order_sql, limit, offset)
+
+
+# --- inventory levels -----------------------------------------------------------------------------
+INSERT_LEVEL = f"""
+INSERT INTO inventory_level (id, inventory_item_id, location_id, stocked_quantity, incoming_quantity, metadata)
+VALUES (%(id)s, %(inventory_item_id)s, %(location_id)s, %(stocked_quantity)s, %(incoming_quantity)s, %(metadata)s)
+RETURNING {LEVEL_COLUMNS}
+"""
+LEVELS_OF_ITEMS = f"""
+SELECT {LEVEL_COLUMNS} FROM inventory_level WHERE inventory_item_id = ANY(%s) AND deleted_at IS NULL
+ORDER BY created_at, id
+"""
+LEVELS_BY_ID = f"SELECT {LEVEL_COLUMNS} FROM inventory_level WHERE id = ANY(%s) AND deleted_at IS NULL"
+LEVEL_AT = f"""
+SELECT {LEVEL_COLUMNS} FROM inventory_level
+WHERE inventory_item_id = %s AND location_id = %s AND deleted_at IS NULL
+"""
+UPDATE_LEVEL = f"""
+UPDATE inventory_level
+SET stocked_quantity = coalesce(%(stocked_quantity)s, stocked_quantity),
+    incoming_quantity = coalesce(%(incoming_quantity)s, incoming_quantity),
+    updated_at = now()
+WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)s AND deleted_at IS NULL
+RETURNING {LEVEL_COLUMNS}
+"""
+# One statement decides and deletes, so a reservation made meanwhile cannot slip under a level being removed.
+DELETE_FREE_LEVEL = """
+UPDATE inventory_level SET deleted_at = now(), updated_at = now()
+WHERE id = %(id)s AND deleted_at IS NULL AND reserved_quantity = 0 AND incoming_quantity = 0
+  AND (%(force)s OR stocked_quantity = 0)
+RETURNING id
+"""
+DELETE_UNRESERVED_LEVEL = """
+UPDATE inventory_level SET deleted_at = now(), updated_at = now()
+WHERE id = %s AND deleted_at IS NULL AND reserved_quantity = 0
+RETURNING id
+"""
+# What the checkout's allocation and the engine take (engine.allocate / engine.availability input shape).
+STOCK = """
+SELECT inventory_item_id, location_id, stocked_quantity, reserved_quantity, incoming_quantity FROM inventory_level
+WHERE inventory_item_id = ANY(%(items)s) AND deleted_at IS NULL
+  AND (%(locations)s::text[] IS NULL OR location_id = ANY(%(locations)s::text[]))
+ORDER BY inventory_item_id, location_id
+"""
+
+
+async def insert_level(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    result = await _one(conn, INSERT_LEVEL, {**row, "metadata": jsonb(row.get("metadata"))})
+    assert result is not None
+    return result
+
+
+async def levels_of_items(conn: AsyncConnection[Any], item_ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, LEVELS_OF_ITEMS, (item_ids,)) if item_ids else []
+
+
+async def levels_by_id(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, LEVELS_BY_ID, (ids,)) if ids else []
+
+
+async def level_at(conn: AsyncConnection[Any], item_id: str, location_id: str) -> dict[str, Any] | None:
+    return await fetch_one(conn, LEVEL_AT, (item_id, location_id))
+
+
+async def update_level(
+    conn: AsyncConnection[Any], item_id: str, location_id: str, stocked: int | None, incoming: int | None
+) -> dict[str, Any] | None:
+    params = {
+        "inventory_item_id": item_id,
+        "location_id": location_id,
+        "stocked_quantity": stocked,
+        "incoming_quantity": incoming,
+    }
+    return await _one(conn, UPDATE_LEVEL, params)
+
+
+async def delete_free_level(conn: AsyncConnection[Any], level_id: str, force: bool) -> bool:
+    return await fetch_one(conn, DELETE_FREE_LEVEL, {"id": level_id, "force": force}) is not None
+
+
+async def delete_unreserved_level(conn: AsyncConnection[Any], level_id: str) -> bool:
+    return await fetch_one(conn, DELETE_UNRESERVED_LEVEL, (level_id,)) is not None
+
+
+async def stock(
+    conn: AsyncConnection[Any], item_ids: list[str], location_ids: list[str] | None
+) -> list[dict[str, Any]]:
+    return await fetch_all(conn, STOCK, {"items": item_ids, "locations": location_ids})
+
+
+async def list_levels(
+    conn: AsyncConnection[Any], item_id: str, location_ids: list[str] | None, order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL"), sql.SQL("inventory_item_id = %(item)s")]
+    params: dict[str, Any] = {"item": item_id}
+    if location_ids:
+        where.append(sql.SQL("location_id = ANY(%(location_id)s)"))
+        params["location_id"] = location_ids
+    order_sql = order_by(order, LEVEL_ORDERABLE)
+    return await fetch_page(conn, "inventory_level", LEVEL_COLUMNS, where, params, order_sql, limit, offset)
+
+
+# --- reservations: the stock operations ------------------------------------------------------------
+# One statement per reservation: the conditional UPDATE of its level (the `OR` is allow_backorder) and, only if it
+# matched, the reservation row. No read-modify-write: concurrent checkouts serialise on the level's row lock and
+# each re-checks the condition on the row as the previous one left it.
+RESERVE = f"""
+WITH level AS (
+    UPDATE inventory_level
+    SET reserved_quantity = reserved_quantity + %(quantity)s, updated_at = now()
+    WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)s AND deleted_at IS NULL
+      AND (%(allow_backorder)s OR stocked_quantity - reserved_quantity >= %(quantity)s)
+    RETURNING id
+)
+INSERT INTO reservation_item (id, line_item_id, inventory_item_id, location_id, quantity, allow_backorder,
+                              description, external_id, created_by, metadata)
+SELECT %(id)s::text, %(line_item_id)s::text, %(inventory_item_id)s::text, %(location_id)s::text,
+       %(quantity)s::integer, %(allow_backorder)s::boolean, %(description)s::text, %(external_id)s::text,
+       %(created_by)s::text, %(metadata)s::jsonb
+FROM level
+RETURNING {RESERVATION_COLUMNS}
+"""
+# Soft-delete the lines' reservations and give their quantity back to each level, in one statement.
+RELEASE = """
+WITH gone AS (
+    UPDATE reservation_item SET deleted_at = now(), updated_at = now()
+    WHERE line_item_id = ANY(%s) AND deleted_at IS NULL
+    RETURNING inventory_item_id, location_id, quantity
+), per_level AS (
+    SELECT inventory_item_id, location_id, sum(quantity)::integer AS quantity FROM gone
+    GROUP BY inventory_item_id, location_id
+)
+UPDATE inventory_level l SET reserved_quantity = l.reserved_quantity - p.quantity, updated_at = now()
+FROM per_level p
+WHERE l.inventory_item_id = p.inventory_item_id AND l.location_id = p.location_id AND l.deleted_at IS NULL
+"""
+LINE_RESERVATIONS = f"""
+SELECT {RESERVATION_COLUMNS} FROM reservation_item
+WHERE line_item_id = %(line)s AND location_id = %(location)s AND deleted_at IS NULL
+  AND (%(item)s::text IS NULL OR inventory_item_id = %(item)s::text)
+ORDER BY created_at, id
+FOR UPDATE
+"""
+SHRINK_RESERVATION = """
+UPDATE reservation_item
+SET quantity = quantity - %(by)s, updated_at = now(),
+    deleted_at = CASE WHEN quantity - %(by)s = 0 THEN now() END
+WHERE id = %(id)s AND deleted_at IS NULL
+"""
+GROW_RESERVATION = """
+UPDATE reservation_item SET quantity = quantity + %(by)s, updated_at = now()
+WHERE id = %(id)s AND deleted_at IS NULL
+"""
+# Goods leave: stocked and reserved both drop (fulfil); or come back (unfulfil).
+SHIP = """
+UPDATE inventory_level
+SET stocked_quantity = stocked_quantity - %(q)s, reserved_quantity = reserved_quantity - %(q)s, updated_at = now()
+WHERE inventory_item_id = %(item)s AND location_id = %(location)s AND deleted_at IS NULL
+RETURNING id
+"""
+RESTOCK = """
+UPDATE inventory_level
+SET stocked_quantity = stocked_quantity + %(q)s, reserved_quantity = reserved_quantity + %(q)s, updated_at = now()
+WHERE inventory_item_id = %(item)s AND location_id = %(location)s AND deleted_at IS NULL
+RETURNING id
+"""
+# An admin reservation's change of quantity: more needs that much available (unless backordered), less never fails.
+ADJUST_RESERVED = """
+UPDATE inventory_level SET reserved_quantity = reserved_quantity + %(delta)s, updated_at = now()
+WHERE inventory_item_id = %(item)s AND location_id = %(location)s AND deleted_at IS NULL
+  AND (%(delta)s <= 0 OR %(allow_backorder)s OR stocked_quantity - reserved_quantity >= %(delta)s)
+RETURNING id
+"""
+INSERT_RESERVATION = f"""
+INSERT INTO reservation_item (id, line_item_id, inventory_item_id, location_id, quantity, allow_backorder,
+                              description, external_id, created_by, metadata)
+VALUES (%(id)s, %(line_item_id)s, %(inventory_item_id)s, %(location_id)s, %(quantity)s, %(allow_backorder)s,
+        %(description)s, %(external_id)s, %(created_by)s, %(metadata)s)
+RETURNING {RESERVATION_COLUMNS}
+"""
+RESERVATIONS = f"SELECT {RESERVATION_COLUMNS} FROM reservation_item WHERE id = ANY(%s) AND deleted_at IS NULL"
+LOCK_RESERVATION = f"SELECT {RESERVATION_COLUMNS} FROM reservation_item WHERE id = %s AND deleted_at IS NULL FOR UPDATE"
+# Soft-delete one reservation and give its quantity back, in one statement.
+DELETE_RESERVATION = """
+WITH gone AS (
+    UPDATE reservation_item SET deleted_at = now(), updated_at = now()
+    WHERE id = %s AND deleted_at IS NULL
+    RETURNING id, inventory_item_id, location_id, quantity
+), level AS (
+    UPDATE inventory_level l SET reserved_quantity = l.reserved_quantity - g.quantity, updated_at = now()
+    FROM gone g
+    WHERE l.inventory_item_id = g.inventory_item_id AND l.location_id = g.location_id AND l.deleted_at IS NULL
+)
+SELECT id FROM gone
+"""
+RESERVATION_UPDATABLE = ("location_id", "quantity", "description", "metadata")
+
+
+def _reservation_params(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "line_item_id": None,
+        "allow_backorder": False,
+        "description": None,
+        "external_id": None,
+        "created_by": None,
+        **row,
+        "metadata": jsonb(row.get("metadata")),
+    }
+
+
+async def reserve(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """Run RESERVE for each row, pipelined (one round trip); per row the reservation made, or None where the level
+    was missing or short."""
+    cur = conn.cursor(row_factory=dict_row)
+    async with db_errors():
+        await cur.executemany(RESERVE, [_reservation_params(r) for r in rows], returning=True)
+    out: list[dict[str, Any] | None] = []
+    while True:
+        out.append(await cur.fetchone() if cur.rowcount == 1 else None)
+        if not cur.nextset():
+            break
+    return out
+
+
+async def release(conn: AsyncConnection[Any], line_item_ids: list[str]) -> None:
+    async with db_errors():
+        await conn.execute(RELEASE, (line_item_ids,))
+
+
+async def line_reservations(
+    conn: AsyncConnection[Any], line_item_id: str, location_id: str, item_id: str | None
+) -> list[dict[str, Any]]:
+    return await fetch_all(conn, LINE_RESERVATIONS, {"line": line_item_id, "location": location_id, "item": item_id})
+
+
+async def shrink_reservation(conn: AsyncConnection[Any], reservation_id: str, by: int) -> None:
+    await conn.execute(SHRINK_RESERVATION, {"id": reservation_id, "by": by})
+
+
+async def grow_reservation(conn: AsyncConnection[Any], reservation_id: str, by: int) -> None:
+    await conn.execute(GROW_RESERVATION, {"id": reservation_id, "by": by})
+
+
+async def ship(conn: AsyncConnection[Any], item_id: str, location_id: str, quantity: int) -> bool:
+    params = {"item": item_id, "location": location_id, "q": quantity}
+    return await _one(conn, SHIP, params) is not None
+
+
+async def restock(conn: AsyncConnection[Any], item_id: str, location_id: str, quantity: int) -> bool:
+    params = {"item": item_id, "location": location_id, "q": quantity}
+    return await _one(conn, RESTOCK, params) is not None
+
+
+async def adjust_reserved(
+    conn: AsyncConnection[Any], item_id: str, location_id: str, delta: int, allow_backorder: bool
+) -> bool:
+    params = {"item": item_id, "location": location_id, "delta": delta, "allow_backorder": allow_backorder}
+    return await _one(conn, ADJUST_RESERVED, params) is not None
+
+
+async def insert_reservation(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    result = await _one(conn, INSERT_RESERVATION, _reservation_params(row))
+    assert result is not None
+    return result
+
+
+async def reservations(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, RESERVATIONS, (ids,))
+
+
+async def lock_reservation(conn: AsyncConnection[Any], reservation_id: str) -> dict[str, Any] | None:
+    return await fetch_one(conn, LOCK_RESERVATION, (reservation_id,))
+
+
+async def update_reservation(conn: AsyncConnection[Any], reservation_id: str, changes: dict[str, Any]) -> None:
+    async with db_errors():
+        await update_by_id(
+            conn, "reservation_item", reservation_id, changes, RESERVATION_UPDATABLE, RESERVATION_COLUMNS
+        )
+
+
+async def delete_reservation(conn: AsyncConnection[Any], reservation_id: str) -> bool:
+    return await _one(conn, DELETE_RESERVATION, (reservation_id,)) is not None
+
+
+async def list_reservations(
+    conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
+    params: dict[str, Any] = {}
+    for key in ("id", "location_id", "inventory_item_id", "line_item_id", "created_by"):
+        if filters.get(key):
+            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
+            params[key] = filters[key]
+    if filters.get("q"):
+        where.append(sql.SQL("description ILIKE %(q)s"))
+        params["q"] = like(filters["q"])
+    order_sql = order_by(order, RESERVATION_ORDERABLE)
+    return await fetch_page(conn, "reservation_item", RESERVATION_COLUMNS, where, params, order_sql, limit, offset)
+
+
+# --- link: product variant <-> inventory item ------------------------------------------------------
+LINKS_OF_VARIANTS = """
+SELECT l.id, l.variant_id, l.inventory_item_id, l.required_quantity, l.created_at, l.updated_at
+FROM product_variant_inventory_item l
+JOIN inventory_item i ON i.id = l.inventory_item_id AND i.deleted_at IS NULL
+WHERE l.variant_id = ANY(%s)
+ORDER BY l.variant_id, l.created_at, l.inventory_item_id
+"""
+LINKED_VARIANTS = "SELECT DISTINCT variant_id FROM product_variant_inventory_item WHERE variant_id = ANY(%s)"
+INSERT_LINK = f"""
+INSERT INTO product_variant_inventory_item (id, variant_id, inventory_item_id, required_quantity)
+VALUES (%(id)s, %(variant_id)s, %(inventory_item_id)s, %(required_quantity)s)
+ON CONFLICT (variant_id, inventory_item_id)
+DO UPDATE SET required_quantity = EXCLUDED.required_quantity, updated_at = now()
+RETURNING {LINK_COLUMNS}
+"""
+UPDATE_LINK = f"""
+UPDATE product_variant_inventory_item SET required_quantity = %(required_quantity)s, updated_at = now()
+WHERE variant_id = %(variant_id)s AND inventory_item_id = %(inventory_item_id)s
+RETURNING {LINK_COLUMNS}
+"""
+DELETE_LINK = f"""
+DELETE FROM product_variant_inventory_item WHERE variant_id = %s AND inventory_item_id = %s RETURNING {LINK_COLUMNS}
+"""
+
+
+async def links_of_variants(conn: AsyncConnection[Any], variant_ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, LINKS_OF_VARIANTS, (variant_ids,)) if variant_ids else []
+
+
+async def linked_variants(conn: AsyncConnection[Any], variant_ids: list[str]) -> set[str]:
+    return {r["variant_id"] for r in await fetch_all(conn, LINKED_VARIANTS, (variant_ids,))} if variant_ids else set()
+
+
+async def insert_links(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        async with db_errors():
+            await conn.cursor().executemany(INSERT_LINK, rows)
+
+
+async def upsert_link(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
+    result = await _one(conn, INSERT_LINK, row)
+    assert result is not None
+    return result
+
+
+async def update_link(
+    conn: AsyncConnection[Any], variant_id: str, item_id: str, required_quantity: int
+) -> dict[str, Any] | None:
+    params = {"variant_id": variant_id, "inventory_item_id": item_id, "required_quantity": required_quantity}
+    return await _one(conn, UPDATE_LINK, params)
+
+
+async def delete_link(conn: AsyncConnection[Any], variant_id: str, item_id: str) -> dict[str, Any] | None:
+    return await fetch_one(conn, DELETE_LINK, (variant_id, item_id))
