@@ -1,5 +1,6 @@
 """Fulfillment providers: the built-in manual provider (flat prices only) and a weight-table provider that
-calculates a rate from the total weight of the cart's items with the table in the option's `data`."""
+calculates a rate from the total weight of the cart's items with the table in the option's `data`; and the hooks
+a provider runs when a fulfillment is created, canceled or a return is collected."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -68,3 +69,40 @@ def calculate(provider_id: str, option_data: dict[str, Any] | None, currency_cod
         if limit is None or weight <= limit:
             return amount
     raise InvalidData(f"No rate in this shipping option's weight table for a weight of {weight}")
+
+
+# --- fulfilments ------------------------------------------------------------------------------------------------
+# Medusa's provider interface (createFulfillment, cancelFulfillment, createReturnFulfillment). The built-in providers
+# talk to no carrier: they keep nothing (empty data) and print no labels. A provider that does would return what its
+# carrier answered: `data` is stored on the fulfillment and handed back on cancel; `labels` are its shipment labels.
+
+FULFILLING = frozenset({MANUAL, WEIGHT_TABLE})
+
+
+def _check_fulfilling(provider_id: str) -> None:
+    if provider_id not in FULFILLING:
+        raise InvalidData(f"Fulfillment provider {provider_id} cannot create fulfillments")
+
+
+def create_fulfillment(
+    provider_id: str,
+    data: dict[str, Any],
+    items: list[dict[str, Any]],
+    order: dict[str, Any] | None,
+    fulfillment: dict[str, Any],
+) -> dict[str, Any]:
+    """Ask the provider to fulfil `items` (of `order`, when there is one); returns `{"data", "labels"}`."""
+    _check_fulfilling(provider_id)
+    return {"data": {}, "labels": []}
+
+
+def cancel_fulfillment(provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Tell the provider a fulfillment it created (its `data`) is canceled; returns what it answers."""
+    _check_fulfilling(provider_id)
+    return {}
+
+
+def create_return(provider_id: str, fulfillment: dict[str, Any]) -> dict[str, Any]:
+    """Ask the provider to collect a return; returns `{"data": {...}, "labels": [...]}`."""
+    _check_fulfilling(provider_id)
+    return {"data": {}, "labels": []}

@@ -276,3 +276,144 @@ OPTION_DEFAULTS = (
     "*shipping_profile",
     "*provider",
 )
+
+
+# --- fulfillments -----------------------------------------------------------------------------------------------
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+LongText = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class FulfillmentAddressInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    company: Text | None = None
+    first_name: Text | None = None
+    last_name: Text | None = None
+    address_1: Text | None = None
+    address_2: Text | None = None
+    city: Text | None = None
+    country_code: CountryCode | None = None
+    province: Text | None = None
+    postal_code: Text | None = None
+    phone: Text | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class FulfillmentItemInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+    sku: LongText = ""
+    barcode: LongText = ""
+    line_item_id: Id | None = None
+    inventory_item_id: Id | None = None
+
+
+class FulfillmentLabelInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    tracking_number: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    tracking_url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    label_url: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class CreateFulfillment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Medusa's AdminCreateFulfillment. `order` (the order as the provider should see it) is ours; Medusa's
+    `order_id` is handed to the provider as `{"id": order_id}` when `order` is not given."""
+
+    location_id: Id
+    provider_id: Id
+    delivery_address: FulfillmentAddressInput
+    items: Annotated[list[FulfillmentItemInput], msgspec.Meta(min_length=1, max_length=1000)]
+    labels: Annotated[list[FulfillmentLabelInput], msgspec.Meta(max_length=100)] = []
+    order_id: Id | None = None
+    order: dict[str, Any] | None = None
+    shipping_option_id: Id | None = None
+    data: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    packed_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    canceled_at: datetime | None = None
+
+
+class CreateShipment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    labels: Annotated[list[FulfillmentLabelInput], msgspec.Meta(max_length=100)]
+
+
+class FulfillmentResponse(msgspec.Struct):
+    fulfillment: dict[str, Any]
+
+
+FULFILLMENT_ADDRESS_SHAPE = Shape(
+    (
+        "id",
+        "fulfillment_id",
+        "company",
+        "first_name",
+        "last_name",
+        "address_1",
+        "address_2",
+        "city",
+        "country_code",
+        "province",
+        "postal_code",
+        "phone",
+        "metadata",
+        *TIMES,
+    )
+)
+FULFILLMENT_SHAPE = Shape(
+    (
+        "id",
+        "location_id",
+        "provider_id",
+        "shipping_option_id",
+        "delivery_address_id",
+        "packed_at",
+        "shipped_at",
+        "marked_shipped_by",
+        "created_by",
+        "delivered_at",
+        "canceled_at",
+        "requires_shipping",
+        "data",
+        "metadata",
+        *TIMES,
+    ),
+    {
+        "delivery_address": FULFILLMENT_ADDRESS_SHAPE,
+        "items": Shape(
+            (
+                "id",
+                "fulfillment_id",
+                "title",
+                "sku",
+                "barcode",
+                "quantity",
+                "line_item_id",
+                "inventory_item_id",
+                *TIMES,
+            )
+        ),
+        "labels": Shape(("id", "fulfillment_id", "tracking_number", "tracking_url", "label_url", *TIMES)),
+        "provider": Shape(("id", "is_enabled")),
+    },
+)
+# Medusa's admin defaults for a fulfillment (its `order` link is the order module's to add).
+FULFILLMENT_DEFAULTS = (
+    "id",
+    "location_id",
+    "packed_at",
+    "shipped_at",
+    "marked_shipped_by",
+    "created_by",
+    "delivered_at",
+    "canceled_at",
+    "data",
+    "provider_id",
+    "shipping_option_id",
+    "metadata",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "*delivery_address",
+    "*items",
+    "*labels",
+)
