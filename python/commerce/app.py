@@ -11,7 +11,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
-from commerce import __version__, guards
+from commerce import __version__, events, guards
 from commerce import settings as settings_module
 from commerce.api_key import routes as api_key_routes
 from commerce.api_key.service import PublishableKey, load_publishable
@@ -26,14 +26,18 @@ from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError
-from commerce.flows import cart_routes
+from commerce.flows import cart_routes, checkout_routes, order_routes
+from commerce.flows import payment as payment_flow_routes
+from commerce.fulfillment import records_routes as fulfillment_records_routes
 from commerce.fulfillment import routes as fulfillment_routes
-from commerce.http import Request, Response, Router, idempotency, json_response, openapi
+from commerce.http import Request, Response, Router, idempotency, json_response, openapi, static
 from commerce.http.asgi import Receive, Scope, Send
 from commerce.http.errors import error_response
 from commerce.http.metrics import Metrics
 from commerce.http.response import encode
 from commerce.http.router import Route
+from commerce.inventory import routes as inventory_routes
+from commerce.payment import routes as payment_routes
 from commerce.pricing import routes as pricing_routes
 from commerce.product import routes as product_routes
 from commerce.promotion import routes as promotion_routes
@@ -84,6 +88,7 @@ def build_router() -> Router:
     router = Router()
     router.add(Route("GET", "/health", health, "public", "Liveness check", tag="Health"))
     for routes in (
+        static.ROUTES,
         auth_routes.ROUTES,
         region_routes.ROUTES,
         currency_routes.ROUTES,
@@ -94,11 +99,17 @@ def build_router() -> Router:
         pricing_routes.ROUTES,
         catalog_routes.ROUTES,
         cart_routes.ROUTES,
+        checkout_routes.ROUTES,
         promotion_routes.ROUTES,
         product_routes.ROUTES,
         tax_routes.ROUTES,
         stock_location_routes.ROUTES,
+        inventory_routes.ROUTES,
         fulfillment_routes.ROUTES,
+        order_routes.ROUTES,
+        fulfillment_records_routes.ROUTES,
+        payment_routes.ROUTES,
+        payment_flow_routes.ROUTES,
     ):
         router.extend(routes)
     return router
@@ -130,6 +141,10 @@ class App:
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )
         await feed.start()
+        outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)
+        feed.watch((events.TABLE,), outbox.wake)
+        await outbox.start()
+        self.state.extras["outbox"] = outbox
         async with pool.connection() as conn:
             await idempotency.expire(conn)  # keys are kept a day; each worker start sweeps older ones
         docs = openapi.document(self.router.routes, __version__)
@@ -141,6 +156,8 @@ class App:
 
     async def shutdown(self) -> None:
         if self.state:
+            if "outbox" in self.state.extras:
+                await self.state.extras["outbox"].stop()
             await self.state.feed.stop()
             await self.state.pool.close()
 

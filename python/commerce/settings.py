@@ -17,6 +17,7 @@ class Settings:
     jwt_secret: str
     jwt_expires_in: int
     pool_size: int
+    public_url: str  # where clients reach this server (absolute URLs of the files it serves)
 
 
 def _int(name: str, default: int) -> int:
@@ -31,16 +32,19 @@ def _int(name: str, default: int) -> int:
 
 def load() -> Settings:
     home = Path(os.environ.get("COMMERCE_HOME", ".commerce")).resolve()
+    host, port = os.environ.get("HOST", "127.0.0.1"), _int("PORT", 9000)
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a listen address, not a bind
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or None,
         home=home,
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=_int("PORT", 9000),
+        host=host,
+        port=port,
         workers=_int("WORKERS", 1),
         access_log=os.environ.get("ACCESS_LOG", "") not in ("", "0", "false"),
         jwt_secret=os.environ.get("JWT_SECRET") or _local_secret(home),
         jwt_expires_in=_int("JWT_EXPIRES_IN", 24 * 3600),
         pool_size=_int("DB_POOL_SIZE", 10),
+        public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable}:{port}").rstrip("/"),
     )
 
 

@@ -270,3 +270,14 @@ def _times(value: Any) -> Any:
         if isinstance(value.get(key), str):
             value[key] = datetime.fromisoformat(value[key])
     return value
+
+
+COMPLETE = (
+    "UPDATE cart SET completed_at = now(), updated_at = now() WHERE id = %s AND completed_at IS NULL RETURNING id"
+)
+
+
+async def complete(conn: AsyncConnection[Any], cart_id: str) -> bool:
+    """Mark the cart completed (once: False when it already was)."""
+    cur = await conn.execute(COMPLETE, (cart_id,))
+    return await cur.fetchone() is not None

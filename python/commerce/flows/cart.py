@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import customer, engine, fulfillment, tax
+from commerce import customer, engine, fulfillment, payment, tax
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.prices import Prices
@@ -159,6 +159,7 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> di
     row = found["cart"]
     addresses = {a["id"]: a for a in found["addresses"]}
     view = _view(reads, row, found["items"], found["adjustments"], found["tax_lines"], found["methods"], addresses)
+    view["payment_collection"] = await payment.service.collection_of_cart(conn, cart_id)
     view["customer"] = None
     if row["customer_id"]:
         try:

@@ -349,3 +349,18 @@ async def rules_of(conn: AsyncConnection[Any], option_ids: list[str]) -> list[di
 
 async def rules_by_id(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
     return await fetch_all(conn, RULES_BY_ID, (ids,))
+
+
+OPTION_PROFILES = "SELECT id, shipping_profile_id FROM shipping_option WHERE id = ANY(%s)"
+
+
+async def option_profiles(conn: AsyncConnection[Any], option_ids: list[str]) -> dict[str, str | None]:
+    return {r["id"]: r["shipping_profile_id"] for r in await fetch_all(conn, OPTION_PROFILES, (option_ids,))}
+
+
+OPTION_ANY = f"SELECT {OPTION_COLUMNS} FROM shipping_option WHERE id = %s"
+
+
+async def option_any(conn: AsyncConnection[Any], option_id: str) -> dict[str, Any] | None:
+    """The option, also once deleted."""
+    return await fetch_one(conn, OPTION_ANY, (option_id,))

@@ -12,6 +12,14 @@ from commerce import pricing, stock_location
 from commerce.errors import DuplicateError, InvalidData, NotFound
 from commerce.fulfillment import providers
 from commerce.fulfillment import repository as repo
+from commerce.fulfillment.records import (  # re-exported: fulfillments are part of this service
+    cancel_fulfillment as cancel_fulfillment,
+)
+from commerce.fulfillment.records import create_fulfillment as create_fulfillment
+from commerce.fulfillment.records import create_shipment as create_shipment
+from commerce.fulfillment.records import fulfillments as fulfillments
+from commerce.fulfillment.records import mark_delivered as mark_delivered
+from commerce.fulfillment.records import retrieve_fulfillment as retrieve_fulfillment
 from commerce.fulfillment.schemas import (
     BatchRules,
     CreateServiceZone,
@@ -718,6 +726,26 @@ async def calculate(
     amount = providers.calculate(row["provider_id"], row["data"], cart["currency_code"], _cart_weight(reads, cart))
     price = {"calculated_amount": amount, "is_calculated_price_tax_inclusive": False}
     return _store_view(row, price, [])
+
+
+async def option_origin(conn: AsyncConnection[Any], option_id: str) -> dict[str, Any] | None:
+    """Where an order shipped with this option is fulfilled from: `{provider_id, location_id}` (the location of the
+    option's fulfillment set; None when the option is gone)."""
+    row = await repo.option(conn, option_id)
+    if row is None:
+        row = await repo.option_any(conn, option_id)  # an order outlives the option it was shipped with
+    if row is None:
+        return None
+    zone = await repo.zone(conn, row["service_zone_id"])
+    location = (
+        await stock_location.service.location_of_fulfillment_set(conn, zone["fulfillment_set_id"]) if zone else None
+    )
+    return {"provider_id": row["provider_id"], "location_id": location}
+
+
+async def option_profiles(conn: AsyncConnection[Any], option_ids: list[str]) -> dict[str, str | None]:
+    """The shipping profile each option ships (checkout: every profile in the cart needs a method)."""
+    return await repo.option_profiles(conn, option_ids) if option_ids else {}
 
 
 async def option_for_cart(

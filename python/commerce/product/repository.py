@@ -535,3 +535,16 @@ async def change_links(
             ),
             remove,
         )
+
+
+# What checkout needs of the variants it sells: live variants of live products, with their stock flags and the
+# product's shipping profile.
+PURCHASABLE = """
+SELECT v.id, v.product_id, v.manage_inventory, v.allow_backorder, p.shipping_profile_id, p.status
+FROM product_variant v JOIN product p ON p.id = v.product_id
+WHERE v.id = ANY(%s) AND v.deleted_at IS NULL AND p.deleted_at IS NULL
+"""
+
+
+async def purchasable(conn: AsyncConnection[Any], variant_ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_rows(conn, PURCHASABLE, (variant_ids,))

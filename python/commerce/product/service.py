@@ -584,3 +584,9 @@ def _convert(data: msgspec.Struct, target: type[Any], drop: tuple[str, ...]) -> 
         return msgspec.convert(raw, target)
     except msgspec.ValidationError as exc:
         raise InvalidData(f"Invalid request: {exc}".replace("`", "'")) from None
+
+
+async def purchasable(conn: AsyncConnection[Any], variant_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """`{variant_id: {product_id, manage_inventory, allow_backorder, shipping_profile_id, status}}` for the variants
+    that still exist (a deleted variant or product is absent)."""
+    return {r["id"]: r for r in await repo.purchasable(conn, variant_ids)} if variant_ids else {}

@@ -131,3 +131,25 @@ async def list_campaigns(
         params["q"] = like(filters["q"])
     order_sql = order_by(order, frozenset({"created_at", "updated_at", "name"}))
     return await fetch_page(conn, "promotion_campaign", CAMPAIGN_COLUMNS, where, params, order_sql, limit, offset)
+
+
+BUDGETS_OF = """
+SELECT p.id AS promotion_id, p.code, c.id AS campaign_id, c.budget_type, c.budget_currency_code
+FROM promotion p JOIN promotion_campaign c ON c.id = p.campaign_id AND c.deleted_at IS NULL
+WHERE p.id = ANY(%s) AND c.budget_type IS NOT NULL
+"""
+# One statement: the budget never goes past its limit, whatever runs at the same time.
+USE_BUDGET = """
+UPDATE promotion_campaign SET budget_used = budget_used + %(amount)s, updated_at = now()
+WHERE id = %(id)s AND (budget_limit IS NULL OR budget_used + %(amount)s <= budget_limit)
+RETURNING id
+"""
+
+
+async def budgets_of(conn: AsyncConnection[Any], promotion_ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, BUDGETS_OF, (promotion_ids,))
+
+
+async def use_budget(conn: AsyncConnection[Any], campaign_id: str, amount: Any) -> bool:
+    cur = await conn.execute(USE_BUDGET, {"id": campaign_id, "amount": amount})
+    return await cur.fetchone() is not None

@@ -8,7 +8,7 @@ from psycopg import AsyncConnection, errors
 from psycopg_pool import AsyncConnectionPool
 
 from commerce import engine
-from commerce.errors import DuplicateError, InvalidData, NotFound
+from commerce.errors import DuplicateError, InvalidData, NotAllowed, NotFound
 from commerce.ids import new_id
 from commerce.money import check_amount
 from commerce.promotion import repository as repo
@@ -348,3 +348,25 @@ class Promotions:
 async def load_promotions(pool: AsyncConnectionPool[Any]) -> Promotions:
     async with pool.connection() as conn:
         return Promotions(await repo.live(conn), await repo.live_campaigns(conn))
+
+
+async def register_usage(conn: AsyncConnection[Any], adjustments: list[dict[str, Any]], currency_code: str) -> None:
+    """Count an order's promotions against their campaigns' budgets (Medusa's registerUsage): a usage budget by one
+    per promotion, a spend budget by the discount given (in the budget's currency). Each is one conditional UPDATE,
+    so concurrent orders never take a budget past its limit: NotAllowed names the code whose budget ran out (the
+    caller's transaction rolls back)."""
+    spent: dict[str, Decimal] = {}
+    for a in adjustments:
+        if a.get("promotion_id"):
+            spent[a["promotion_id"]] = spent.get(a["promotion_id"], Decimal(0)) + Decimal(a["amount"])
+    if not spent:
+        return
+    for budget in await repo.budgets_of(conn, sorted(spent)):
+        if budget["budget_type"] == "usage":
+            amount = Decimal(1)
+        elif (budget["budget_currency_code"] or currency_code) == currency_code:
+            amount = spent[budget["promotion_id"]]
+        else:
+            continue  # a spend budget in another currency cannot count this order's discount
+        if not await repo.use_budget(conn, budget["campaign_id"], amount):
+            raise NotAllowed(f"The promotion code {budget['code']} is invalid: its budget is used up")

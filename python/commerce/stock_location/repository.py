@@ -185,3 +185,14 @@ async def list_locations(
         where.append(sql.SQL("name ILIKE %(q)s"))
         params["q"] = like(filters["q"])
     return await fetch_page(conn, "stock_location", COLUMNS, where, params, order_by(order, ORDERABLE), limit, offset)
+
+
+LOCATIONS_FOR_CHANNEL = """
+SELECT c.stock_location_id FROM stock_location_sales_channel c
+JOIN stock_location l ON l.id = c.stock_location_id AND l.deleted_at IS NULL
+WHERE c.sales_channel_id = %s ORDER BY c.created_at, c.stock_location_id
+"""
+
+
+async def locations_for_channel(conn: AsyncConnection[Any], channel_id: str) -> list[str]:
+    return [r["stock_location_id"] for r in await fetch_all(conn, LOCATIONS_FOR_CHANNEL, (channel_id,))]

@@ -125,6 +125,11 @@ async def fulfillment_sets_for_channel(conn: AsyncConnection[Any], channel_id: s
     return await repo.sets_for_channel(conn, channel_id)
 
 
+async def locations_for_channel(conn: AsyncConnection[Any], channel_id: str) -> list[str]:
+    """The live stock locations that serve a sales channel (where its orders' stock comes from)."""
+    return await repo.locations_for_channel(conn, channel_id)
+
+
 async def fulfillment_set_ids(conn: AsyncConnection[Any], location_ids: list[str]) -> list[str]:
     """The fulfillment sets linked to these locations (none for an unknown location)."""
     return [r["fulfillment_set_id"] for r in await repo.sets_of(conn, location_ids)] if location_ids else []

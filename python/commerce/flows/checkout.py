@@ -1,0 +1,153 @@
+"""Checkout, Medusa's complete-cart: one transaction on one connection, holding the cart's row lock, that validates
+the cart, creates the order from it, reserves the order's stock, counts its promotions against their budgets,
+authorizes the payment (the one step that talks to the outside, so it comes last) and marks the cart completed. Any
+failure rolls every step back; completing a completed cart answers its order (the cart → order link is unique)."""
+
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from commerce import engine, fulfillment, inventory, order, payment, product, promotion, stock_location
+from commerce.cart import service as carts
+from commerce.errors import InvalidData, NotFound, from_engine
+from commerce.flows import cart as cart_flow
+
+SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfied by the current shipping methods"
+
+
+async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: str) -> str:
+    """The id of the cart's order, placing it now unless it was placed before."""
+    async with conn.transaction():
+        if await carts.lock(conn, cart_id) is None:
+            raise NotFound(f"Cart id not found: {cart_id}")
+        placed = await order.service.by_cart(conn, cart_id)
+        if placed is not None:
+            return placed
+        cart = await cart_flow.retrieve(conn, reads, cart_id)
+        variants = await validate(conn, reads, cart)
+        collection = await payment_collection(conn, cart)
+        order_id = await order.service.create(conn, cart, collection["id"], _promotion_ids(cart))
+        await reserve(conn, cart, order_id, variants)
+        await promotion.service.register_usage(conn, _adjustments(cart), cart["currency_code"])
+        await payment.service.authorize_collection(
+            conn, collection["id"], cart["total"], {"cart_id": cart_id, "order_id": order_id, "email": cart["email"]}
+        )
+        await carts.complete(conn, cart_id)
+    return order_id
+
+
+async def validate(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a cart that cannot become an order (Medusa's messages where it has them); returns what the product
+    module knows of each line's variant."""
+    items = cart["items"]
+    if not items:
+        raise InvalidData("Cannot complete a cart with no items")
+    if not cart.get("email"):
+        raise InvalidData("The cart needs an email to be completed")
+    variant_ids = sorted({str(i["variant_id"]) for i in items if i.get("variant_id")})
+    variants = await product.service.purchasable(conn, variant_ids)
+    for item in items:
+        vid = str(item.get("variant_id") or "")
+        found = variants.get(vid)
+        listed = reads.catalog.variants.get(vid)
+        in_channel = listed is not None and (
+            not cart["sales_channel_id"] or cart["sales_channel_id"] in listed[0].channel_ids
+        )
+        if found is None or found["status"] != "published" or not in_channel:
+            raise InvalidData(f"Variant {vid} of line item {item['id']} ({item['title']}) is no longer available")
+    await _check_shipping(conn, cart, variants)
+    return variants
+
+
+async def _check_shipping(conn: AsyncConnection[Any], cart: dict[str, Any], variants: dict[str, Any]) -> None:
+    shipped = [i for i in cart["items"] if i.get("requires_shipping", True)]
+    if not shipped:
+        return
+    if not cart.get("shipping_address"):
+        raise InvalidData("The cart needs a shipping address to be completed")
+    methods = cart.get("shipping_methods") or []
+    if not methods:
+        raise InvalidData(SHIPPING_UNMET)
+    served = set((await fulfillment.service.option_profiles(conn, [m["shipping_option_id"] for m in methods])).values())
+    for item in shipped:
+        profile = variants[str(item["variant_id"])]["shipping_profile_id"]
+        if profile is not None and profile not in served:
+            raise InvalidData(SHIPPING_UNMET)
+
+
+async def payment_collection(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str, Any]:
+    """The cart's payment collection, its amount brought to the cart's total, with a session to authorize."""
+    existing = await payment.service.collection_of_cart(conn, cart["id"])
+    if existing is None:
+        raise InvalidData("Payment collection has not been initiated for cart")
+    collection = await payment.service.collection_for_cart(
+        conn, cart["id"], cart["total"], cart["currency_code"], cart["region_id"]
+    )
+    live = [s for s in collection.get("payment_sessions") or [] if s["status"] in ("pending", "requires_more")]
+    if not live:
+        raise InvalidData("Payment sessions are required to complete cart")
+    return collection
+
+
+async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: str, variants: dict[str, Any]) -> None:
+    """Reserve the order's stock at the locations serving its sales channel: the engine plans where each unit comes
+    from, and each reservation is one conditional UPDATE of its level, so concurrent orders never oversell."""
+    managed = {vid: v for vid, v in variants.items() if v["manage_inventory"]}
+    if not managed:
+        return
+    channel = cart["sales_channel_id"]
+    locations = await stock_location.service.locations_for_channel(conn, channel) if channel else []
+    links = await inventory.service.variant_links(conn, sorted(managed))
+    spec = [
+        {
+            "id": vid,
+            "manage_inventory": True,
+            "allow_backorder": v["allow_backorder"],
+            "inventory_items": links.get(vid, []),
+        }
+        for vid, v in managed.items()
+    ]
+    item_ids = sorted({link["inventory_item_id"] for found in links.values() for link in found})
+    levels = await inventory.service.levels(conn, item_ids, locations) if item_ids else []
+    lines = [
+        {"id": i["id"], "variant_id": i["variant_id"], "quantity": i["quantity"]}
+        for i in await order.service.items(conn, order_id)
+        if i.get("variant_id") in managed
+    ]
+    try:
+        plan = engine.allocate(lines, spec, levels, locations)
+    except engine.CommerceEngineError as exc:
+        raise from_engine(exc) or exc from None
+    rows = [
+        {**_reservation(a, order_id), "location_id": a["location_id"], "allow_backorder": False}
+        for a in plan["allocations"]
+    ]
+    for b in plan["backorders"]:
+        # A backordered unit is reserved where the item is stocked at all (it goes below what is on hand).
+        where = next((lvl["location_id"] for lvl in levels if lvl["inventory_item_id"] == b["inventory_item_id"]), None)
+        if where is not None:
+            rows.append({**_reservation(b, order_id), "location_id": where, "allow_backorder": True})
+    if rows:
+        await inventory.service.reserve(conn, rows)
+
+
+def _reservation(planned: dict[str, Any], order_id: str) -> dict[str, Any]:
+    return {
+        "line_item_id": planned["line_id"],
+        "inventory_item_id": planned["inventory_item_id"],
+        "quantity": planned["quantity"],
+        "description": f"Order {order_id}",
+        "external_id": order_id,
+        "created_by": "checkout",
+    }
+
+
+def _adjustments(cart: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [a for i in cart["items"] for a in i.get("adjustments") or []]
+    found += [a for m in cart.get("shipping_methods") or [] for a in m.get("adjustments") or []]
+    return [{"promotion_id": a.get("promotion_id"), "amount": Decimal(a["amount"])} for a in found]
+
+
+def _promotion_ids(cart: dict[str, Any]) -> list[str]:
+    return sorted({str(a["promotion_id"]) for a in _adjustments(cart) if a["promotion_id"]})

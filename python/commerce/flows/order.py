@@ -1,0 +1,191 @@
+"""Order flows (Medusa's order workflows): the order as the API shows it (with its payment collections and
+fulfillments from their modules), cancel, and fulfilments: create from a stock location, ship, mark delivered,
+cancel. Each runs in one transaction on one connection, and each state change is a conditional UPDATE in its module,
+so two operators acting at once cannot both win."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from commerce import events, fulfillment, inventory, order, payment
+from commerce.errors import InvalidData, NotAllowed, NotFound
+
+RELATED = order.service.Related(
+    payment_collections=payment.service.collections,
+    fulfillments=fulfillment.service.fulfillments,
+)
+
+
+async def view(conn: AsyncConnection[Any], order_id: str, relations: set[str] | None = None) -> dict[str, Any]:
+    """The order in Medusa's shape, its payment collections and fulfillments included."""
+    return await order.service.retrieve(conn, order_id, RELATED, relations=relations)
+
+
+async def cancel(conn: AsyncConnection[Any], order_id: str) -> None:
+    """Medusa's cancelOrderWorkflow: refused while a fulfillment stands; every reservation is released, authorized
+    payments are voided and captured ones refunded, and the order is canceled (`order.canceled`)."""
+    async with conn.transaction():
+        await _order(conn, order_id)
+        standing = [f for f in await _fulfillments(conn, order_id) if f["canceled_at"] is None]
+        if standing:
+            raise NotAllowed("All fulfillments must be canceled before canceling an order")
+        await order.service.set_canceled(conn, order_id)
+        await inventory.service.release(conn, [i["id"] for i in await order.service.items(conn, order_id)])
+        for collection_id in await order.service.payment_collection_ids(conn, order_id):
+            await payment.service.cancel_collection(conn, collection_id)
+
+
+async def create_fulfillment(
+    conn: AsyncConnection[Any],
+    order_id: str,
+    quantities: dict[str, int],
+    location_id: str | None,
+    *,
+    requires_shipping: bool = True,
+    metadata: dict[str, Any] | None = None,
+    created_by: str | None = None,
+    no_notification: bool = False,
+) -> str:
+    """Fulfil these quantities of the order's lines from a stock location (by default the one the order's shipping
+    option ships from), through that option's fulfillment provider: the reserved units leave stock. Returns the
+    fulfillment's id (`order.fulfillment_created`)."""
+    if not quantities:
+        raise InvalidData("Invalid request: items must name at least one line item and quantity")
+    async with conn.transaction():
+        found = await _order(conn, order_id)
+        if found["status"] == "canceled":
+            raise NotAllowed(f"Order with id {order_id} has been canceled.")
+        lines = {i["id"]: i for i in await order.service.items(conn, order_id)}
+        unknown = [i for i in quantities if i not in lines]
+        if unknown:
+            raise InvalidData(f"Items with ids {', '.join(unknown)} does not exist in order with id {order_id}.")
+        origin = await _origin(conn, found)
+        location_id = location_id or origin["location_id"]
+        if not location_id:
+            raise InvalidData(f"Order {order_id} has no shipping method that names a stock location: pass location_id")
+        # The quantities first: a line fulfilled past what was ordered fails here, before stock moves.
+        await order.service.record_fulfilled(conn, order_id, quantities)
+        links = await inventory.service.variant_links(
+            conn, sorted({str(lines[i]["variant_id"]) for i in quantities if lines[i]["variant_id"]})
+        )
+        rows = []
+        for line_id, quantity in quantities.items():
+            line = lines[line_id]
+            linked = links.get(str(line["variant_id"]), [])
+            for link in linked:
+                await inventory.service.fulfil(
+                    conn, line_id, location_id, quantity * link["required_quantity"], link["inventory_item_id"]
+                )
+            rows.append(
+                {
+                    "line_item_id": line_id,
+                    "inventory_item_id": linked[0]["inventory_item_id"] if len(linked) == 1 else None,
+                    "title": line["title"],
+                    "sku": line["variant_sku"],
+                    "barcode": line["variant_barcode"],
+                    "quantity": quantity,
+                }
+            )
+        made = await fulfillment.service.create_fulfillment(
+            conn,
+            location_id,
+            origin["provider_id"],
+            rows,
+            found["shipping_address"],
+            {"id": order_id, "display_id": found["display_id"], "email": found["email"]},
+            metadata=metadata,
+            shipping_option_id=origin["shipping_option_id"],
+            created_by=created_by,
+            requires_shipping=requires_shipping,
+            packed_at=datetime.now(UTC),  # Medusa's fulfilled state: packed, not yet shipped
+        )
+        await order.service.link_fulfillment(conn, order_id, made["id"])
+        await events.enqueue(
+            conn,
+            "order.fulfillment_created",
+            {"order_id": order_id, "fulfillment_id": made["id"], "no_notification": no_notification},
+        )
+    return str(made["id"])
+
+
+async def create_shipment(
+    conn: AsyncConnection[Any],
+    order_id: str,
+    fulfillment_id: str,
+    labels: list[dict[str, Any]],
+    *,
+    shipped_by: str | None = None,
+    no_notification: bool = False,
+) -> None:
+    """The fulfillment leaves with these labels (tracking number, URLs): its lines count as shipped
+    (`shipment.created`)."""
+    async with conn.transaction():
+        made = await _order_fulfillment(conn, order_id, fulfillment_id)
+        await fulfillment.service.create_shipment(conn, fulfillment_id, labels, shipped_by)
+        await order.service.record_shipped(conn, order_id, _line_quantities(made))
+        await events.enqueue(conn, "shipment.created", {"id": fulfillment_id, "no_notification": no_notification})
+
+
+async def mark_delivered(conn: AsyncConnection[Any], order_id: str, fulfillment_id: str) -> None:
+    """The fulfillment arrived: its lines count as delivered (`delivery.created`)."""
+    async with conn.transaction():
+        made = await _order_fulfillment(conn, order_id, fulfillment_id)
+        await fulfillment.service.mark_delivered(conn, fulfillment_id)
+        await order.service.record_delivered(conn, order_id, _line_quantities(made))
+        await events.enqueue(conn, "delivery.created", {"id": fulfillment_id})
+
+
+async def cancel_fulfillment(conn: AsyncConnection[Any], order_id: str, fulfillment_id: str) -> None:
+    """Undo an unshipped fulfillment: the units go back to stock, reserved for their lines again, and the lines count
+    as unfulfilled (`order.fulfillment_canceled`). Refused once shipped."""
+    async with conn.transaction():
+        made = await _order_fulfillment(conn, order_id, fulfillment_id)
+        await fulfillment.service.cancel_fulfillment(conn, fulfillment_id)
+        quantities = _line_quantities(made)
+        lines = {i["id"]: i for i in await order.service.items(conn, order_id)}
+        links = await inventory.service.variant_links(
+            conn, sorted({str(lines[i]["variant_id"]) for i in quantities if lines[i]["variant_id"]})
+        )
+        for line_id, quantity in quantities.items():
+            for link in links.get(str(lines[line_id]["variant_id"]), []):
+                await inventory.service.unfulfil(
+                    conn, line_id, link["inventory_item_id"], made["location_id"], quantity * link["required_quantity"]
+                )
+        await order.service.record_unfulfilled(conn, order_id, quantities)
+        await events.enqueue(
+            conn, "order.fulfillment_canceled", {"order_id": order_id, "fulfillment_id": fulfillment_id}
+        )
+
+
+async def _order(conn: AsyncConnection[Any], order_id: str) -> dict[str, Any]:
+    return await order.service.retrieve(conn, order_id, relations=set())
+
+
+async def _fulfillments(conn: AsyncConnection[Any], order_id: str) -> list[dict[str, Any]]:
+    return await fulfillment.service.fulfillments(conn, await order.service.fulfillment_ids(conn, order_id))
+
+
+async def _order_fulfillment(conn: AsyncConnection[Any], order_id: str, fulfillment_id: str) -> dict[str, Any]:
+    if await order.service.order_of_fulfillment(conn, fulfillment_id) != order_id:
+        await _order(conn, order_id)  # 404 for an unknown order first
+        raise NotFound(f"Fulfillment with id: {fulfillment_id} was not found in order {order_id}")
+    return await fulfillment.service.retrieve_fulfillment(conn, fulfillment_id)
+
+
+async def _origin(conn: AsyncConnection[Any], found: dict[str, Any]) -> dict[str, Any]:
+    """The provider, location and option of the order's shipping method (the manual provider without one)."""
+    for method in found.get("shipping_methods") or []:
+        option_id = method.get("shipping_option_id")
+        origin = await fulfillment.service.option_origin(conn, option_id) if option_id else None
+        if origin is not None:
+            return {**origin, "shipping_option_id": option_id}
+    return {"provider_id": "manual_manual", "location_id": None, "shipping_option_id": None}
+
+
+def _line_quantities(made: dict[str, Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in made["items"]:
+        if item.get("line_item_id"):
+            out[item["line_item_id"]] = out.get(item["line_item_id"], 0) + int(item["quantity"])
+    return out
