@@ -26,7 +26,10 @@ def shop(admin: httpx.Client, store: httpx.Client) -> dict[str, Any]:
             "status": "published",
             "sales_channels": [{"id": channel}],
             "options": [{"title": "Size", "values": ["S", "M", "L"]}],
-            "variants": [{"title": s, "options": {"Size": s}, "prices": prices} for s in ("S", "M", "L")],
+            "variants": [
+                {"title": s, "options": {"Size": s}, "prices": prices, "manage_inventory": False}
+                for s in ("S", "M", "L")
+            ],
         },
     )
     assert r.status_code == 200, r.text
@@ -39,7 +42,7 @@ def shop(admin: httpx.Client, store: httpx.Client) -> dict[str, Any]:
             "status": "published",
             "sales_channels": [{"id": other}],
             "options": [{"title": "Size", "values": ["One"]}],
-            "variants": [{"title": "One", "options": {"Size": "One"}, "prices": prices}],
+            "variants": [{"title": "One", "options": {"Size": "One"}, "prices": prices, "manage_inventory": False}],
         },
     ).json()["product"]
     assert eventually(lambda: store.get("/store/products").json()["count"] == 1)

@@ -293,3 +293,22 @@ def test_idempotency_key_makes_one_cart_and_one_order(
     second = ok(_complete(store, cart["id"], headers=done))
     assert first == second and first["type"] == "order"
     assert _reserved(admin, pen, shop) == 2
+
+
+def test_add_to_cart_refuses_more_than_is_available(
+    admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]
+) -> None:
+    tray = product(admin, shop, "Tray", 6, 3)
+    cart = ok(store.post("/store/carts", json={"region_id": shop["region"]}))["cart"]
+    lines = f"/store/carts/{cart['id']}/line-items"
+    assert_error(store.post(lines, json={"variant_id": tray["id"], "quantity": 4}), 400, "not_allowed", tray["id"])
+    line = ok(store.post(lines, json={"variant_id": tray["id"], "quantity": 2}))["cart"]["items"][0]
+    body = assert_error(store.post(lines, json={"variant_id": tray["id"], "quantity": 2}), 400, "not_allowed")
+    assert body["code"] == "insufficient_inventory"
+    assert_error(store.post(f"{lines}/{line['id']}", json={"quantity": 4}), 400, "not_allowed", "required inventory")
+    assert ok(store.post(f"{lines}/{line['id']}", json={"quantity": 3}))["cart"]["items"][0]["quantity"] == 3
+    # Stock that is not managed, or may be backordered, is never short.
+    free = product(admin, shop, "Leaflet", 1, None)
+    late = product(admin, shop, "Preorder", 50, 0, allow_backorder=True)
+    for variant in (free, late):
+        ok(store.post(lines, json={"variant_id": variant["id"], "quantity": 50}))

@@ -63,11 +63,13 @@ def setup(admin: httpx.Client, store: httpx.Client) -> dict[str, Any]:
                         "title": "40",
                         "options": {"Size": "40"},
                         "weight": 400,
+                        "manage_inventory": False,
                         "prices": [{"currency_code": "usd", "amount": 20}, {"currency_code": "eur", "amount": 18}],
                     },
                     {
                         "title": "41",
                         "options": {"Size": "41"},
+                        "manage_inventory": False,
                         "prices": [{"currency_code": "usd", "amount": 25}, {"currency_code": "eur", "amount": 23}],
                     },
                 ],

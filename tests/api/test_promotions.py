@@ -23,7 +23,9 @@ def shop(admin: httpx.Client, store: httpx.Client) -> dict[str, Any]:
             "status": "published",
             "sales_channels": [{"id": channel}],
             "options": [{"title": "Size", "values": ["40", "41"]}],
-            "variants": [{"title": s, "options": {"Size": s}, "prices": prices} for s in ("40", "41")],
+            "variants": [
+                {"title": s, "options": {"Size": s}, "prices": prices, "manage_inventory": False} for s in ("40", "41")
+            ],
         },
     )
     assert r.status_code == 200, r.text

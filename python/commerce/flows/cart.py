@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import customer, engine, fulfillment, payment, tax
+from commerce import customer, engine, fulfillment, inventory, payment, product, stock_location, tax
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.prices import Prices
@@ -267,6 +267,12 @@ async def update_item(
             await carts.delete_item(conn, cart_id, item_id)
         else:
             price = await _price(conn, reads, row, str(current["variant_id"]), data.quantity)
+            if data.quantity > current["quantity"]:
+                lines = await carts.items(conn, cart_id)
+                others = sum(
+                    i["quantity"] for i in lines if i["variant_id"] == current["variant_id"] and i["id"] != item_id
+                )
+                await _check_stock(conn, row, str(current["variant_id"]), others + data.quantity)
             await carts.set_quantity(conn, cart_id, item_id, data.quantity, price)
             if data.metadata is not msgspec.UNSET:
                 await carts.set_item_metadata(conn, cart_id, item_id, data.metadata)
@@ -517,13 +523,27 @@ async def _price(
     }
 
 
+async def _check_stock(conn: AsyncConnection[Any], cart: dict[str, Any], variant_id: str, quantity: int) -> None:
+    """Refuse more units of a managed, non-backorderable variant than the locations of the cart's sales channel can
+    sell (Medusa's confirm-inventory on add to cart). Checkout checks again, atomically, when it reserves."""
+    found = (await product.service.purchasable(conn, [variant_id])).get(variant_id)
+    if found is None or not found["manage_inventory"] or found["allow_backorder"]:
+        return
+    channel = cart["sales_channel_id"]
+    locations = await stock_location.service.locations_for_channel(conn, channel) if channel else []
+    available = (await inventory.service.availability_by_variant(conn, [variant_id], locations)).get(variant_id, 0)
+    if quantity > available:
+        raise NotAllowed(
+            f"Some variant does not have the required inventory: {variant_id} has {available} available",
+            code="insufficient_inventory",
+        )
+
+
 async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], item: ItemInput) -> None:
+    lines = await carts.items(conn, cart["id"])
+    in_cart = sum(i["quantity"] for i in lines if i["variant_id"] == item.variant_id)
     existing = next(
-        (
-            i
-            for i in await carts.items(conn, cart["id"])
-            if i["variant_id"] == item.variant_id and (i["metadata"] or None) == (item.metadata or None)
-        ),
+        (i for i in lines if i["variant_id"] == item.variant_id and (i["metadata"] or None) == (item.metadata or None)),
         None,
     )
     if existing is not None:
@@ -531,9 +551,11 @@ async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], i
         if quantity > 100_000:
             raise InvalidData("Invalid request: quantity must be at most 100000")
         price = await _price(conn, reads, cart, item.variant_id, quantity)
+        await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
         await carts.set_quantity(conn, cart["id"], existing["id"], quantity, price)
         return
     price = await _price(conn, reads, cart, item.variant_id, item.quantity)
+    await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
     snap = price.pop("snapshot")
     await carts.insert_item(
         conn,
