@@ -21,12 +21,13 @@ from commerce.catalog import source as catalog_source
 from commerce.catalog.prices import Prices, load_prices
 from commerce.catalog.service import Catalog
 from commerce.catalog.service import load_catalog as load_product_catalog
+from commerce.catalog.stock import Stock, load_stock
 from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError
-from commerce.flows import cart_routes, checkout_routes, order_routes
+from commerce.flows import account_routes, cart_routes, checkout_routes, order_routes
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
 from commerce.fulfillment import routes as fulfillment_routes
@@ -66,6 +67,7 @@ class AppState:
     publishable_keys: Cached[dict[str, PublishableKey]]
     regions: Cached[RegionCatalog]
     catalog: Cached[Catalog]
+    stock: Cached[Stock]
     prices: Cached[Prices]
     promotions: Cached[Promotions]
     extras: dict[str, Any] = field(default_factory=dict)
@@ -96,6 +98,7 @@ def build_router() -> Router:
         api_key_routes.ROUTES,
         store_routes.ROUTES,
         customer_routes.ROUTES,
+        account_routes.ROUTES,
         pricing_routes.ROUTES,
         catalog_routes.ROUTES,
         cart_routes.ROUTES,
@@ -137,6 +140,7 @@ class App:
             publishable_keys=Cached(feed, ("api_key", "publishable_api_key_sales_channel"), load_publishable),
             regions=Cached(feed, REGION_TABLES, load_region_catalog),
             catalog=Cached(feed, catalog_source.PRODUCT_TABLES, load_product_catalog),
+            stock=Cached(feed, catalog_source.STOCK_TABLES, load_stock),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )

@@ -90,6 +90,9 @@ def test_a_customer_buys_and_sees_the_order(admin: httpx.Client, store: httpx.Cl
         )
     )
     assert [o["id"] for o in listed["orders"]] == [order["id"]] and listed["count"] == 1
+    me = ok(store.get("/store/customers/me", params={"fields": "*orders"}, headers=auth))["customer"]
+    assert me["email"] == "c@example.com" and [o["id"] for o in me["orders"]] == [order["id"]]
+    assert "orders" not in ok(store.get("/store/customers/me", headers=auth))["customer"]
     assert_error(store.get("/store/orders"), 401, "unauthorized")
 
 

@@ -32,6 +32,9 @@ def test_defaults_add_remove_replace() -> None:
     assert select("countries.iso_2") == {"id": "r1", "countries": [{"iso_2": "de"}, {"iso_2": "fr"}]}
     assert select("*") == {**OBJ}, "* adds every scalar to the defaults"
     assert select("-countries.name") == {"id": "r1", "name": "EU", "countries": [{"iso_2": "de"}, {"iso_2": "fr"}]}
+    # Medusa's storefront sends `*items.metadata`: a star before a plain field selects that field.
+    assert select("*code") == select("+code")
+    assert select("*countries.iso_2,-countries.name") == select("-countries.name")
 
 
 @pytest.mark.parametrize("param", ["nope", "+countries.nope", "*nope", "name.x"])

@@ -68,14 +68,6 @@ async def store_create(req: Request) -> Response:
     return await _respond(req, customer)
 
 
-async def me(req: Request) -> Response:
-    # Read from PostgreSQL every time: a per-worker cache, even one NOTIFY keeps, let a customer read their own
-    # profile from before their change for a few milliseconds (seen with the JS SDK: update, then retrieve).
-    async with req.state.pool.connection() as conn:
-        customer = await service.retrieve(conn, _me(req))
-    return await _respond(req, customer)
-
-
 async def update_me(req: Request) -> Response:
     data = await req.json(UpdateCustomer)
     async with req.state.pool.connection() as conn:
@@ -237,16 +229,6 @@ ROUTES = [
         "store",
         "Create the customer of a registration token",
         body=CreateCustomer,
-        response=CustomerResponse,
-        tag=S,
-    ),
-    Route(
-        "GET",
-        "/store/customers/me",
-        me,
-        "customer",
-        "The logged-in customer",
-        query=RetrieveQuery,
         response=CustomerResponse,
         tag=S,
     ),

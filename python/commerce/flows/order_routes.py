@@ -10,7 +10,6 @@ from psycopg import AsyncConnection
 from commerce.errors import Unauthorized
 from commerce.flows import order as order_flow
 from commerce.http import Request, Response, Route, fields, json_response, page
-from commerce.http.fields import Shape
 from commerce.order import service
 from commerce.order.schemas import (
     ADMIN_LIST_DEFAULTS,
@@ -37,30 +36,10 @@ class OrderAction(msgspec.Struct, kw_only=True):
 
 
 def _plan(defaults: tuple[str, ...], requested: str | None) -> fields.Plan:
-    return fields.plan(ORDER_SHAPE, defaults, _scalar_stars(ORDER_SHAPE, requested))
+    return fields.plan(ORDER_SHAPE, defaults, requested)
 
 
-def _scalar_stars(shape: Shape, requested: str | None) -> str | None:
-    """Medusa's storefront asks for `*items.metadata`: a `*` before a field that is not a relation selects the
-    field, as `+items.metadata` does."""
-    if not requested:
-        return requested
-    tokens = []
-    for raw in requested.split(","):
-        token = raw.strip()
-        bare = token.lstrip("+ ")
-        if bare.startswith("*"):
-            path = bare[1:].split(".")
-            node: Shape | None = shape
-            for segment in path[:-1]:
-                node = node.relations.get(segment) if node is not None else None
-            if node is not None and path[-1] in node.scalars and path[-1] not in node.relations:
-                token = "+" + ".".join(path)
-        tokens.append(token)
-    return ",".join(tokens)
-
-
-def _relations(plan: fields.Plan) -> set[str]:
+def relations_for(plan: fields.Plan) -> set[str]:
     """The foreign relations a plan needs fetched: those it shows, and those the statuses and summary read."""
     wanted = {name for name in FOREIGN if name in plan}
     if "payment_status" in plan or "summary" in plan:
@@ -71,7 +50,7 @@ def _relations(plan: fields.Plan) -> set[str]:
 
 
 async def _one(conn: AsyncConnection[Any], order_id: str, plan: fields.Plan) -> dict[str, Any]:
-    order = await service.retrieve(conn, order_id, RELATED, relations=_relations(plan))
+    order = await service.retrieve(conn, order_id, RELATED, relations=relations_for(plan))
     return fields.apply(plan, order)
 
 
@@ -79,7 +58,7 @@ async def _list(req: Request, query: OrderListQuery, defaults: tuple[str, ...], 
     plan = _plan(defaults, query.fields)
     async with req.state.pool.connection() as conn:
         orders, count = await service.list_orders(
-            conn, query, RELATED, customer_id=customer_id, relations=_relations(plan)
+            conn, query, RELATED, customer_id=customer_id, relations=relations_for(plan)
         )
     return page("orders", [fields.apply(plan, o) for o in orders], count, query.offset, query.limit)
 

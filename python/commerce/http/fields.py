@@ -49,7 +49,10 @@ def _add(shape: Shape, selected: Plan, token: str) -> None:
             selected[name] = None
         return
     if token.startswith("*"):
-        token = token[1:] + ".*"
+        # `*rel` selects a relation whole; Medusa's storefront also sends `*items.metadata` for a plain field.
+        token = token[1:]
+        if _is_relation(shape, token):
+            token += ".*"
     head, dot, rest = token.partition(".")
     if not dot:
         if head in shape.scalars:
@@ -68,6 +71,13 @@ def _add(shape: Shape, selected: Plan, token: str) -> None:
         nested = {"id": None} if "id" in relation.scalars else {}
         selected[head] = nested
     _add(relation, nested, rest)
+
+
+def _is_relation(shape: Shape, path: str) -> bool:
+    node: Shape | None = shape
+    for segment in path.split("."):
+        node = node.relations.get(segment) if node is not None else None
+    return node is not None
 
 
 def _remove(selected: Plan, token: str) -> None:
