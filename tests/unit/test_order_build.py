@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from commerce import engine
-from commerce.order.build import ITEM_FIELDS, TOTAL_FIELDS, build
+from commerce.order.build import ITEM_FIELDS, build
 from commerce.order.service import draft_totals, fulfillment_status, payment_status
+from commerce.totals import FIELDS as TOTAL_FIELDS
 
 CART_TOTALS = TOTAL_FIELDS
 

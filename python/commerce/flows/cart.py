@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import customer, engine, fulfillment, inventory, payment, product, stock_location, tax
+from commerce import customer, fulfillment, inventory, payment, product, stock_location, tax
+from commerce import totals as cart_totals
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.prices import Prices
@@ -21,30 +22,6 @@ from commerce.http import Request
 from commerce.ids import new_id
 from commerce.promotion.service import Promotions
 from commerce.region.service import RegionCatalog
-
-CART_TOTALS = (
-    "total",
-    "subtotal",
-    "tax_total",
-    "discount_total",
-    "discount_subtotal",
-    "discount_tax_total",
-    "original_total",
-    "original_subtotal",
-    "original_tax_total",
-    "item_total",
-    "item_subtotal",
-    "item_tax_total",
-    "original_item_total",
-    "original_item_subtotal",
-    "original_item_tax_total",
-    "shipping_total",
-    "shipping_subtotal",
-    "shipping_tax_total",
-    "original_shipping_total",
-    "original_shipping_subtotal",
-    "original_shipping_tax_total",
-)
 
 
 class Reads(NamedTuple):
@@ -595,41 +572,20 @@ def _view(
     taxes: dict[str, list[dict[str, Any]]] = {}
     for t in tax_lines:
         taxes.setdefault(t["item_id"], []).append(t)
-    totals = engine.cart_totals(
-        {
-            "currency_code": row["currency_code"],
-            "items": [
-                {
-                    "id": i["id"],
-                    "unit_price": i["unit_price"],
-                    "quantity": i["quantity"],
-                    "is_tax_inclusive": i["is_tax_inclusive"],
-                    "adjustments": [
-                        {"amount": a["amount"], "is_tax_inclusive": a["is_tax_inclusive"]}
-                        for a in by_line.get(i["id"], [])
-                    ],
-                    "tax_lines": [{"rate": t["rate"]} for t in taxes.get(i["id"], [])],
-                }
-                for i in items
-            ],
-            "shipping_methods": [
-                {
-                    "id": m["id"],
-                    "amount": m["amount"],
-                    "is_tax_inclusive": m["is_tax_inclusive"],
-                    "adjustments": [],
-                    "tax_lines": [{"rate": Decimal(t["rate"])} for t in m["tax_lines"]],
-                }
-                for m in methods
-            ],
-        }
+    totals = cart_totals.compute(
+        row["currency_code"],
+        items,
+        methods,
+        item_adjustments=by_line,
+        item_tax_lines=taxes,
+        method_tax_lines={m["id"]: m["tax_lines"] for m in methods},
     )
     method_totals = {t["id"]: t for t in totals["shipping_methods"]}
     by_item = {t["id"]: t for t in totals["items"]}
     region = reads.regions.by_id.get(row["region_id"] or "")
     view: dict[str, Any] = {
         **row,
-        **{k: totals[k] for k in CART_TOTALS},
+        **{k: totals[k] for k in cart_totals.FIELDS},
         "items": [
             {
                 **i,

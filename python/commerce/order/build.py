@@ -12,32 +12,9 @@ from typing import Any
 
 import msgspec
 
+from commerce import totals
 from commerce.ids import new_id
 
-# The cart's totals fields an order carries (the cart view's CART_TOTALS).
-TOTAL_FIELDS = (
-    "total",
-    "subtotal",
-    "tax_total",
-    "discount_total",
-    "discount_subtotal",
-    "discount_tax_total",
-    "original_total",
-    "original_subtotal",
-    "original_tax_total",
-    "item_total",
-    "item_subtotal",
-    "item_tax_total",
-    "original_item_total",
-    "original_item_subtotal",
-    "original_item_tax_total",
-    "shipping_total",
-    "shipping_subtotal",
-    "shipping_tax_total",
-    "original_shipping_total",
-    "original_shipping_subtotal",
-    "original_shipping_tax_total",
-)
 # A line's snapshot of its product and variant, copied column for column.
 ITEM_FIELDS = (
     "title",
@@ -192,7 +169,7 @@ def build(cart: Mapping[str, Any], display_id: int | None = None, *, ids: Callab
         shipping_method_tax_lines=method_tax_lines,
         cart_id=str(cart["id"]),
         item_ids=item_ids,
-        totals={f: cart[f] for f in TOTAL_FIELDS if f in cart},
+        totals={f: cart[f] for f in totals.FIELDS if f in cart},
     )
 
 

@@ -22,9 +22,10 @@ from typing import Any, NamedTuple
 from psycopg import AsyncConnection
 
 from commerce import engine, events
+from commerce import totals as cart_totals
 from commerce.errors import InvalidData, NotFound
 from commerce.order import repository as repo
-from commerce.order.build import TOTAL_FIELDS, OrderDraft, build
+from commerce.order.build import OrderDraft, build
 from commerce.order.schemas import FOREIGN, OrderListQuery
 
 log = logging.getLogger("commerce.order")
@@ -352,7 +353,7 @@ def _view(found: dict[str, Any], foreign: dict[str, Any]) -> dict[str, Any]:
     ]
     addresses = {a["id"]: a for a in found["addresses"]}
     zero = engine.round_amount(Decimal(0), currency)
-    order_totals = {k: totals[k] for k in (*TOTAL_FIELDS, "item_discount_total", "shipping_discount_total")}
+    order_totals = {k: totals[k] for k in (*cart_totals.FIELDS, "item_discount_total", "shipping_discount_total")}
     order_totals |= {
         k: zero
         for k in (
@@ -393,38 +394,15 @@ def _totals(
     method_adjustments: dict[str, list[dict[str, Any]]],
     method_tax_lines: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
-    """Every totals field of the snapshot, by the engine function that totals a cart (same inputs, same answer)."""
-    return engine.cart_totals(
-        {
-            "currency_code": currency,
-            "items": [
-                {
-                    "id": i["id"],
-                    "unit_price": i["unit_price"],
-                    "quantity": i["quantity"],
-                    "is_tax_inclusive": i["is_tax_inclusive"],
-                    "adjustments": [
-                        {"amount": a["amount"], "is_tax_inclusive": a["is_tax_inclusive"]}
-                        for a in adjustments.get(i["id"], [])
-                    ],
-                    "tax_lines": [{"rate": t["rate"]} for t in tax_lines.get(i["id"], [])],
-                }
-                for i in items
-            ],
-            "shipping_methods": [
-                {
-                    "id": m["id"],
-                    "amount": m["amount"],
-                    "is_tax_inclusive": m["is_tax_inclusive"],
-                    "adjustments": [
-                        {"amount": a["amount"], "is_tax_inclusive": a["is_tax_inclusive"]}
-                        for a in method_adjustments.get(m["id"], [])
-                    ],
-                    "tax_lines": [{"rate": t["rate"]} for t in method_tax_lines.get(m["id"], [])],
-                }
-                for m in methods
-            ],
-        }
+    """Every totals field of the snapshot, by the function that totals a cart (same inputs, same answer)."""
+    return cart_totals.compute(
+        currency,
+        items,
+        methods,
+        item_adjustments=adjustments,
+        item_tax_lines=tax_lines,
+        method_adjustments=method_adjustments,
+        method_tax_lines=method_tax_lines,
     )
 
 
