@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from commerce import engine
-from commerce.order.build import ITEM_FIELDS, build
+from commerce.order.build import build
+from commerce.order.schemas import ITEM_FIELDS
 from commerce.order.service import draft_totals, fulfillment_status, payment_status
 from commerce.totals import FIELDS as TOTAL_FIELDS
 

@@ -14,48 +14,8 @@ import msgspec
 
 from commerce import totals
 from commerce.ids import new_id
+from commerce.order.schemas import ADDRESS_FIELDS, ITEM_FIELDS
 
-# A line's snapshot of its product and variant, copied column for column.
-ITEM_FIELDS = (
-    "title",
-    "subtitle",
-    "thumbnail",
-    "variant_id",
-    "product_id",
-    "product_title",
-    "product_description",
-    "product_subtitle",
-    "product_type",
-    "product_type_id",
-    "product_collection",
-    "product_handle",
-    "variant_sku",
-    "variant_barcode",
-    "variant_title",
-    "variant_option_values",
-    "requires_shipping",
-    "is_discountable",
-    "is_tax_inclusive",
-    "is_custom_price",
-    "compare_at_unit_price",
-    "unit_price",
-    "quantity",
-    "metadata",
-)
-ADDRESS_FIELDS = (
-    "customer_id",
-    "company",
-    "first_name",
-    "last_name",
-    "address_1",
-    "address_2",
-    "city",
-    "country_code",
-    "province",
-    "postal_code",
-    "phone",
-    "metadata",
-)
 _ITEM_DEFAULTS = {
     "requires_shipping": True,
     "is_discountable": True,

@@ -17,6 +17,7 @@ from commerce.db.rows import fetch_all, fetch_one, jsonb
 from commerce.errors import DuplicateError
 from commerce.listing import order_by
 from commerce.order.build import OrderDraft
+from commerce.order.schemas import ADDRESS_FIELDS
 
 COLUMNS = (
     "id, display_id, version, status, is_draft_order, region_id, customer_id, sales_channel_id, email, "
@@ -73,24 +74,7 @@ INSERT_ORDER = _insert(
 )
 # A draft without a display id takes the next one from the sequence (the column's default).
 INSERT_ORDER_NEXT_DISPLAY_ID = INSERT_ORDER.replace("%(display_id)s", "nextval('order_display_id_seq')")
-INSERT_ADDRESS = _insert(
-    "order_address",
-    (
-        "id",
-        "customer_id",
-        "company",
-        "first_name",
-        "last_name",
-        "address_1",
-        "address_2",
-        "city",
-        "country_code",
-        "province",
-        "postal_code",
-        "phone",
-        "metadata",
-    ),
-)
+INSERT_ADDRESS = _insert("order_address", ("id", *ADDRESS_FIELDS))
 INSERT_ITEM = _insert(
     "order_line_item",
     tuple(c.strip() for c in ITEM_COLUMNS.split(",") if c.strip() not in ("created_at", "updated_at")),

@@ -58,6 +58,47 @@ class OrderList(msgspec.Struct):
 
 # --- `fields` shapes (packages/core/types/src/http/order, payment, fulfillment) ---------------------------------------
 TIMES = ("created_at", "updated_at")
+# A line's snapshot of its product and variant, copied column for column.
+ITEM_FIELDS = (
+    "title",
+    "subtitle",
+    "thumbnail",
+    "variant_id",
+    "product_id",
+    "product_title",
+    "product_description",
+    "product_subtitle",
+    "product_type",
+    "product_type_id",
+    "product_collection",
+    "product_handle",
+    "variant_sku",
+    "variant_barcode",
+    "variant_title",
+    "variant_option_values",
+    "requires_shipping",
+    "is_discountable",
+    "is_tax_inclusive",
+    "is_custom_price",
+    "compare_at_unit_price",
+    "unit_price",
+    "quantity",
+    "metadata",
+)
+ADDRESS_FIELDS = (
+    "customer_id",
+    "company",
+    "first_name",
+    "last_name",
+    "address_1",
+    "address_2",
+    "city",
+    "country_code",
+    "province",
+    "postal_code",
+    "phone",
+    "metadata",
+)
 LINE_TOTALS = (
     "subtotal",
     "total",
@@ -99,24 +140,7 @@ ORDER_TOTALS = (
     "credit_line_subtotal",
     "credit_line_tax_total",
 )
-ADDRESS_SHAPE = Shape(
-    (
-        "id",
-        "customer_id",
-        "company",
-        "first_name",
-        "last_name",
-        "address_1",
-        "address_2",
-        "city",
-        "country_code",
-        "province",
-        "postal_code",
-        "phone",
-        "metadata",
-        *TIMES,
-    )
-)
+ADDRESS_SHAPE = Shape(("id", *ADDRESS_FIELDS, *TIMES))
 TAX_LINE_SHAPE = Shape(
     ("id", "item_id", "shipping_method_id", "rate", "code", "description", "tax_rate_id", "provider_id", *TIMES)
 )
@@ -160,31 +184,8 @@ VARIANT_SHAPE = Shape(
 ITEM_SCALARS = (
     "id",
     "order_id",
-    "title",
-    "subtitle",
-    "thumbnail",
-    "variant_id",
-    "product_id",
-    "product_title",
-    "product_description",
-    "product_subtitle",
-    "product_type",
-    "product_type_id",
-    "product_collection",
-    "product_handle",
-    "variant_sku",
-    "variant_barcode",
-    "variant_title",
-    "variant_option_values",
-    "requires_shipping",
-    "is_discountable",
-    "is_tax_inclusive",
-    "is_custom_price",
+    *ITEM_FIELDS,
     "is_giftcard",
-    "compare_at_unit_price",
-    "unit_price",
-    "quantity",
-    "metadata",
     *TIMES,
     *LINE_TOTALS,
     "item_total",
