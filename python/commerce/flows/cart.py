@@ -96,9 +96,12 @@ async def create(
     if data.currency_code and data.currency_code.lower() != currency:
         raise InvalidData(f"Currency {data.currency_code} is not the currency of region {region.id}")
     channel = _channel(data.sales_channel_id, key_channels)
+    email = data.email
     async with conn.transaction():
-        if customer_id is None and data.email:
-            customer_id = await customer.service.guest_for_email(conn, data.email)
+        if customer_id is None and email:
+            customer_id = await customer.service.guest_for_email(conn, email)
+        elif customer_id is not None and not email:
+            email = (await customer.service.retrieve(conn, customer_id)).email  # as Medusa: the customer's email
         row = await carts.insert(
             conn,
             {
@@ -106,7 +109,7 @@ async def create(
                 "region_id": region.id,
                 "customer_id": customer_id,
                 "sales_channel_id": channel,
-                "email": data.email,
+                "email": email,
                 "currency_code": currency,
                 "metadata": data.metadata,
             },

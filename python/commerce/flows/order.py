@@ -6,14 +6,38 @@ so two operators acting at once cannot both win."""
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from psycopg import AsyncConnection
 
-from commerce import events, fulfillment, inventory, order, payment
+from commerce import customer, events, fulfillment, inventory, order, payment, region, sales_channel
+from commerce.customer.schemas import CustomerListQuery
 from commerce.errors import InvalidData, NotAllowed, NotFound
+from commerce.region.schemas import RegionListQuery
+from commerce.sales_channel.schemas import SalesChannelListQuery
 
+
+async def _customers(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
+    found, _ = await customer.service.list_customers(conn, CustomerListQuery(id=ids, limit=len(ids)))
+    return [msgspec.to_builtins(c) for c in found]
+
+
+async def _channels(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
+    found, _ = await sales_channel.service.list_channels(conn, SalesChannelListQuery(id=ids, limit=len(ids)))
+    return [msgspec.to_builtins(c) for c in found]
+
+
+async def _regions(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
+    found, _ = await region.service.list_regions(conn, RegionListQuery(id=ids, limit=len(ids)))
+    return [msgspec.to_builtins(r) for r in found]
+
+
+# What an order shows of the modules it links to, fetched once per page of orders.
 RELATED = order.service.Related(
     payment_collections=payment.service.collections,
     fulfillments=fulfillment.service.fulfillments,
+    customer=_customers,
+    sales_channel=_channels,
+    region=_regions,
 )
 
 
