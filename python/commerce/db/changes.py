@@ -97,7 +97,8 @@ class Cached(Generic[T]):
     async def get(self, pool: AsyncConnectionPool[Any]) -> T:
         if not self._feed.connected:
             return await self._load(pool)
-        if self._stale or self._value is None:
+        # A request that arrives while a reload runs waits for it: the change it may follow is in that reload.
+        if self._stale or self._value is None or self._lock.locked():
             async with self._lock:
                 if self._stale or self._value is None:
                     # Clear first: a change notified while loading marks it stale again.

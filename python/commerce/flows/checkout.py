@@ -3,6 +3,7 @@ the cart, creates the order from it, reserves the order's stock, counts its prom
 authorizes the payment (the one step that talks to the outside, so it comes last) and marks the cart completed. Any
 failure rolls every step back; completing a completed cart answers its order (the cart → order link is unique)."""
 
+from contextlib import nullcontext
 from decimal import Decimal
 from typing import Any
 
@@ -10,9 +11,10 @@ from psycopg import AsyncConnection
 
 from commerce import engine, fulfillment, inventory, order, payment, product, promotion, stock_location
 from commerce.cart import service as carts
-from commerce.errors import InvalidData, NotFound, from_engine
+from commerce.errors import InvalidData, NotAllowed, NotFound, from_engine
 from commerce.flows import cart as cart_flow
 
+RESERVE_ATTEMPTS = 3
 SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfied by the current shipping methods"
 
 
@@ -109,12 +111,36 @@ async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: st
         for vid, v in managed.items()
     ]
     item_ids = sorted({link["inventory_item_id"] for found in links.values() for link in found})
-    levels = await inventory.service.levels(conn, item_ids, locations) if item_ids else []
     lines = [
         {"id": i["id"], "variant_id": i["variant_id"], "quantity": i["quantity"]}
         for i in await order.service.items(conn, order_id)
         if i.get("variant_id") in managed
     ]
+    for attempt in range(1, RESERVE_ATTEMPTS + 1):
+        levels = await inventory.service.levels(conn, item_ids, locations) if item_ids else []
+        rows = _plan(lines, spec, levels, locations, order_id)
+        if not rows:
+            return
+        try:
+            # Several levels: a savepoint, so a lost race undoes the rows already taken before planning again.
+            async with conn.transaction() if len(rows) > 1 else nullcontext():
+                await inventory.service.reserve(conn, rows)
+            return
+        except NotAllowed as exc:
+            # Another order took the units this plan counted on: plan again from the levels as they are now (a
+            # true shortage fails in the plan itself).
+            if exc.code != "insufficient_inventory" or attempt == RESERVE_ATTEMPTS:
+                raise
+
+
+def _plan(
+    lines: list[dict[str, Any]],
+    spec: list[dict[str, Any]],
+    levels: list[dict[str, Any]],
+    locations: list[str],
+    order_id: str,
+) -> list[dict[str, Any]]:
+    """The reservation rows the engine plans for these lines at these levels."""
     try:
         plan = engine.allocate(lines, spec, levels, locations)
     except engine.CommerceEngineError as exc:
@@ -128,8 +154,7 @@ async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: st
         where = next((lvl["location_id"] for lvl in levels if lvl["inventory_item_id"] == b["inventory_item_id"]), None)
         if where is not None:
             rows.append({**_reservation(b, order_id), "location_id": where, "allow_backorder": True})
-    if rows:
-        await inventory.service.reserve(conn, rows)
+    return rows
 
 
 def _reservation(planned: dict[str, Any], order_id: str) -> dict[str, Any]:
