@@ -27,7 +27,8 @@ def database(settings: settings_module.Settings) -> Any:
         handle.cleanup()  # stops the embedded server (it is started again, warm, next time)
 
 
-def prepare(url: str, seed: bool) -> None:
+def prepare(url: str, seed: bool, public_url: str | None = None) -> None:
+    """Migrate; with `seed`, seed the demo store once (its image URLs start with `public_url`)."""
     from commerce.db.connect import run_with_conn
     from commerce.db.migrate import migrate
     from commerce.flows import setup
@@ -39,7 +40,7 @@ def prepare(url: str, seed: bool) -> None:
 
         async def seed_once(conn: Any) -> None:
             if not await setup.is_seeded(conn):
-                await setup.seed_demo(conn)
+                await setup.seed_demo(conn, public_url=public_url or setup.DEMO_PUBLIC_URL)
                 print("seeded the demo store")
 
         run_with_conn(url, seed_once)
@@ -50,7 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = settings_module.load()
     with database(settings) as url:
-        prepare(url, seed=not args.no_seed)
+        prepare(url, seed=not args.no_seed, public_url=settings.public_url)
         from commerce.flows import setup
 
         info = run_with_conn(url, setup.demo_info)
@@ -91,8 +92,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if not args.demo:
         print("nothing to seed: pass --demo", file=sys.stderr)
         return 2
-    with database(settings_module.load()) as url:
-        prepare(url, seed=True)
+    settings = settings_module.load()
+    with database(settings) as url:
+        prepare(url, seed=True, public_url=settings.public_url)
     return 0
 
 

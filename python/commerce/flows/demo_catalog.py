@@ -1,5 +1,17 @@
 """The demo catalog (`commerce seed --demo`): 1,000 products x 3 variants with images, categories, collections,
-tags and types, prices in USD and EUR, a sale price list and a VIP customer-group price list."""
+tags and types, prices in USD and EUR, a sale price list and a VIP customer-group price list.
+
+Products ship with the demo shipping profile (flows/demo_shipping.py). Images are served by the server itself:
+`{public_url}/static/demo/{noun}-front.png` (the thumbnail) and `-back.png` (python/commerce/static/demo/).
+
+Every variant manages its inventory: an inventory item (its SKU and title, as the admin API makes one for a new
+variant) linked to it, with a level at the demo warehouse; made through commerce.inventory.service a batch of products
+at a time, in the transaction that creates them. Stock is deterministic by index (`stock_of`; n is the product's
+0-based index, so product n is "... {n + 1}" with SKUs DEMO-{n + 1:04d}-S/M/L):
+- size L of products n % 10 == 3 (DEMO-0004-L, DEMO-0014-L, ...) is sold out: 0 stocked, no backorders;
+- size S of products n % 10 == 6 (DEMO-0007-S, DEMO-0017-S, ...) is backorderable: 0 stocked, allow_backorder;
+- every other variant has 100 in stock.
+"""
 
 from decimal import Decimal
 from typing import Any
@@ -7,8 +19,10 @@ from typing import Any
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import customer, pricing, product
+from commerce import customer, inventory, pricing, product
 from commerce.customer.schemas import CreateCustomerGroup
+from commerce.flows.demo_shipping import DemoShipping
+from commerce.inventory.schemas import CreateInventoryItem, LevelInput
 from commerce.pricing.schemas import CreatePriceList, ListPriceInput
 from commerce.product.schemas import BatchProducts, CreateCategory, CreateCollection, CreateValue
 
@@ -18,13 +32,36 @@ SIZES = ("S", "M", "L")
 NOUNS = ("Shirt", "Sweater", "Jacket", "Hoodie", "Trousers", "Shorts", "Cap", "Scarf", "Sneakers", "Bag")
 ADJECTIVES = ("Linen", "Merino", "Classic", "Organic", "Everyday", "Relaxed", "Vintage", "Travel", "Studio", "Trail")
 COLOURS = ("Black", "Sand", "Navy", "Olive", "Stone", "Rust", "Sky", "Forest", "Ivory", "Charcoal")
+STOCKED = 100
+VARIANTS = frozenset({"variants"})
+
+
+def stock_of(n: int, i: int) -> tuple[int, bool]:
+    """(stocked quantity, allow_backorder) of size SIZES[i] of product n (0-based): see the module docstring."""
+    if n % 10 == 3 and i == 2:
+        return 0, False  # sold out
+    if n % 10 == 6 and i == 0:
+        return 0, True  # backorderable
+    return STOCKED, False
+
+
+def sku_of(n: int, i: int) -> str:
+    return f"DEMO-{n + 1:04d}-{SIZES[i]}"
+
+
+def image_url(public_url: str, noun: str, side: str) -> str:
+    return f"{public_url}/static/demo/{noun.lower()}-{side}.png"
 
 
 def _price(n: int) -> Decimal:
     return Decimal(15 + (n * 37) % 150) + Decimal("0.99")
 
 
-async def seed_catalog(conn: AsyncConnection[Any], sales_channel_id: str, region_ids: dict[str, str]) -> None:
+async def seed_catalog(
+    conn: AsyncConnection[Any], sales_channel_id: str, shipping: DemoShipping, public_url: str
+) -> None:
+    """The catalog, sold through `sales_channel_id`, shipped with `shipping`'s profile and stocked at its location;
+    image URLs start with `public_url` (where clients reach this server)."""
     parents = {}
     categories = {}
     for top in ("Tops", "Bottoms", "Accessories"):
@@ -52,6 +89,7 @@ async def seed_catalog(conn: AsyncConnection[Any], sales_channel_id: str, region
 
     for start in range(0, PRODUCTS, BATCH):
         batch = []
+        stock: dict[str, int] = {}
         for n in range(start, min(start + BATCH, PRODUCTS)):
             noun = NOUNS[n % len(NOUNS)]
             title = f"{ADJECTIVES[(n // len(NOUNS)) % len(ADJECTIVES)]} {COLOURS[(n // 100) % 10]} {noun} {n + 1}"
@@ -62,11 +100,9 @@ async def seed_catalog(conn: AsyncConnection[Any], sales_channel_id: str, region
                     "subtitle": f"{noun} from the demo store",
                     "description": f"A {title.lower()}: made to last, priced to move.",
                     "status": "published",
-                    "thumbnail": f"https://images.commerce.local/products/{n + 1}/front.jpg",
-                    "images": [
-                        {"url": f"https://images.commerce.local/products/{n + 1}/{side}.jpg"}
-                        for side in ("front", "back")
-                    ],
+                    "thumbnail": image_url(public_url, noun, "front"),
+                    "images": [{"url": image_url(public_url, noun, side)} for side in ("front", "back")],
+                    "shipping_profile_id": shipping.profile_id,
                     "collection_id": collections[n % len(collections)],
                     "type_id": types[noun],
                     "tags": [{"id": tags[n % len(tags)]}],
@@ -76,8 +112,9 @@ async def seed_catalog(conn: AsyncConnection[Any], sales_channel_id: str, region
                     "variants": [
                         {
                             "title": size,
-                            "sku": f"DEMO-{n + 1:04d}-{size}",
-                            "manage_inventory": False,
+                            "sku": sku_of(n, i),
+                            "manage_inventory": True,
+                            "allow_backorder": stock_of(n, i)[1],
                             "options": {"Size": size},
                             "prices": [
                                 {"currency_code": "usd", "amount": amount + i},
@@ -97,7 +134,10 @@ async def seed_catalog(conn: AsyncConnection[Any], sales_channel_id: str, region
                     ],
                 }
             )
-        await product.service.batch(conn, msgspec.convert({"create": batch}, BatchProducts))
+            stock.update((sku_of(n, i), stock_of(n, i)[0]) for i in range(len(SIZES)))
+        async with conn.transaction():
+            created, _, _ = await product.service.batch(conn, msgspec.convert({"create": batch}, BatchProducts))
+            await _stock(conn, created, shipping.location_id, stock)
 
     variants = await _demo_variants(conn)
     sale = [
@@ -126,7 +166,20 @@ async def seed_catalog(conn: AsyncConnection[Any], sales_channel_id: str, region
             prices=vip_prices,
         ),
     )
-    del region_ids  # prices here are per currency; regions pick their currency
+
+
+async def _stock(conn: AsyncConnection[Any], product_ids: list[str], location_id: str, stock: dict[str, int]) -> None:
+    """Each variant of these products gets its inventory item (SKU and title, as the admin API makes one for a new
+    variant) with a level at the location holding `stock[sku]` units, linked with required quantity 1."""
+    products = await product.service.retrieve_many(conn, product_ids, VARIANTS)
+    links = []
+    for variant in (v for p in products for v in p["variants"]):
+        level = LevelInput(location_id=location_id, stocked_quantity=stock[variant["sku"]])
+        item = CreateInventoryItem(
+            sku=variant["sku"], title=variant["title"], description=variant["title"], location_levels=[level]
+        )
+        links.append((variant["id"], await inventory.service.create_item(conn, item), 1))
+    await inventory.service.link_variants(conn, links)
 
 
 async def _demo_variants(conn: AsyncConnection[Any]) -> list[tuple[str, str, Decimal]]:

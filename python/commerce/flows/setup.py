@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 from commerce import api_key, auth, region, sales_channel, store, user
 from commerce.api_key.schemas import ApiKey, CreateApiKey
 from commerce.errors import DuplicateError
-from commerce.flows import demo_catalog
+from commerce.flows import demo_catalog, demo_shipping
 from commerce.region.schemas import CreateRegion
 from commerce.sales_channel.schemas import CreateSalesChannel
 from commerce.store.schemas import SupportedCurrency, UpdateStore
@@ -16,6 +16,11 @@ from commerce.store.schemas import SupportedCurrency, UpdateStore
 DEMO_ADMIN_EMAIL = "admin@commerce.local"
 DEMO_ADMIN_PASSWORD = "supersecret"  # noqa: S105 - the documented demo login, printed by `make serve`
 DEMO_KEY_TITLE = "Demo storefront"
+DEMO_PUBLIC_URL = "http://127.0.0.1:9000"  # the default of settings.public_url (HOST 127.0.0.1, PORT 9000)
+# Planner statistics for the tables the catalog just filled (database maintenance, no module's data): autovacuum
+# gets to them only after a while, and until then the read models' first loads over thousands of fresh rows are
+# planned as nested loops that take seconds (the stock model's variant/item join: ~9 s instead of a few ms).
+ANALYZE = "ANALYZE"
 
 
 class DemoInfo(msgspec.Struct):
@@ -47,9 +52,11 @@ async def is_seeded(conn: AsyncConnection[Any]) -> bool:
     return await store.service.default_store(conn) is not None
 
 
-async def seed_demo(conn: AsyncConnection[Any], *, catalog: bool = True) -> None:
+async def seed_demo(conn: AsyncConnection[Any], *, catalog: bool = True, public_url: str = DEMO_PUBLIC_URL) -> None:
     """The demo store: a sales channel, two regions (USD, EUR), a publishable key, an admin login, and (unless
-    `catalog=False`, as tests that bring their own products ask) the demo catalog."""
+    `catalog=False`, as tests that bring their own products and shipping ask) a shop that sells: the warehouse with
+    its shipping options (flows/demo_shipping.py) and the stocked demo catalog, whose image URLs start with
+    `public_url` (where clients reach this server: settings.public_url)."""
     channel = await sales_channel.service.create(
         conn, CreateSalesChannel(name="Default Sales Channel", description="Created by the demo seed")
     )
@@ -76,11 +83,14 @@ async def seed_demo(conn: AsyncConnection[Any], *, catalog: bool = True) -> None
     await store.service.update(conn, shop.id, UpdateStore(default_sales_channel_id=channel.id, default_region_id=na.id))
     await create_api_key(conn, "publishable", DEMO_KEY_TITLE, channel.id, "seed")
     if catalog:
-        await demo_catalog.seed_catalog(conn, channel.id, {"North America": na.id, "Europe": eu.id})
+        shipping = await demo_shipping.seed_shipping(conn, channel.id, [na, eu])
+        await demo_catalog.seed_catalog(conn, channel.id, shipping, public_url.rstrip("/"))
     try:
         await create_admin_user(conn, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
     except DuplicateError:
         pass
+    if catalog:
+        await conn.execute(ANALYZE)
 
 
 async def demo_info(conn: AsyncConnection[Any]) -> DemoInfo:
