@@ -21,7 +21,7 @@ from commerce.catalog import source as catalog_source
 from commerce.catalog.prices import Prices, load_prices
 from commerce.catalog.service import Catalog
 from commerce.catalog.service import load_catalog as load_product_catalog
-from commerce.catalog.stock import Stock, load_stock
+from commerce.catalog.stock import Stock, StockLoader
 from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
@@ -140,7 +140,7 @@ class App:
             publishable_keys=Cached(feed, ("api_key", "publishable_api_key_sales_channel"), load_publishable),
             regions=Cached(feed, REGION_TABLES, load_region_catalog),
             catalog=Cached(feed, catalog_source.PRODUCT_TABLES, load_product_catalog),
-            stock=Cached(feed, catalog_source.STOCK_TABLES, load_stock),
+            stock=Cached(feed, catalog_source.STOCK_TABLES, StockLoader(feed)),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )

@@ -1,5 +1,8 @@
 """The in-memory catalog: published products as the store shows them, with their filters' keys, and JSON
-encoded once per product for the default `fields`, so a page is a join of bytes plus its calculated prices."""
+encoded once per product for the default `fields`, so a page is a join of bytes plus its calculated prices.
+
+Stock is not in here: `variants.inventory_quantity` changes with every reservation, so it lives in its own small
+read model (catalog.stock) and is spliced into the rendered JSON per request (stock.MARK marks its place)."""
 
 import ctypes
 import gc
@@ -9,8 +12,8 @@ from typing import Any
 
 import msgspec
 
-from commerce import engine
 from commerce.catalog import shapes
+from commerce.catalog.stock import MARK_VALUE
 from commerce.http import fields
 
 _encode = msgspec.json.Encoder(decimal_format="number").encode
@@ -36,6 +39,7 @@ class Entry:
         "title",
         "type_id",
         "updated_at",
+        "variant_ids",
     )
 
     def __init__(self, full: dict[str, Any], category_ids: list[str], channel_ids: list[str]) -> None:
@@ -51,6 +55,7 @@ class Entry:
         self.channel_ids = frozenset(channel_ids)
         self.search = " ".join(str(full.get(k) or "") for k in ("title", "subtitle", "description", "handle")).lower()
         self.set_ids: list[str | None] = [v.pop("_price_set_id", None) for v in full["variants"]]
+        self.variant_ids: list[str] = [v["id"] for v in full["variants"]]
         self.snapshots = {
             v["id"]: _snapshot(full, v, set_id) for v, set_id in zip(full["variants"], self.set_ids, strict=True)
         }
@@ -61,6 +66,13 @@ class Entry:
     @property
     def full(self) -> dict[str, Any]:
         value: dict[str, Any] = msgspec.json.decode(self.full_json)
+        return value
+
+    def full_with_slots(self) -> dict[str, Any]:
+        """`full` with each variant's inventory_quantity as the stock slot (stock.MARK_VALUE), for projections."""
+        value = self.full
+        for v in value["variants"]:
+            v["inventory_quantity"] = MARK_VALUE
         return value
 
 
@@ -92,8 +104,10 @@ DEFAULT_PLAN = fields.plan(shapes.PRODUCT, shapes.PRODUCT_DEFAULTS, None)
 
 def _chunks(full: dict[str, Any]) -> list[bytes]:
     """[head, variant_0 without its closing brace, ..., variant_n ...]: a page splices `}` or
-    `,"calculated_price":{...}}` after each variant and `]}` at the end."""
-    projected = fields.apply(DEFAULT_PLAN, full)
+    `,"calculated_price":{...}}` after each variant and `]}` at the end. Each variant's inventory_quantity is the
+    stock slot (stock.MARK), filled per request."""
+    slotted = {**full, "variants": [{**v, "inventory_quantity": MARK_VALUE} for v in full["variants"]]}
+    projected = fields.apply(DEFAULT_PLAN, slotted)
     variants = projected.pop("variants")
     head = _encode(projected)[:-1] + b',"variants":['
     return [head, *(_encode(v)[:-1] for v in variants)]
@@ -139,8 +153,6 @@ def build(rows: dict[str, list[dict[str, Any]]]) -> list[Entry]:
                 }
             )
         variant["options"] = sorted(opts, key=lambda o: o["option"]["title"])
-        # Set for managed variants by _inventory_quantities, once the product's channels are known.
-        variant["inventory_quantity"] = 0 if variant["manage_inventory"] else None
         variant["images"] = []
         rel(variant["product_id"], "variants").append(variant)
     for tag in rows["tags"]:
@@ -151,7 +163,6 @@ def build(rows: dict[str, list[dict[str, Any]]]) -> list[Entry]:
     channels: dict[str, list[str]] = {}
     for pc in rows["product_channels"]:
         channels.setdefault(pc["product_id"], []).append(pc["sales_channel_id"])
-    _inventory_quantities(rows, {pid: rel(pid, "variants") for pid in by_product}, channels)
 
     entries = []
     for product in rows["products"]:
@@ -174,42 +185,6 @@ def build(rows: dict[str, list[dict[str, Any]]]) -> list[Entry]:
         full = msgspec.to_builtins(full, builtin_types=(datetime,))
         entries.append(Entry(_jsonable(full), product_categories.get(pid, []), channels.get(pid, [])))
     return entries
-
-
-def _inventory_quantities(
-    rows: dict[str, list[dict[str, Any]]],
-    variants_of: dict[str, list[dict[str, Any]]],
-    channels: dict[str, list[str]],
-) -> None:
-    """Each managed variant's `inventory_quantity`: what the stock locations serving the product's sales channels
-    can sell (engine.availability: stocked - reserved summed over those locations; a kit sells the minimum over its
-    items of available // required_quantity; never below 0).
-
-    Medusa computes it for the one sales channel of the request's publishable key. This model is built once per
-    worker and its JSON is encoded once per product, so it counts the locations of all the product's channels:
-    the same number whenever those channels share their locations (one channel per store, the usual case); a
-    product sold in channels stocked from different locations shows their sum. Products are grouped by location
-    set, so the engine runs once per distinct set, not once per product."""
-    links: dict[str, list[dict[str, Any]]] = {}
-    for link in rows.get("variant_items", []):
-        links.setdefault(link["variant_id"], []).append(
-            {"inventory_item_id": link["inventory_item_id"], "required_quantity": link["required_quantity"]}
-        )
-    locations_of: dict[str, set[str]] = {}
-    for cl in rows.get("channel_locations", []):
-        locations_of.setdefault(cl["sales_channel_id"], set()).add(cl["stock_location_id"])
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for product_id, variants in variants_of.items():
-        served = sorted({loc for c in channels.get(product_id, []) for loc in locations_of.get(c, ())})
-        groups.setdefault(tuple(served), []).extend(v for v in variants if v["manage_inventory"])
-    levels = rows.get("stock_levels", [])
-    for locations, managed in groups.items():
-        if not managed:
-            continue
-        wanted = [{"id": v["id"], "manage_inventory": True, "inventory_items": links.get(v["id"], [])} for v in managed]
-        result = engine.availability(wanted, levels, list(locations))
-        for v in managed:
-            v["inventory_quantity"] = result[v["id"]]["inventory_quantity"]
 
 
 def _jsonable(obj: Any) -> Any:

@@ -8,6 +8,7 @@ import msgspec
 from commerce import customer
 from commerce.catalog import service, shapes
 from commerce.catalog.service import ProductQuery
+from commerce.catalog.stock import Slotted
 from commerce.errors import NotFound
 from commerce.http import Request, Response, Route, fields, json_response, page
 from commerce.listing import Limit, ListQuery
@@ -57,19 +58,28 @@ async def _priced(req: Request, query: ProductQuery) -> tuple[Any, Any, Any]:
     return catalog, prices, context
 
 
+async def _stocked(req: Request, query: ProductQuery, body: Slotted) -> Response:
+    """The body with its inventory_quantity slots filled from the stock model (loaded only when a slot needs it)."""
+    if not body.needs_stock:
+        return Response(body.body)
+    stock = await req.state.stock.get(req.state.pool)
+    return Response(body.render(stock, service.stock_channels(query, req.sales_channel_ids)))
+
+
 async def list_products(req: Request) -> Response:
     query = req.query(ProductQuery)
     catalog, prices, context = await _priced(req, query)
     # The same page for the same channels and pricing context is the same bytes until the catalog or the price
-    # index is rebuilt (a new object) or a price list starts or ends (Prices.memo_until).
+    # index is rebuilt (a new object) or a price list starts or ends (Prices.memo_until) — but for its
+    # inventory_quantity values, which follow the stock model: a cached page is re-spliced when stock moves.
     key = (req.scope.get("query_string", b""), req.sales_channel_ids, context[1] if context else None)
     hit = catalog.pages.get(key)
     if hit is not None and hit[0] is prices and (prices is None or prices.fresh()):
-        return Response(hit[1])
+        return await _stocked(req, query, hit[1])
     entries = catalog.select(query, req.sales_channel_ids)
     body = service.page_body(catalog, entries, query, prices, context)
     catalog.remember_page(key, prices, body)
-    return Response(body)
+    return await _stocked(req, query, body)
 
 
 async def retrieve_product(req: Request) -> Response:
@@ -78,7 +88,7 @@ async def retrieve_product(req: Request) -> Response:
     entry = catalog.by_id.get(req.params["id"])
     if entry is None or not (entry.channel_ids & set(req.sales_channel_ids)):
         raise NotFound(f"Product with id: {req.params['id']} was not found")
-    return Response(service.product_body(catalog, entry, query, prices, context))
+    return await _stocked(req, query, service.product_body(catalog, entry, query, prices, context))
 
 
 def _scalars(c: dict[str, Any]) -> dict[str, Any]:

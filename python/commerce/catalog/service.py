@@ -8,6 +8,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commerce.catalog import model, shapes, source
 from commerce.catalog.prices import Prices
+from commerce.catalog.stock import Slotted
 from commerce.errors import InvalidData, NotAllowed, NotFound
 from commerce.http import fields
 from commerce.listing import Limit, ListQuery
@@ -60,9 +61,10 @@ class Catalog:
         self.collection_by_id = {c["id"]: c for c in self.collections}
         self.plans: dict[str | None, fields.Plan] = {}
         self.by_channels: dict[tuple[str, ...], list[model.Entry]] = {}
-        self.pages: dict[tuple[Any, ...], tuple[Prices | None, bytes]] = {}
+        # Rendered pages per query; their inventory_quantity slots are filled per request (stock.Slotted).
+        self.pages: dict[tuple[Any, ...], tuple[Prices | None, Slotted]] = {}
 
-    def remember_page(self, key: tuple[Any, ...], prices: Prices | None, body: bytes) -> None:
+    def remember_page(self, key: tuple[Any, ...], prices: Prices | None, body: Slotted) -> None:
         if len(self.pages) >= 512:
             self.pages.clear()
         self.pages[key] = (prices, body)
@@ -169,35 +171,60 @@ def pricing_context(
     return context, (currency, region_id, tuple(groups))
 
 
+def stock_channels(query: ProductQuery, channel_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The sales channels whose stock locations inventory_quantity counts: the `sales_channel_id` asked for (within
+    the key's), else the key's (as Medusa; a key with several channels counts all their locations)."""
+    if query.sales_channel_id:
+        return tuple(c for c in channel_ids if c in query.sales_channel_id)
+    return channel_ids
+
+
 def page_body(
     catalog: Catalog,
     entries: list[model.Entry],
     query: ProductQuery,
     prices: Prices | None,
     context: tuple[dict[str, Any], tuple[Any, ...]] | None,
-) -> bytes:
+) -> Slotted:
+    """The page's JSON, with a slot for each selected variants.inventory_quantity (filled by Slotted.render)."""
+    body, variant_ids = _page(catalog, entries, query, prices, context)
+    return Slotted(body, variant_ids)
+
+
+def _page(
+    catalog: Catalog,
+    entries: list[model.Entry],
+    query: ProductQuery,
+    prices: Prices | None,
+    context: tuple[dict[str, Any], tuple[Any, ...]] | None,
+) -> tuple[bytes, list[str]]:
     plan = catalog.plan(query.fields)
     page = entries[query.offset : query.offset + query.limit]
     variant_plan = plan.get("variants")
     cp_plan = variant_plan.get("calculated_price") if variant_plan else None
+    stocked = variant_plan is not None and "inventory_quantity" in variant_plan
     per_entry: list[list[bytes | None]] = []
     if cp_plan is not None and prices is not None and context is not None:
         ctx, key = context
         for e in page:
             per_entry.append(prices.encoded(e.set_ids, ctx, key))
     parts: list[bytes] = []
+    variant_ids: list[str] = []
     fast = _same_as_default(plan)
     for n, e in enumerate(page):
         if fast:
             priced = per_entry[n] if per_entry else [None] * len(e.set_ids)
             parts.append(model.splice(e, priced))
         else:
-            parts.append(_projected(e, plan, cp_plan, per_entry[n] if per_entry else None))
-    return (
+            parts.append(_projected(e, plan, cp_plan, per_entry[n] if per_entry else None, stocked))
+        if stocked:
+            variant_ids.extend(e.variant_ids)
+    body = (
         b'{"products":['
         + b",".join(parts)
         + b'],"count":%d,"offset":%d,"limit":%d}' % (len(entries), query.offset, query.limit)
     )
+    return body, variant_ids
 
 
 def _same_as_default(plan: fields.Plan) -> bool:
@@ -212,9 +239,13 @@ _FULL_CP = fields.plan(shapes.CALCULATED_PRICE, ("*",), None)
 
 
 def _projected(
-    e: model.Entry, plan: fields.Plan, cp_plan: fields.Plan | None, priced: list[bytes | None] | None
+    e: model.Entry,
+    plan: fields.Plan,
+    cp_plan: fields.Plan | None,
+    priced: list[bytes | None] | None,
+    stocked: bool,
 ) -> bytes:
-    product = fields.apply(plan, e.full)
+    product = fields.apply(plan, e.full_with_slots() if stocked else e.full)
     if cp_plan is not None and priced is not None and "variants" in product:
         for variant, cp in zip(product["variants"], priced, strict=True):
             if cp is not None:
@@ -228,12 +259,12 @@ def product_body(
     query: ProductQuery,
     prices: Prices | None,
     context: tuple[dict[str, Any], tuple[Any, ...]] | None,
-) -> bytes:
-    listing = page_body(catalog, [entry], msgspec.structs.replace(query, offset=0, limit=1), prices, context)
+) -> Slotted:
+    listing, variant_ids = _page(catalog, [entry], msgspec.structs.replace(query, offset=0, limit=1), prices, context)
     # {"products":[X],...} → {"product":X}
     start = len(b'{"products":[')
     end = listing.rindex(b'],"count":')
-    return b'{"product":' + listing[start:end] + b"}"
+    return Slotted(b'{"product":' + listing[start:end] + b"}", variant_ids)
 
 
 async def load_catalog(pool: AsyncConnectionPool[Any]) -> Catalog:

@@ -1,13 +1,15 @@
 """The read model's SQL: everything the storefront shows, in one query per relation (joins across modules are
-allowed here and only here)."""
+allowed here and only here), and the stock model's."""
 
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
 
 from commerce.db.rows import fetch_all
 
-# Tables whose changes rebuild the product part / the price part of the read model.
+# Tables whose changes rebuild the product part / the price part of the read model. Stock (inventory_quantity) is
+# not among them: it has its own small model (catalog.stock), so a reservation never rebuilds the products.
 PRODUCT_TABLES = (
     "product",
     "product_image",
@@ -22,13 +24,17 @@ PRODUCT_TABLES = (
     "product_collection",
     "product_tag",
     "product_type",
-    # inventory_quantity: stock, the variant -> inventory item links, and which locations serve which channels.
-    "inventory_level",
+)
+PRICE_TABLES = ("price", "price_list", "price_preference", "product_variant_price_set")
+# ... and the stock model (catalog.stock): inventory_level, which every reservation changes and which reloads only
+# the levels, and the tables of its rarely changing structure (product_variant: manage_inventory, allow_backorder).
+STOCK_STRUCTURE_TABLES = (
     "product_variant_inventory_item",
     "stock_location_sales_channel",
     "stock_location",
+    "product_variant",
 )
-PRICE_TABLES = ("price", "price_list", "price_preference", "product_variant_price_set")
+STOCK_TABLES = ("inventory_level", *STOCK_STRUCTURE_TABLES)
 
 PRODUCTS = """
 SELECT id, title, handle, subtitle, description, is_giftcard, status, thumbnail, weight, length, height, width,
@@ -84,29 +90,23 @@ SELECT id, title, handle, metadata, created_at, updated_at, deleted_at FROM prod
 WHERE deleted_at IS NULL ORDER BY created_at, id
 """
 TYPES = "SELECT id, value, metadata, created_at, updated_at, deleted_at FROM product_type WHERE deleted_at IS NULL"
-# What the store's inventory_quantity is computed from (catalog.model): the published variants' links to live
-# inventory items, those items' levels at live stock locations, and the locations serving each sales channel.
-VARIANT_ITEMS = f"""
-SELECT l.variant_id, l.inventory_item_id, l.required_quantity
-FROM product_variant_inventory_item l
-JOIN product_variant v ON v.id = l.variant_id AND v.deleted_at IS NULL
-JOIN inventory_item i ON i.id = l.inventory_item_id AND i.deleted_at IS NULL
-WHERE v.product_id IN {PUBLISHED}
-ORDER BY l.variant_id, l.inventory_item_id
-"""
-STOCK_LEVELS = f"""
-SELECT lv.inventory_item_id, lv.location_id, lv.stocked_quantity, lv.reserved_quantity, lv.incoming_quantity
-FROM inventory_level lv JOIN stock_location s ON s.id = lv.location_id AND s.deleted_at IS NULL
-WHERE lv.deleted_at IS NULL AND lv.inventory_item_id IN (
-    SELECT l.inventory_item_id FROM product_variant_inventory_item l
-    JOIN product_variant v ON v.id = l.variant_id AND v.deleted_at IS NULL
-    WHERE v.product_id IN {PUBLISHED}
-)
+
+# The stock model: the managed variants, the variants' links to live inventory items, the live stock locations
+# serving each sales channel, and what each item has available at each location (stocked - reserved; below zero
+# only where a backorder was reserved). Plain scans and a primary-key anti-join, joined in Python: a join order
+# misjudged on tables not yet analysed (a freshly seeded store) cannot turn them into seconds.
+MANAGED_VARIANTS = "SELECT id, allow_backorder FROM product_variant WHERE manage_inventory AND deleted_at IS NULL"
+VARIANT_ITEMS = """
+SELECT l.variant_id, l.inventory_item_id, l.required_quantity FROM product_variant_inventory_item l
+WHERE NOT EXISTS (SELECT 1 FROM inventory_item i WHERE i.id = l.inventory_item_id AND i.deleted_at IS NOT NULL)
 """
 CHANNEL_LOCATIONS = """
 SELECT c.sales_channel_id, c.stock_location_id FROM stock_location_sales_channel c
 JOIN stock_location s ON s.id = c.stock_location_id AND s.deleted_at IS NULL
-ORDER BY c.sales_channel_id, c.stock_location_id
+"""
+STOCK_LEVELS = """
+SELECT inventory_item_id, location_id, stocked_quantity - reserved_quantity FROM inventory_level
+WHERE deleted_at IS NULL
 """
 
 
@@ -127,7 +127,25 @@ async def load_products(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, 
             "categories": await fetch_all(conn, CATEGORIES),
             "collections": await fetch_all(conn, COLLECTIONS),
             "types": await fetch_all(conn, TYPES),
-            "variant_items": await fetch_all(conn, VARIANT_ITEMS),
-            "stock_levels": await fetch_all(conn, STOCK_LEVELS),
-            "channel_locations": await fetch_all(conn, CHANNEL_LOCATIONS),
         }
+
+
+async def load_stock_structure(
+    conn: AsyncConnection[Any],
+) -> tuple[list[tuple[str, bool]], list[tuple[str, str, int]], list[tuple[str, str]]]:
+    """The stock model's rarely changing rows: (variant, allow_backorder) of the managed variants, (variant, item,
+    required_quantity) links, and (channel, location)."""
+    cur = conn.cursor(row_factory=tuple_row)
+    await cur.execute(MANAGED_VARIANTS)
+    variants = await cur.fetchall()
+    await cur.execute(VARIANT_ITEMS)
+    links = await cur.fetchall()
+    await cur.execute(CHANNEL_LOCATIONS)
+    return variants, links, await cur.fetchall()
+
+
+async def load_stock_levels(conn: AsyncConnection[Any]) -> list[tuple[str, str, int]]:
+    """(item, location, available) of every live level: the one statement a reservation makes the stock re-run."""
+    cur = conn.cursor(row_factory=tuple_row)
+    await cur.execute(STOCK_LEVELS)
+    return await cur.fetchall()
