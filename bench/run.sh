@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: engine benchmarks (pytest-benchmark) and HTTP benchmarks (wrk); each writes its own
 # section of bench/RESULTS.md. Knobs: BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_ROUNDS (2),
-# BENCH_CONNECTIONS (64), BENCH_THREADS (1), DATABASE_URL (else an embedded PostgreSQL), BENCH_STRICT=1.
+# BENCH_CONNECTIONS (64), BENCH_THREADS (1), BENCH_CHECKOUT_CONCURRENCY (16,64), DATABASE_URL (else an embedded
+# PostgreSQL), BENCH_STRICT=1.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -35,5 +36,7 @@ echo "bench: HTTP benchmark, GET /store/customers/me as a logged-in customer (16
 "$PY" bench/http_customers.py
 echo "bench: HTTP benchmark, cart retrieve and add-to-cart vs a one-SELECT app and a bare ASGI app ..." >&2
 "$PY" bench/http_carts.py
+echo "bench: HTTP benchmark, full checkout journeys (16 and 64 concurrent) vs a one-SELECT app ..." >&2
+"$PY" bench/http_checkout.py
 
 echo "bench: results written to $(pwd)/bench/RESULTS.md"

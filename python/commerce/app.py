@@ -55,6 +55,7 @@ from commerce.store import routes as store_routes
 from commerce.tax import routes as tax_routes
 
 log = logging.getLogger("commerce")
+STOCK_REFRESH = 0.1  # seconds
 
 
 @dataclass
@@ -140,7 +141,8 @@ class App:
             publishable_keys=Cached(feed, ("api_key", "publishable_api_key_sales_channel"), load_publishable),
             regions=Cached(feed, REGION_TABLES, load_region_catalog),
             catalog=Cached(feed, catalog_source.PRODUCT_TABLES, load_product_catalog),
-            stock=Cached(feed, catalog_source.STOCK_TABLES, StockLoader(feed)),
+            # Stock moves with every order: shown at most STOCK_REFRESH behind, reloaded at most that often.
+            stock=Cached(feed, catalog_source.STOCK_TABLES, StockLoader(feed), min_interval=STOCK_REFRESH),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )

@@ -8,6 +8,7 @@ reload on every read, so a lost notification can never leave a worker serving st
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from time import monotonic
 from typing import Any, Generic, TypeVar
 
 import psycopg
@@ -76,19 +77,25 @@ class ChangeFeed:
 
 
 class Cached(Generic[T]):
-    """A value loaded from the database, reloaded after a change to one of its tables."""
+    """A value loaded from the database, reloaded after a change to one of its tables. With `min_interval` (seconds)
+    a value that changes all the time (stock under checkout traffic) is reloaded at most that often: what it shows
+    may be that much behind, so it must be a display, never the check that decides (checkout decides in SQL)."""
 
     def __init__(
         self,
         feed: ChangeFeed,
         tables: Iterable[str],
         load: Callable[[AsyncConnectionPool[Any]], Awaitable[T]],
+        *,
+        min_interval: float = 0.0,
     ) -> None:
         self._feed = feed
         self._load = load
         self._value: T | None = None
         self._stale = True
         self._lock = asyncio.Lock()
+        self._min_interval = min_interval
+        self._loaded_at = 0.0
         feed.watch(tables, self.invalidate)
 
     def invalidate(self) -> None:
@@ -97,6 +104,8 @@ class Cached(Generic[T]):
     async def get(self, pool: AsyncConnectionPool[Any]) -> T:
         if not self._feed.connected:
             return await self._load(pool)
+        if self._value is not None and self._min_interval and monotonic() - self._loaded_at < self._min_interval:
+            return self._value
         # A request that arrives while a reload runs waits for it: the change it may follow is in that reload.
         if self._stale or self._value is None or self._lock.locked():
             async with self._lock:
@@ -105,6 +114,7 @@ class Cached(Generic[T]):
                     self._stale = False
                     try:
                         self._value = await self._load(pool)
+                        self._loaded_at = monotonic()
                     except BaseException:
                         self._stale = True
                         raise

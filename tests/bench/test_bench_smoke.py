@@ -1,0 +1,57 @@
+"""Smoke runs of the benchmarks, so they never rot: the checkout benchmark (bench/http_checkout.py) for a couple of
+seconds at tiny concurrency, on the test PostgreSQL, without its one-SELECT baseline (no wrk needed) and without
+writing bench/RESULTS.md. No wall-clock assertion: only that journeys go through, with no error, and that the
+round-trip count on the wire works."""
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.fixture(scope="module")
+def http_checkout() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(BENCH))  # the benchmarks import their helpers (harness, results) as top-level modules
+    try:
+        import http_checkout
+
+        yield http_checkout
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_the_checkout_benchmark_completes_journeys_without_errors(
+    http_checkout: ModuleType, server_url: str, tmp_path: Path
+) -> None:
+    from harness import BenchSettings
+
+    results = BENCH / "RESULTS.md"
+    before = results.read_text() if results.exists() else None
+    settings = BenchSettings(duration="2s", warmup="0s", rounds=1, quiet_wait=0)
+    outcome = http_checkout.measure(
+        settings,
+        (2,),
+        tmp_path,
+        server_url=server_url,
+        catalog=False,
+        products=2,
+        baseline=False,
+        count_journeys=3,
+    )
+    assert outcome.failures == [], outcome.failures[:3]
+    assert outcome.ok, outcome.summary
+    run = outcome.best[2]
+    assert len(run.journeys) > 0 and all(len(step) == len(run.journeys) for step in run.steps)
+    # Every journey that placed an order left exactly one order and one reserved unit behind.
+    assert outcome.orders_found == outcome.orders_expected >= len(run.journeys) + 3
+    counts = outcome.counts
+    assert counts is not None and len(counts.journeys) == 1
+    complete = counts.journeys[0][http_checkout.COMPLETE]
+    assert complete.round_trips > 0 and complete.statements >= complete.round_trips
+    assert any("inventory_level" in s for turn in complete.turns for s in turn.statements)
+    assert "journeys/s" in outcome.markdown and "round trips" in outcome.markdown
+    assert (results.read_text() if results.exists() else None) == before  # the smoke run writes no results
