@@ -273,3 +273,19 @@ async def list_groups(
     return await fetch_page(
         conn, "customer_group", GROUP_COLUMNS, where, params, order_by(order, GROUP_ORDERABLE), limit, offset
     )
+
+
+# Who a cart or a price belongs to, in one read: the customer and the ids of their groups.
+SUMMARY = """
+SELECT c.id, c.email, c.has_account,
+       coalesce(array_agg(g.id ORDER BY g.name, g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS group_ids
+FROM customer c
+LEFT JOIN customer_group_customer l ON l.customer_id = c.id
+LEFT JOIN customer_group g ON g.id = l.customer_group_id AND g.deleted_at IS NULL
+WHERE c.id = %s AND c.deleted_at IS NULL
+GROUP BY c.id
+"""
+
+
+async def summary(conn: AsyncConnection[Any], customer_id: str) -> dict[str, Any] | None:
+    return await fetch_one(conn, SUMMARY, (customer_id,))

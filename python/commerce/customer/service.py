@@ -155,6 +155,11 @@ async def list_addresses(
     return [Address(**r) for r in rows], count
 
 
+async def summary(conn: AsyncConnection[Any], customer_id: str) -> dict[str, Any] | None:
+    """`{id, email, has_account, group_ids}` of a live customer in one read (None when there is none)."""
+    return await repo.summary(conn, customer_id)
+
+
 async def group_ids(conn: AsyncConnection[Any], customer_id: str) -> list[str]:
     """The groups a customer belongs to: their pricing context."""
     return [g for g, _ in (await repo.groups_of(conn, [customer_id])).get(customer_id, [])]

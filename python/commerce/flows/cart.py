@@ -140,13 +140,12 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> di
     addresses = {a["id"]: a for a in found["addresses"]}
     view = _view(reads, row, found["items"], found["adjustments"], found["tax_lines"], found["methods"], addresses)
     view["payment_collection"] = await payment.service.collection_of_cart(conn, cart_id)
-    view["customer"] = None
-    if row["customer_id"]:
-        try:
-            who = await customer.service.retrieve(conn, row["customer_id"])
-            view["customer"] = {"id": who.id, "email": who.email, "groups": [{"id": g.id} for g in who.groups]}
-        except NotFound:
-            pass
+    who = await customer.service.summary(conn, row["customer_id"]) if row["customer_id"] else None
+    view["customer"] = (
+        None
+        if who is None
+        else {"id": who["id"], "email": who["email"], "groups": [{"id": g} for g in who["group_ids"]]}
+    )
     return view
 
 

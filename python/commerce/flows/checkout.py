@@ -28,7 +28,7 @@ async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: 
             return placed
         cart = await cart_flow.retrieve(conn, reads, cart_id)
         variants = await validate(conn, reads, cart)
-        collection = await payment_collection(conn, cart)
+        collection = payment_collection(cart)
         order_id = await order.service.create(conn, cart, collection["id"], _promotion_ids(cart))
         await reserve(conn, cart, order_id, variants)
         await promotion.service.register_usage(conn, _adjustments(cart), cart["currency_code"])
@@ -78,18 +78,16 @@ async def _check_shipping(conn: AsyncConnection[Any], cart: dict[str, Any], vari
             raise InvalidData(SHIPPING_UNMET)
 
 
-async def payment_collection(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str, Any]:
-    """The cart's payment collection, its amount brought to the cart's total, with a session to authorize."""
-    existing = await payment.service.collection_of_cart(conn, cart["id"])
-    if existing is None:
+def payment_collection(cart: dict[str, Any]) -> dict[str, Any]:
+    """The cart's payment collection (in the cart view), with a session to authorize. Its amount need not match the
+    cart's total: authorizing brings it to the total."""
+    collection = cart.get("payment_collection")
+    if collection is None:
         raise InvalidData("Payment collection has not been initiated for cart")
-    collection = await payment.service.collection_for_cart(
-        conn, cart["id"], cart["total"], cart["currency_code"], cart["region_id"]
-    )
     live = [s for s in collection.get("payment_sessions") or [] if s["status"] in ("pending", "requires_more")]
     if not live:
         raise InvalidData("Payment sessions are required to complete cart")
-    return collection
+    return dict(collection)
 
 
 async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: str, variants: dict[str, Any]) -> None:

@@ -15,11 +15,13 @@ same answer, except that an order whose fulfillments were all canceled reads `no
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from psycopg import AsyncConnection
+from psycopg.pq import TransactionStatus
 
 from commerce import engine, events
 from commerce import totals as cart_totals
@@ -93,7 +95,7 @@ async def create(
 ) -> str:
     """Insert the order snapshot of a cart view, link the cart (UNIQUE: DuplicateError when the cart already has an
     order), the payment collection and the promotions, and write `order.placed` to the outbox; returns the order id.
-    Runs in the caller's transaction (as a savepoint)."""
+    Runs in the caller's transaction when there is one."""
     draft = build(cart)
     computed = draft_totals(draft)
     differing = {
@@ -101,7 +103,8 @@ async def create(
     }
     if differing:  # a cart view whose totals its own lines do not give: a bug upstream, worth a loud log
         log.error("order for cart %s: totals differ from the cart's (cart, order): %s", draft.cart_id, differing)
-    async with conn.transaction():
+    # Inside checkout's transaction, no savepoint of its own: any failure there rolls the whole checkout back.
+    async with conn.transaction() if conn.info.transaction_status == TransactionStatus.IDLE else nullcontext():
         await repo.insert(conn, draft, payment_collection_id, list(dict.fromkeys(promotion_ids)))
         await events.enqueue(conn, EVENTS["placed"], {"id": draft.order["id"]})
     return str(draft.order["id"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
 
 from commerce.db.paging import fetch_page, like
 from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
@@ -444,3 +445,46 @@ async def list_reasons(
 async def record_event(conn: AsyncConnection[Any], provider_id: str, event_id: str, action: str) -> bool:
     """Remember a webhook event; False when it was already recorded (a redelivery)."""
     return await fetch_one(conn, RECORD_EVENT, (provider_id, event_id, action)) is not None
+
+
+# --- whole collections in one round trip ---------------------------------------------------------------------------
+# Which collections: given ids, or the one linked to a cart. Every statement below reads the same scope, so all of
+# them go to PostgreSQL in one pipeline.
+SCOPE_IDS = "%(ids)s"
+SCOPE_CART = "ARRAY(SELECT payment_collection_id FROM cart_payment_collection WHERE cart_id = %(cart_id)s)"
+
+
+def _whole(scope: str) -> tuple[str, ...]:
+    return (
+        f"SELECT {COLLECTION_COLUMNS} FROM payment_collection WHERE id = ANY({scope}) AND deleted_at IS NULL",
+        f"""SELECT {SESSION_COLUMNS} FROM payment_session
+            WHERE payment_collection_id = ANY({scope}) AND deleted_at IS NULL ORDER BY created_at, id""",
+        f"""SELECT {PAYMENT_COLUMNS} FROM payment
+            WHERE payment_collection_id = ANY({scope}) AND deleted_at IS NULL ORDER BY created_at, id""",
+        f"""SELECT {", ".join("c." + c.strip() for c in CAPTURE_COLUMNS.split(","))}
+            FROM capture c JOIN payment p ON p.id = c.payment_id
+            WHERE p.payment_collection_id = ANY({scope}) AND c.deleted_at IS NULL ORDER BY c.created_at, c.id""",
+        f"""SELECT {", ".join("r." + c.strip() for c in REFUND_COLUMNS.split(","))}, to_jsonb(rr) AS refund_reason
+            FROM refund r JOIN payment p ON p.id = r.payment_id
+            LEFT JOIN (SELECT {REASON_COLUMNS} FROM refund_reason WHERE deleted_at IS NULL) rr
+                   ON rr.id = r.refund_reason_id
+            WHERE p.payment_collection_id = ANY({scope}) AND r.deleted_at IS NULL ORDER BY r.created_at, r.id""",
+        f"""SELECT DISTINCT pp.id, pp.is_enabled FROM payment_provider pp
+            JOIN payment_session s ON s.provider_id = pp.id
+            WHERE s.payment_collection_id = ANY({scope}) AND s.deleted_at IS NULL AND pp.deleted_at IS NULL""",
+    )
+
+
+WHOLE_BY_IDS = _whole(SCOPE_IDS)
+WHOLE_BY_CART = _whole(SCOPE_CART)
+
+
+async def whole(conn: AsyncConnection[Any], ids: list[str] | None = None, cart_id: str | None = None) -> list[Any]:
+    """[collections, sessions, payments, captures, refunds (with refund_reason), providers] of the collections with
+    these ids, or of the cart's: six statements, one round trip."""
+    statements, params = (WHOLE_BY_CART, {"cart_id": cart_id}) if cart_id else (WHOLE_BY_IDS, {"ids": ids})
+    cursors = [conn.cursor(row_factory=dict_row) for _ in statements]
+    async with conn.pipeline():
+        for cursor, statement in zip(cursors, statements, strict=True):
+            await cursor.execute(statement, params)
+    return [await cursor.fetchall() for cursor in cursors]

@@ -7,10 +7,13 @@ refunds can never pass it; what is read beforehand only chooses defaults and err
 in each operation's transaction, so a provider failure rolls back the rows written for it."""
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from psycopg import AsyncConnection, errors
+from psycopg.pq import TransactionStatus
 
 from commerce import events
 from commerce.errors import InvalidData, NotAllowed, NotFound, PaymentAuthorizationError
@@ -104,8 +107,8 @@ async def collection_for_cart(
 
 async def collection_of_cart(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
     """The cart's payment collection (Medusa shape, with sessions and payments), None when it has none."""
-    collection_id = await repo.collection_of_cart(conn, cart_id)
-    return None if collection_id is None else await retrieve_collection(conn, collection_id)
+    found = _assemble(await repo.whole(conn, cart_id=cart_id), None)
+    return found[0] if found else None
 
 
 async def cart_of_collection(conn: AsyncConnection[Any], collection_id: str) -> str | None:
@@ -121,17 +124,26 @@ async def retrieve_collection(conn: AsyncConnection[Any], collection_id: str) ->
 
 async def collections(conn: AsyncConnection[Any], collection_ids: list[str]) -> list[dict[str, Any]]:
     """Payment collections with their sessions and payments (captures, refunds), in the order asked."""
-    rows = {r["id"]: r for r in await repo.collections(conn, collection_ids)}
+    return _assemble(await repo.whole(conn, ids=collection_ids), collection_ids) if collection_ids else []
+
+
+def _assemble(found: list[Any], order: list[str] | None) -> list[dict[str, Any]]:
+    rows, session_rows, payment_rows, capture_rows, refund_rows, provider_rows = found
+    by_id = {r["id"]: r for r in rows}
     sessions: dict[str, list[dict[str, Any]]] = {}
-    for s in await repo.sessions_of(conn, list(rows)):
+    for s in session_rows:
         sessions.setdefault(s["payment_collection_id"], []).append(_session_view(s))
     payments: dict[str, list[dict[str, Any]]] = {}
-    for p in await _payment_views(conn, await repo.payments_of(conn, list(rows))):
+    for r in refund_rows:
+        reason = r["refund_reason"]
+        if reason:  # from JSON: its times back to datetimes, as every other row's
+            r["refund_reason"] = {k: _when(k, v) for k, v in reason.items()}
+    for p in _payment_view(payment_rows, capture_rows, refund_rows):
         payments.setdefault(p["payment_collection_id"], []).append(p)
-    enabled = await providers(conn, sorted({s["provider_id"] for ss in sessions.values() for s in ss}))
+    enabled = {r["id"]: r["is_enabled"] for r in provider_rows}
     out = []
-    for collection_id in collection_ids:
-        row = rows.get(collection_id)
+    for collection_id in order if order is not None else list(by_id):
+        row = by_id.get(collection_id)
         if row is None:
             continue
         own = sessions.get(collection_id, [])
@@ -251,7 +263,8 @@ async def authorize_collection(
     the provider declines or asks for more (the session keeps that status)."""
     check_amount(amount)
     declined: tuple[str, str] | None = None
-    async with conn.transaction():
+    # Inside a caller's transaction (checkout) no savepoint: a decline there rolls the whole checkout back anyway.
+    async with conn.transaction() if conn.info.transaction_status == TransactionStatus.IDLE else nullcontext():
         collection = await repo.lock_collection(conn, collection_id)
         if collection is None:
             raise _collection_not_found(collection_id)
@@ -279,7 +292,8 @@ async def authorize_collection(
             payment = await _authorized(conn, session, amount, result.data)
             if result.status == "captured":
                 payment = await _capture(conn, payment, None, None, tell_provider=False)
-            return (await _payment_views(conn, [payment]))[0]
+                return (await _payment_views(conn, [payment]))[0]
+            return _payment_view([payment], [], [])[0]  # just made: no captures or refunds yet
         await repo.set_session_status(conn, session["id"], result.status, result.data)
         if declined is None:
             what = "requires more action" if result.status == "requires_more" else "was declined"
@@ -472,14 +486,26 @@ async def list_payments(conn: AsyncConnection[Any], query: PaymentListQuery) -> 
 
 async def _payment_views(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [r["id"] for r in rows]
-    captures: dict[str, list[dict[str, Any]]] = {}
-    for c in await repo.captures_of(conn, ids):
-        captures.setdefault(c["payment_id"], []).append(c)
     refund_rows = await repo.refunds_of(conn, ids)
     reasons = await repo.reasons(conn, sorted({r["refund_reason_id"] for r in refund_rows if r["refund_reason_id"]}))
+    refunds = [{**r, "refund_reason": reasons.get(r["refund_reason_id"] or "")} for r in refund_rows]
+    return _payment_view(rows, await repo.captures_of(conn, ids), refunds)
+
+
+def _when(key: str, value: Any) -> Any:
+    return datetime.fromisoformat(value) if key.endswith("_at") and isinstance(value, str) else value
+
+
+def _payment_view(
+    rows: list[dict[str, Any]], capture_rows: list[dict[str, Any]], refund_rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Payments in Medusa's shape, each with its captures and refunds (refunds carry their refund_reason)."""
+    captures: dict[str, list[dict[str, Any]]] = {}
+    for c in capture_rows:
+        captures.setdefault(c["payment_id"], []).append(c)
     refunds: dict[str, list[dict[str, Any]]] = {}
     for r in refund_rows:
-        refunds.setdefault(r["payment_id"], []).append({**r, "refund_reason": reasons.get(r["refund_reason_id"] or "")})
+        refunds.setdefault(r["payment_id"], []).append(r)
     return [
         {
             **r,
