@@ -1,19 +1,35 @@
 """The request seen by handlers: path params, headers, query and JSON body decoded into msgspec types."""
 
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar, cast, get_args, get_origin
+from typing import Any, Protocol, TypeVar, cast, get_args, get_origin
 from urllib.parse import parse_qsl
 
 import msgspec
+from psycopg import AsyncConnection
+from psycopg.rows import TupleRow
+from psycopg_pool import AsyncConnectionPool
 
+from commerce.db.changes import Cached
 from commerce.errors import InvalidData
 from commerce.http.asgi import Receive, Scope
-
-if TYPE_CHECKING:
-    from commerce.app import AppState
+from commerce.settings import Settings
 
 T = TypeVar("T")
 MAX_BODY = 1 << 20  # 1 MiB: far above any admin write, small enough to refuse floods
+
+
+class State(Protocol):
+    """What handlers reach through `req.state`: one per worker process (app.py's AppState is it). Typed here, so the
+    HTTP layer imports neither the app nor a domain module; the read models are `Cached` values of any kind."""
+
+    settings: Settings
+    pool: AsyncConnectionPool[AsyncConnection[TupleRow]]
+    publishable_keys: Cached[Any]
+    regions: Cached[Any]
+    catalog: Cached[Any]
+    stock: Cached[Any]
+    prices: Cached[Any]
+    promotions: Cached[Any]
 
 
 class Actor(msgspec.Struct, frozen=True):
@@ -27,7 +43,7 @@ class Actor(msgspec.Struct, frozen=True):
 class Request:
     __slots__ = ("_body", "_headers", "actor", "params", "receive", "request_id", "sales_channel_ids", "scope", "state")
 
-    def __init__(self, scope: Scope, receive: Receive, state: "AppState", request_id: bytes) -> None:
+    def __init__(self, scope: Scope, receive: Receive, state: State, request_id: bytes) -> None:
         self.scope = scope
         self.receive = receive
         self.state = state
