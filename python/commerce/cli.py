@@ -133,6 +133,69 @@ def cmd_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bar(total: int, unit: str, quiet: bool) -> Any:
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    return tqdm(total=total, unit=unit, disable=quiet, file=sys.stderr, dynamic_ncols=True)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import csv
+    import time
+
+    from commerce.db.connect import run_with_conn
+    from commerce.flows import product_import
+    from commerce.product.csv_format import CsvInvalid, read_rows
+
+    with open(args.file, encoding="utf-8-sig", newline="") as f:
+        records = list(read_rows(f))
+    products = len({r[1] for r in records[1:]}) if records else 0  # an estimate for the bar only
+    with database(settings_module.load()) as url:
+        prepare(url, seed=False)
+        bar = _bar(products, "products", args.quiet)
+        began = time.perf_counter()
+        try:
+            result = run_with_conn(url, lambda conn: product_import.import_products(conn, records, bar.update))
+        except CsvInvalid as exc:
+            bar.close()
+            print(f"error: {args.file} was not imported, nothing was written:", file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {error}", file=sys.stderr)
+            return 1
+        except csv.Error as exc:
+            bar.close()
+            print(f"error: {args.file} is not a readable CSV file: {exc}", file=sys.stderr)
+            return 1
+        bar.close()
+    seconds = time.perf_counter() - began
+    rate = result.products / seconds if seconds else 0.0
+    print(
+        f"imported {result.products} products, {result.variants} variants in {seconds:.2f} s ({rate:,.0f} products/s)"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from commerce.db.connect import run_with_conn
+    from commerce.flows import product_import
+
+    with database(settings_module.load()) as url:
+        prepare(url, seed=False)
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(open(args.file, "w", encoding="utf-8", newline="")) if args.file else sys.stdout
+            bar = stack.enter_context(_bar(0, "products", args.quiet or not args.file))
+
+            def begin(total: int) -> None:
+                bar.reset(total=total)
+
+            count = run_with_conn(url, lambda conn: product_import.export_products(conn, out, bar.update, begin))
+    if args.file:
+        print(f"exported {count} products to {args.file}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="commerce", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--title", required=True)
     create.add_argument("--sales-channel", default=None, help="link a publishable key to this sales channel id")
     create.set_defaults(func=cmd_api_key)
+    importer = sub.add_parser("import", help="import products from a CSV file in Medusa v2's product CSV format")
+    importer.add_argument("file", help="the CSV file")
+    importer.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    importer.set_defaults(func=cmd_import)
+    exporter = sub.add_parser("export", help="export every product as CSV in Medusa v2's product CSV format")
+    exporter.add_argument("file", nargs="?", default=None, help="the CSV file to write (default: standard output)")
+    exporter.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    exporter.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

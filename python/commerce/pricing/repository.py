@@ -222,3 +222,37 @@ async def index_source(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, A
         "preferences": await fetch_all(conn, ALL_PREFS),
         "variant_sets": await fetch_all(conn, ALL_VARIANT_SETS),
     }
+
+
+# --- bulk (CSV import / export) -----------------------------------------------------------------------------------
+COPY_PRICE_SETS = "COPY price_set (id) FROM STDIN"
+COPY_VARIANT_PRICE_SETS = "COPY product_variant_price_set (variant_id, price_set_id) FROM STDIN"
+COPY_PRICES = "COPY price (id, price_set_id, currency_code, amount) FROM STDIN"
+# Currencies of the base prices a CSV can carry: no list, no rules, no quantity range.
+PLAIN_BASE_CURRENCIES = """
+SELECT DISTINCT p.currency_code FROM price p JOIN product_variant_price_set l ON l.price_set_id = p.price_set_id
+WHERE p.price_list_id IS NULL AND p.deleted_at IS NULL AND p.rules = '{}'::jsonb
+  AND p.min_quantity IS NULL AND p.max_quantity IS NULL
+ORDER BY 1
+"""
+
+
+async def copy_base_prices(
+    conn: AsyncConnection[Any], sets: list[tuple[str, str]], prices: list[tuple[str, str, str, Any]]
+) -> None:
+    """New price sets `(variant_id, price_set_id)` and their base prices `(id, price_set_id, currency, amount)`,
+    by COPY."""
+    async with conn.cursor().copy(COPY_PRICE_SETS) as copy:
+        for _, price_set_id in sets:
+            await copy.write_row((price_set_id,))
+    async with conn.cursor().copy(COPY_VARIANT_PRICE_SETS) as copy:
+        for row in sets:
+            await copy.write_row(row)
+    async with conn.cursor().copy(COPY_PRICES) as copy:
+        for price in prices:
+            await copy.write_row(price)
+
+
+async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
+    cur = await conn.execute(PLAIN_BASE_CURRENCIES)
+    return [r[0] for r in await cur.fetchall()]

@@ -1,6 +1,7 @@
 """Prices of variants, price lists and price preferences. The storefront's calculated prices come from the
 engine's PriceIndex, built from `index_source` (see commerce.catalog)."""
 
+from decimal import Decimal
 from typing import Any
 
 from psycopg import AsyncConnection, errors
@@ -256,3 +257,28 @@ async def list_preferences(
 
 async def index_source(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
     return await repo.index_source(conn)
+
+
+# --- bulk (CSV import / export) -----------------------------------------------------------------------------------
+
+
+async def create_variant_prices(conn: AsyncConnection[Any], items: list[tuple[str, list[tuple[str, Decimal]]]]) -> None:
+    """Price sets with base prices `[(currency_code, amount)]` for variants that have none yet (new variants of a
+    bulk import), in three COPY statements. Call inside the caller's transaction."""
+    variant_ids = [variant_id for variant_id, _ in items]
+    taken = await repo.price_sets_of(conn, variant_ids) if variant_ids else {}
+    if taken:
+        raise InvalidData(f"Variant {next(iter(taken))} already has a price set")
+    sets, prices = [], []
+    for variant_id, amounts in items:
+        price_set_id = new_id("pset")
+        sets.append((variant_id, price_set_id))
+        for currency_code, amount in amounts:
+            check_amount(amount)
+            prices.append((new_id("price"), price_set_id, currency_code.lower(), amount))
+    await repo.copy_base_prices(conn, sets, prices)
+
+
+async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
+    """The currencies of base prices without rules or quantity ranges (the CSV export's price columns)."""
+    return await repo.plain_base_currencies(conn)

@@ -1,0 +1,100 @@
+"""Product CSV import and export (Medusa v2's format, commerce.product.csv_format): the import validates the whole
+file, then writes products (product module), their prices (pricing module) and the inventory items of variants that
+manage inventory (inventory module, as the admin API makes them) in one transaction: all of it or nothing."""
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from commerce import pricing
+from commerce.flows import product_inventory
+from commerce.product import bulk
+from commerce.product.csv_format import CsvInvalid, Layout, ProductDraft, parse, render, write_rows
+
+Progress = Callable[[int], None]  # called with how many more products are done
+CHUNK = 1_000  # products per COPY round (and per progress step)
+SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"  # one consistent catalog for the whole export
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    products: int
+    variants: int
+    product_ids: list[str]
+
+
+def _nothing(_: int) -> None:
+    return None
+
+
+async def import_products(
+    conn: AsyncConnection[Any], records: Iterable[list[str]], progress: Progress = _nothing
+) -> ImportResult:
+    """Import CSV records (header first). Raises CsvInvalid, listing every problem by row and column, when any row
+    is wrong or clashes with the database; then nothing is written."""
+    parsed = parse(records)
+    async with conn.transaction():
+        # The database checks run on a file with bad cells too, so one run reports every problem.
+        clashes, tag_ids = await bulk.check(conn, parsed.products)
+        errors = sorted(parsed.errors + clashes, key=lambda e: e.row)
+        if errors:
+            raise CsvInvalid(errors)
+        product_ids: list[str] = []
+        for start in range(0, len(parsed.products), CHUNK):
+            chunk = parsed.products[start : start + CHUNK]
+            product_ids += await _write(conn, chunk, tag_ids)
+            progress(len(chunk))
+    return ImportResult(
+        products=len(parsed.products), variants=sum(len(d.variants) for d in parsed.products), product_ids=product_ids
+    )
+
+
+async def _write(conn: AsyncConnection[Any], drafts: list[ProductDraft], tag_ids: dict[str, str]) -> list[str]:
+    written = await bulk.insert(conn, drafts, tag_ids)
+    await pricing.service.create_variant_prices(conn, written.variant_prices)
+    await product_inventory.add_inventory_items(conn, written.product_ids, {})
+    return written.product_ids
+
+
+async def export_layout(conn: AsyncConnection[Any]) -> tuple[Layout, int]:
+    """The file's columns (from the widest product and every price currency) and how many products it holds."""
+    tags, categories, channels, images, options = await bulk.layout_counts(conn)
+    layout = Layout(
+        tags=tags,
+        categories=categories,
+        sales_channels=channels,
+        images=images,
+        options=options,
+        currencies=set(await pricing.service.plain_base_currencies(conn)),
+    )
+    return layout, await bulk.live_count(conn)
+
+
+async def export_rows(
+    conn: AsyncConnection[Any], layout: Layout, progress: Progress = _nothing
+) -> AsyncIterator[list[list[str]]]:
+    """The CSV's rows after the header, a page of products at a time (in one repeatable-read snapshot when the
+    caller holds one)."""
+    async for page in bulk.pages(conn):
+        rows: list[list[str]] = []
+        for p in page:
+            rows += render(p, layout)
+        yield rows
+        progress(len(page))
+
+
+async def export_products(
+    conn: AsyncConnection[Any], out: Any, progress: Progress = _nothing, begin: Progress = _nothing
+) -> int:
+    """Write every live product as CSV onto the text stream `out`; returns the number of products. `begin` is told
+    how many there are, `progress` how many more are written."""
+    async with conn.transaction():
+        await conn.execute(SNAPSHOT)
+        layout, count = await export_layout(conn)
+        begin(count)
+        write_rows(out, [layout.header()])
+        async for rows in export_rows(conn, layout, progress):
+            write_rows(out, rows)
+    return count

@@ -1,0 +1,300 @@
+"""Product CSV import and export (Medusa v2's format): what an import writes is what the admin API shows, a bad file
+is refused with row/column errors and writes nothing, export -> import -> export gives the same file, and the CLI."""
+
+import csv
+import io
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from commerce.db.connect import with_dbname
+from commerce.flows import product_import
+from commerce.product import taxonomy
+from commerce.product.csv_format import CsvInvalid, read_rows
+from commerce.product.schemas import CreateCategory, CreateCollection, CreateValue
+from tests.conftest import BIN, run_async
+
+# Tables whose rows the products refer to: a second database gets the same rows, so the same file imports there.
+REFERENCE_TABLES = ("sales_channel", "product_collection", "product_type", "product_tag", "product_category")
+HEADER = [
+    "Product Handle",
+    "Product Title",
+    "Product Status",
+    "Product Description",
+    "Product Collection Id",
+    "Product Type Id",
+    "Product Tag 1",
+    "Product Tag 2",
+    "Product Category 1",
+    "Product Sales Channel 1",
+    "Product Image 1",
+    "Variant Title",
+    "Variant SKU",  # Medusa's sample spells it so; headers match without regard to case
+    "Variant Manage Inventory",
+    "Variant Allow Backorder",
+    "Variant Price USD",
+    "Variant Price EUR",
+    "Variant Option 1 Name",
+    "Variant Option 1 Value",
+    "Variant Option 2 Name",
+    "Variant Option 2 Value",
+]
+
+
+@pytest.fixture(scope="module")
+def refs(db_url: str, seeded: dict[str, str]) -> dict[str, str]:
+    async def work(conn: Any) -> dict[str, str]:
+        cur = await conn.execute("SELECT id FROM sales_channel WHERE deleted_at IS NULL ORDER BY created_at LIMIT 1")
+        channel = (await cur.fetchone())[0]
+        return {
+            "channel": channel,
+            "category": await taxonomy.create_category(conn, CreateCategory(name="Shirts", is_active=True)),
+            "collection": (await taxonomy.create_collection(conn, CreateCollection(title="Summer")))["id"],
+            "type": (await taxonomy.create_value(conn, "product_type", CreateValue(value="Shirt")))["id"],
+            "tag": (await taxonomy.create_value(conn, "product_tag", CreateValue(value="new")))["id"],
+            "tag2": (await taxonomy.create_value(conn, "product_tag", CreateValue(value="sale")))["id"],
+        }
+
+    return run_async(db_url, work)
+
+
+def csv_text(rows: list[list[Any]], header: list[str] = HEADER) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    return out.getvalue()
+
+
+def good_rows(refs: dict[str, str]) -> list[list[Any]]:
+    shirt = ["csv-shirt", "CSV Shirt", "published", "A shirt, with a comma", refs["collection"], refs["type"]]
+    shirt += ["new", "sale", refs["category"], refs["channel"], "https://img.test/shirt.png"]
+    rows = []
+    for size in ("S", "M"):
+        for colour in ("Black", "White"):
+            price = "20.50" if size == "S" else "22"
+            variant = [f"{size} / {colour}", f"CSV-SHIRT-{size}-{colour}", "TRUE", "FALSE", price, "18.90"]
+            rows.append([*shirt, *variant, "Size", size, "Color", colour])
+    mug = ["csv-mug", "CSV Mug", "draft", "", "", "", "", "", "", refs["channel"], ""]
+    rows.append([*mug, "Default", "CSV-MUG", "false", "true", "9.99", "", "", "", "", ""])
+    return rows
+
+
+def do_import(url: str, text: str) -> product_import.ImportResult:
+    records = list(read_rows(io.StringIO(text)))
+    return run_async(url, lambda conn: product_import.import_products(conn, records))
+
+
+def do_export(url: str) -> str:
+    out = io.StringIO()
+    run_async(url, lambda conn: product_import.export_products(conn, out))
+    return out.getvalue()
+
+
+def product_count(admin: httpx.Client) -> int:
+    r = admin.get("/admin/products", params={"limit": 1})
+    assert r.status_code == 200, r.text
+    return int(r.json()["count"])
+
+
+def test_import_then_read_back(admin: httpx.Client, db_url: str, refs: dict[str, str]) -> None:
+    result = do_import(db_url, csv_text(good_rows(refs)))
+    assert (result.products, result.variants) == (2, 5)
+
+    r = admin.get(
+        "/admin/products",
+        params={"handle": "csv-shirt", "fields": "*variants.prices,*variants.options,*categories,*sales_channels"},
+    )
+    assert r.status_code == 200, r.text
+    (shirt,) = r.json()["products"]
+    assert (shirt["title"], shirt["status"], shirt["description"]) == (
+        "CSV Shirt",
+        "published",
+        "A shirt, with a comma",
+    )
+    assert (shirt["collection_id"], shirt["type_id"]) == (refs["collection"], refs["type"])
+    assert sorted(t["id"] for t in shirt["tags"]) == sorted([refs["tag"], refs["tag2"]])
+    assert [c["id"] for c in shirt["categories"]] == [refs["category"]]
+    assert [c["id"] for c in shirt["sales_channels"]] == [refs["channel"]]
+    assert [i["url"] for i in shirt["images"]] == ["https://img.test/shirt.png"]
+    assert [(o["title"], sorted(v["value"] for v in o["values"])) for o in shirt["options"]] == [
+        ("Size", ["M", "S"]),
+        ("Color", ["Black", "White"]),
+    ]
+    variants = {v["sku"]: v for v in shirt["variants"]}
+    assert list(variants) == ["CSV-SHIRT-S-Black", "CSV-SHIRT-S-White", "CSV-SHIRT-M-Black", "CSV-SHIRT-M-White"]
+    small = variants["CSV-SHIRT-S-White"]
+    assert (small["title"], small["manage_inventory"], small["allow_backorder"]) == ("S / White", True, False)
+    assert sorted(v["value"] for v in small["options"]) == ["S", "White"]
+    assert {p["currency_code"]: p["amount"] for p in small["prices"]} == {"usd": 20.5, "eur": 18.9}
+    assert {p["currency_code"]: p["amount"] for p in variants["CSV-SHIRT-M-Black"]["prices"]} == {
+        "usd": 22,
+        "eur": 18.9,
+    }
+
+    r = admin.get("/admin/products", params={"handle": "csv-mug", "fields": "*variants.prices"})
+    (mug,) = r.json()["products"]
+    assert (mug["status"], mug["options"], mug["collection_id"]) == ("draft", [], None)
+    (cup,) = mug["variants"]
+    assert (cup["manage_inventory"], cup["allow_backorder"]) == (False, True)
+    assert [(p["currency_code"], p["amount"]) for p in cup["prices"]] == [("usd", 9.99)]
+
+    # A variant that manages inventory got its inventory item, as the admin API makes one.
+    r = admin.get("/admin/inventory-items", params={"sku": "CSV-SHIRT-S-White"})
+    assert r.status_code == 200, r.text
+    assert r.json()["count"] == 1
+    assert admin.get("/admin/inventory-items", params={"sku": "CSV-MUG"}).json()["count"] == 0
+
+
+def test_bad_file_names_rows_and_columns_and_writes_nothing(
+    admin: httpx.Client, db_url: str, refs: dict[str, str]
+) -> None:
+    before = product_count(admin)
+    rows = good_rows(refs)
+    hat = [f"csv-hat-{uuid.uuid4().hex[:6]}", "Hat", "published", "", "", "", "", "", "", refs["channel"], ""]
+    rows = [
+        # row 2: a fine new product, and it must not be written either
+        [*hat, "One", "HAT-1", "", "", "5", "", "Size", "One", "", ""],
+        # row 3: unknown status
+        ["csv-bad-status", "Bad", "live", "", "", "", "", "", "", "", "", "V", "", "", "", "1", "", "", "", "", ""],
+        # row 4: negative price
+        ["csv-neg", "Neg", "draft", "", "", "", "", "", "", "", "", "V", "", "", "", "-1", "", "", "", "", ""],
+        # row 5: a handle the database holds already
+        rows[0],
+        # rows 6, 7: the second variant lacks its product's option
+        ["csv-opt", "Opt", "draft", "", "", "", "", "", "", "", "", "A", "", "", "", "1", "", "Size", "S", "", ""],
+        ["csv-opt", "Opt", "draft", "", "", "", "", "", "", "", "", "B", "", "", "", "1", "", "", "", "", ""],
+        # row 8: an unknown tag and a missing category
+        [
+            "csv-ref",
+            "Ref",
+            "draft",
+            "",
+            "",
+            "",
+            "nope",
+            "",
+            "pcat_missing",
+            "",
+            "",
+            "V",
+            "",
+            "",
+            "",
+            "1",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        # row 9: not a boolean
+        ["csv-bool", "Bool", "draft", "", "", "", "", "", "", "", "", "V", "", "maybe", "", "1", "", "", "", "", ""],
+    ]
+    with pytest.raises(CsvInvalid) as caught:
+        do_import(db_url, csv_text(rows))
+    found = {(e.row, e.column) for e in caught.value.errors}
+    assert found == {
+        (3, "Product Status"),
+        (4, "Variant Price USD"),
+        (5, "Product Handle"),
+        (5, "Variant Sku"),
+        (7, "Variant Option 1 Name"),
+        (8, "Product Tag 1"),
+        (8, "Product Category 1"),
+        (9, "Variant Manage Inventory"),
+    }, caught.value.errors
+    messages = {(e.row, e.column): e.message for e in caught.value.errors}
+    assert "live" in messages[3, "Product Status"]
+    assert "greater than or equal to 0" in messages[4, "Variant Price USD"]
+    assert "csv-shirt" in messages[5, "Product Handle"]
+    assert '"Size"' in messages[7, "Variant Option 1 Name"]
+    assert 'Row 3, column "Product Status"' in str(caught.value)
+    assert product_count(admin) == before
+    assert admin.get("/admin/products", params={"handle": hat[0]}).json()["count"] == 0
+
+    # Header problems are row 1.
+    with pytest.raises(CsvInvalid) as caught:
+        do_import(db_url, csv_text([["x", "X"]], header=["Product Handle", "Product Title", "Product Colour"]))
+    assert [(e.row, e.column) for e in caught.value.errors] == [(1, "Product Colour")]
+    assert product_count(admin) == before
+
+
+@contextmanager
+def fresh_database(server_url: str, template_db: str) -> Iterator[str]:
+    name = f"commerce_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    try:
+        yield with_dbname(server_url, name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_references(source: str, target: str) -> None:
+    with psycopg.connect(source) as src, psycopg.connect(target) as dst:
+        for table in REFERENCE_TABLES:
+            with (
+                src.cursor().copy(f"COPY {table} TO STDOUT") as out,
+                dst.cursor().copy(f"COPY {table} FROM STDIN") as into,
+            ):
+                for data in out:
+                    into.write(data)
+
+
+def test_export_import_round_trip_and_cli(
+    db_url: str, server_url: str, template_db: str, refs: dict[str, str], tmp_path: Path
+) -> None:
+    first = do_export(db_url)
+    header, *rows = list(read_rows(io.StringIO(first)))
+    assert header[:3] == ["Product Id", "Product Handle", "Product Title"]
+    assert {
+        "Product Tag 1",
+        "Product Tag 2",
+        "Variant Price EUR",
+        "Variant Price USD",
+        "Variant Option 2 Value",
+    } <= set(header)
+    assert len(rows) == 5  # one per variant
+
+    with fresh_database(server_url, template_db) as other:
+        copy_references(db_url, other)
+        result = do_import(other, first)
+        assert (result.products, result.variants) == (2, 5)
+        assert do_export(other) == first
+
+        # The CLI exports the same file, and refuses to import it again (the products exist) writing nothing.
+        env = {**os.environ, "DATABASE_URL": other}
+        out = tmp_path / "export.csv"
+        done = subprocess.run(
+            [str(BIN / "commerce"), "export", str(out)], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert out.read_text() == first
+        again = subprocess.run(
+            [str(BIN / "commerce"), "import", "-q", str(out)], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert again.returncode == 1
+        assert 'Row 2, column "Product Id"' in again.stderr and "nothing was written" in again.stderr
+
+    with fresh_database(server_url, template_db) as third:
+        copy_references(db_url, third)
+        path = tmp_path / "import.csv"
+        path.write_text(first)
+        done = subprocess.run(
+            [str(BIN / "commerce"), "import", str(path)],
+            env={**os.environ, "DATABASE_URL": third},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "imported 2 products, 5 variants" in done.stdout
+        assert do_export(third) == first
