@@ -42,12 +42,13 @@ async def add_inventory_items(conn: AsyncConnection[Any], product_ids: list[str]
     if not variants:
         return
     existing = await inventory.service.items_by_sku(conn, [v["sku"] for v in variants if v["sku"]])
-    links = []
-    for variant in variants:
-        item_id = existing.get(variant["sku"]) if variant["sku"] else None
-        if item_id is None:
-            item_id = await inventory.service.create_item(conn, _item_for(variant))
-        links.append((variant["id"], item_id, 1))
+    new = [v for v in variants if not (v["sku"] and v["sku"] in existing)]
+    made = dict(
+        zip(
+            (v["id"] for v in new), await inventory.service.create_items(conn, [_item_for(v) for v in new]), strict=True
+        )
+    )
+    links = [(v["id"], made.get(v["id"]) or existing[v["sku"]], 1) for v in variants]
     await inventory.service.link_variants(conn, links)
 
 

@@ -114,6 +114,34 @@ async def insert_item(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[s
     return result
 
 
+ITEM_FIELDS = (
+    "id",
+    "sku",
+    "title",
+    "description",
+    "thumbnail",
+    "requires_shipping",
+    "weight",
+    "length",
+    "height",
+    "width",
+    "origin_country",
+    "hs_code",
+    "mid_code",
+    "material",
+    "unit_of_measure",
+    "metadata",
+)
+COPY_ITEMS = f"COPY inventory_item ({', '.join(ITEM_FIELDS)}) FROM STDIN"
+
+
+async def copy_items(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    """Many items in one COPY (a catalog import)."""
+    async with conn.cursor().copy(COPY_ITEMS) as copy:
+        for row in rows:
+            await copy.write_row([jsonb(row.get(f)) if f == "metadata" else row.get(f) for f in ITEM_FIELDS])
+
+
 async def items(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
     return await fetch_all(conn, ITEMS, (ids,))
 

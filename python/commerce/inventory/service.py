@@ -197,6 +197,14 @@ async def create_item(conn: AsyncConnection[Any], data: CreateInventoryItem) -> 
     return str(item["id"])
 
 
+async def create_items(conn: AsyncConnection[Any], items: list[CreateInventoryItem]) -> list[str]:
+    """Many items without levels at once (one COPY: a catalog import); their ids, in order."""
+    rows = [{**_item_row(data), "id": new_id("iitem")} for data in items]
+    if rows:
+        await repo.copy_items(conn, rows)
+    return [str(r["id"]) for r in rows]
+
+
 async def retrieve_item(conn: AsyncConnection[Any], item_id: str) -> dict[str, Any]:
     found = await repo.items(conn, [item_id])
     if not found:
