@@ -339,3 +339,61 @@ def test_me_follows_changes_made_elsewhere(admin: httpx.Client, store: httpx.Cli
     assert store.get("/store/customers/me", headers=h).json()["customer"]["first_name"] == "Before"
     admin.post(f"/admin/customers/{account['customer']['id']}", json={"first_name": "After"})
     assert eventually(lambda: store.get("/store/customers/me", headers=h).json()["customer"]["first_name"] == "After")
+
+
+def test_me_has_addresses_and_groups_as_their_own_routes_show_them(admin: httpx.Client, store: httpx.Client) -> None:
+    """The profile is read in one statement (addresses and groups aggregated in SQL): every field of every address,
+    timestamps and JSON metadata included, must be what the address routes answer, and the groups those the admin
+    set, ordered by name."""
+    account = register(store, _email(), first_name="Grace", metadata={"tier": {"level": 2, "tags": ["a", "b"]}})
+    h, customer_id = account["headers"], account["customer"]["id"]
+    bodies = [
+        {"address_name": "Home", "address_1": "1 Main St", "city": "Springfield", "country_code": "US",
+         "is_default_billing": True, "metadata": {"door": "blue", "floor": 3, "note": None}},
+        {"address_name": "Work", "company": "Acme", "city": "Shelbyville", "is_default_shipping": True},
+        {"address_name": "Cabin", "postal_code": "99999"},
+    ]  # fmt: skip
+    for body in bodies:
+        r = store.post("/store/customers/me/addresses", headers=h, json=body)
+        assert r.status_code == 200, r.text
+    suffix = uuid.uuid4().hex[:6]
+    groups = []
+    for name in (f"Zeta {suffix}", f"Alpha {suffix}"):
+        group = admin.post("/admin/customer-groups", json={"name": name}).json()["customer_group"]
+        assert admin.post(f"/admin/customer-groups/{group['id']}/customers", json={"add": [customer_id]}).is_success
+        groups.append({"id": group["id"], "name": group["name"]})
+
+    me = store.get("/store/customers/me", headers=h)
+    assert me.status_code == 200, me.text
+    customer = me.json()["customer"]
+    listed = store.get("/store/customers/me/addresses", headers=h, params={"order": "created_at", "limit": 10}).json()
+    assert listed["count"] == 3
+    assert customer["addresses"] == listed["addresses"]  # same keys, values, timestamp text, order
+    assert [a["address_name"] for a in customer["addresses"]] == ["Home", "Work", "Cabin"]
+    home, work = customer["addresses"][0], customer["addresses"][1]
+    assert home["metadata"] == {"door": "blue", "floor": 3, "note": None} and home["country_code"] == "us"
+    assert customer["default_billing_address_id"] == home["id"]
+    assert customer["default_shipping_address_id"] == work["id"]
+    assert customer["metadata"] == {"tier": {"level": 2, "tags": ["a", "b"]}} and customer["first_name"] == "Grace"
+    assert set(customer) == {
+        "id", "email", "company_name", "first_name", "last_name", "phone", "metadata", "has_account", "deleted_at",
+        "created_at", "updated_at", "default_billing_address_id", "default_shipping_address_id", "addresses",
+    }  # fmt: skip
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", home["created_at"]), home["created_at"]
+
+    with_groups = store.get("/store/customers/me", headers=h, params={"fields": "id,*groups"}).json()["customer"]
+    assert with_groups == {"id": customer_id, "groups": sorted(groups, key=lambda g: g["name"])}
+    # The admin's view (retrieve and a page of the list) carries the same addresses and groups.
+    one = admin.get(f"/admin/customers/{customer_id}").json()["customer"]
+    page = admin.get("/admin/customers", params={"id": customer_id}).json()["customers"]
+    assert page == [one]
+    assert one["addresses"] == customer["addresses"] and one["groups"] == with_groups["groups"]
+    assert {k: v for k, v in one.items() if k not in ("created_by", "groups")} == customer
+    # A deleted address and a deleted group drop out.
+    assert store.delete(f"/store/customers/me/addresses/{work['id']}", headers=h).is_success
+    assert admin.delete(f"/admin/customer-groups/{groups[0]['id']}").is_success
+    fields = {"fields": "default_shipping_address_id,*addresses,*groups"}
+    after = store.get("/store/customers/me", headers=h, params=fields).json()["customer"]
+    assert [a["name"] for a in after["groups"]] == [f"Alpha {suffix}"]
+    assert [a["address_name"] for a in after["addresses"]] == ["Home", "Cabin"]
+    assert after["default_shipping_address_id"] is None

@@ -44,7 +44,6 @@ VALUES (%(id)s, %(email)s, %(company_name)s, %(first_name)s, %(last_name)s, %(ph
         %(metadata)s, %(created_by)s)
 RETURNING {COLUMNS}
 """
-SELECT_ONE = f"SELECT {COLUMNS} FROM customer WHERE id = %s AND deleted_at IS NULL"
 SOFT_DELETE = "UPDATE customer SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL RETURNING id"
 EXISTING = "SELECT id FROM customer WHERE id = ANY(%s) AND deleted_at IS NULL"
 
@@ -57,10 +56,6 @@ RETURNING {ADDRESS_COLUMNS}
 """
 SELECT_ADDRESS = f"""
 SELECT {ADDRESS_COLUMNS} FROM customer_address WHERE id = %s AND customer_id = %s AND deleted_at IS NULL
-"""
-ADDRESSES_OF = f"""
-SELECT {ADDRESS_COLUMNS} FROM customer_address
-WHERE customer_id = ANY(%s) AND deleted_at IS NULL ORDER BY created_at, id
 """
 SOFT_DELETE_ADDRESS = """
 UPDATE customer_address SET deleted_at = now(), is_default_shipping = false, is_default_billing = false
@@ -95,6 +90,19 @@ ON CONFLICT (customer_id, customer_group_id) DO NOTHING
 """
 UNLINK = "DELETE FROM customer_group_customer WHERE customer_id = %s AND customer_group_id = %s"
 
+# A customer whole, in the row that carries it: its live addresses (oldest first) and live groups (by name) as JSON
+# text (decoded by the service with msgspec, timestamps to datetimes). `customer.id` is the outer row's, so the same
+# columns serve a SELECT, a page of the list and an UPDATE's RETURNING.
+WHOLE_COLUMNS = f"""{COLUMNS},
+(SELECT coalesce(json_agg(a ORDER BY a.created_at, a.id), '[]')::text
+ FROM (SELECT {ADDRESS_COLUMNS} FROM customer_address
+       WHERE customer_id = customer.id AND deleted_at IS NULL) a) AS addresses,
+(SELECT coalesce(json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name, g.id), '[]')::text
+ FROM customer_group_customer l JOIN customer_group g ON g.id = l.customer_group_id AND g.deleted_at IS NULL
+ WHERE l.customer_id = customer.id) AS "groups"
+"""
+SELECT_WHOLE = f"SELECT {WHOLE_COLUMNS} FROM customer WHERE id = %s AND deleted_at IS NULL"
+
 
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
     result = await fetch_one(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
@@ -102,12 +110,14 @@ async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, A
     return result
 
 
-async def get(conn: AsyncConnection[Any], customer_id: str) -> dict[str, Any] | None:
-    return await fetch_one(conn, SELECT_ONE, (customer_id,))
+async def get_whole(conn: AsyncConnection[Any], customer_id: str) -> dict[str, Any] | None:
+    """The live customer with `addresses` and `groups` (JSON text), in one statement."""
+    return await fetch_one(conn, SELECT_WHOLE, (customer_id,))
 
 
 async def update(conn: AsyncConnection[Any], customer_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-    return await update_by_id(conn, "customer", customer_id, changes, UPDATABLE, COLUMNS)
+    """The updated customer, whole (as get_whole)."""
+    return await update_by_id(conn, "customer", customer_id, changes, UPDATABLE, WHOLE_COLUMNS)
 
 
 async def soft_delete(conn: AsyncConnection[Any], customer_id: str) -> bool:
@@ -153,7 +163,8 @@ async def list_customers(
             )
         )
         params["q"] = like(filters["q"])
-    return await fetch_page(conn, "customer", COLUMNS, where, params, order_by(order, ORDERABLE), limit, offset)
+    # Whole customers (addresses and groups included): a page is one statement.
+    return await fetch_page(conn, "customer", WHOLE_COLUMNS, where, params, order_by(order, ORDERABLE), limit, offset)
 
 
 async def insert_address(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
@@ -191,10 +202,6 @@ async def clear_other_defaults(
         await conn.execute(CLEAR_DEFAULT_SHIPPING, (customer_id, keep_id))
     if billing:
         await conn.execute(CLEAR_DEFAULT_BILLING, (customer_id, keep_id))
-
-
-async def addresses_of(conn: AsyncConnection[Any], customer_ids: list[str]) -> list[dict[str, Any]]:
-    return await fetch_all(conn, ADDRESSES_OF, (customer_ids,))
 
 
 async def list_addresses(

@@ -47,7 +47,7 @@ async def create(
         raise DuplicateError(
             f"Customer with email: {data.email}, has_account: {str(has_account).lower()}, already exists."
         ) from None
-    return (await _assemble(conn, [row]))[0]
+    return _customer(row)
 
 
 async def guest_for_email(conn: AsyncConnection[Any], email: str) -> str:
@@ -65,10 +65,11 @@ async def guest_for_email(conn: AsyncConnection[Any], email: str) -> str:
 
 
 async def retrieve(conn: AsyncConnection[Any], customer_id: str) -> Customer:
-    row = await repo.get(conn, customer_id)
+    """The customer with their addresses and groups: one statement."""
+    row = await repo.get_whole(conn, customer_id)
     if row is None:
         raise _not_found(customer_id)
-    return (await _assemble(conn, [row]))[0]
+    return _customer(row)
 
 
 async def update(conn: AsyncConnection[Any], customer_id: str, data: UpdateCustomer) -> Customer:
@@ -79,7 +80,7 @@ async def update(conn: AsyncConnection[Any], customer_id: str, data: UpdateCusto
         raise DuplicateError("A customer with this email already exists.") from None
     if row is None:
         raise _not_found(customer_id)
-    return (await _assemble(conn, [row]))[0]
+    return _customer(row)
 
 
 async def delete(conn: AsyncConnection[Any], customer_id: str) -> None:
@@ -96,7 +97,7 @@ async def list_customers(conn: AsyncConnection[Any], query: CustomerListQuery) -
         "q": query.q,
     }
     rows, count = await repo.list_customers(conn, filters, query.order, query.limit, query.offset)
-    return await _assemble(conn, rows), count
+    return [_customer(r) for r in rows], count
 
 
 async def add_address(conn: AsyncConnection[Any], customer_id: str, data: AddressInput) -> Customer:
@@ -239,24 +240,19 @@ def _lower(code: str | None) -> str | None:
     return code.lower() if code else code
 
 
-async def _assemble(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> list[Customer]:
-    ids = [r["id"] for r in rows]
-    if not ids:
-        return []
-    addresses: dict[str, list[Address]] = {}
-    for a in await repo.addresses_of(conn, ids):
-        addresses.setdefault(a["customer_id"], []).append(Address(**a))
-    groups = await repo.groups_of(conn, ids)
-    out = []
-    for r in rows:
-        mine = addresses.get(r["id"], [])
-        out.append(
-            Customer(
-                **r,
-                addresses=mine,
-                groups=[GroupRef(id=g, name=n) for g, n in groups.get(r["id"], [])],
-                default_billing_address_id=next((a.id for a in mine if a.is_default_billing), None),
-                default_shipping_address_id=next((a.id for a in mine if a.is_default_shipping), None),
-            )
-        )
-    return out
+_ADDRESSES = msgspec.json.Decoder(list[Address])
+_GROUPS = msgspec.json.Decoder(list[GroupRef])
+
+
+def _customer(row: dict[str, Any]) -> Customer:
+    """A customer row, with `addresses` and `groups` as JSON text (repository.WHOLE_COLUMNS) or absent (a customer
+    just inserted has neither)."""
+    addresses_json, groups_json = row.pop("addresses", None), row.pop("groups", None)
+    addresses = _ADDRESSES.decode(addresses_json) if addresses_json else []
+    return Customer(
+        **row,
+        addresses=addresses,
+        groups=_GROUPS.decode(groups_json) if groups_json else [],
+        default_billing_address_id=next((a.id for a in addresses if a.is_default_billing), None),
+        default_shipping_address_id=next((a.id for a in addresses if a.is_default_shipping), None),
+    )

@@ -9,17 +9,29 @@ from commerce.errors import Unauthorized
 from commerce.flows import order as order_flow
 from commerce.flows.order_routes import relations_for
 from commerce.http import Request, Response, Route, fields, json_response
-from commerce.http.fields import Shape
+from commerce.http.fields import Plan, Shape
 from commerce.order.schemas import ORDER_SHAPE, OrderListQuery
 
 ME_SHAPE = Shape(CUSTOMER_SHAPE.ordered, {**CUSTOMER_SHAPE.relations, "orders": ORDER_SHAPE})
 ALL_ORDERS = 10_000  # a relation is not paginated (as in Medusa); /store/orders pages
+_PLANS: dict[str | None, Plan] = {}  # per worker: a storefront sends a handful of `fields` strings, planned once
+_MAX_PLANS = 256
+
+
+def _plan(text: str | None) -> Plan:
+    """The (read-only) plan for `fields`; an invalid one raises, every time, and is not kept."""
+    found = _PLANS.get(text)
+    if found is None:
+        found = fields.plan(ME_SHAPE, STORE_DEFAULTS, text)
+        if len(_PLANS) < _MAX_PLANS:
+            _PLANS[text] = found
+    return found
 
 
 async def me(req: Request) -> Response:
     if req.actor is None:
         raise Unauthorized("Unauthorized")
-    plan = fields.plan(ME_SHAPE, STORE_DEFAULTS, req.query(RetrieveQuery).fields)
+    plan = _plan(req.query(RetrieveQuery).fields)
     # Read from PostgreSQL every time: a per-worker cache, even one NOTIFY keeps, let a customer read their own
     # profile from before their change for a few milliseconds (seen with the JS SDK: update, then retrieve).
     async with req.state.pool.connection() as conn:
