@@ -8,7 +8,7 @@ from psycopg import sql
 from commerce.errors import InvalidData
 
 Limit = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
-Offset = Annotated[int, msgspec.Meta(ge=0)]
+Offset = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # PostgreSQL's bigint
 
 
 class ListQuery(msgspec.Struct, kw_only=True):

@@ -1,5 +1,6 @@
 """The request seen by handlers: path params, headers, query and JSON body decoded into msgspec types."""
 
+import re
 from functools import cache
 from typing import Any, Protocol, TypeVar, cast, get_args, get_origin
 from urllib.parse import parse_qsl
@@ -15,6 +16,8 @@ from commerce.http.asgi import Receive, Scope
 from commerce.settings import Settings
 
 T = TypeVar("T")
+# An escaped NUL (`\u0000`) that is not itself an escaped backslash followed by "u0000".
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 MAX_BODY = 1 << 20  # 1 MiB: far above any admin write, small enough to refuse floods
 
 
@@ -101,12 +104,19 @@ class Request:
         raw = await self.body()
         if not raw.strip():
             raw = b"{}"
+        if b"\x00" in raw or (b"\\u0000" in raw and _ESCAPED_NUL.search(raw)):
+            # PostgreSQL text cannot hold a NUL: refused here, not as a database error.
+            raise InvalidData("Invalid request: the body contains a NUL character (\\u0000)")
         try:
             return cast(T, _json_decoder(cast(Any, type_)).decode(raw))
         except msgspec.ValidationError as exc:
             raise InvalidData(f"Invalid request: {_describe(exc)}") from None
         except msgspec.DecodeError as exc:
             raise InvalidData(f"Invalid JSON in request body: {exc}") from None
+        except UnicodeDecodeError:
+            raise InvalidData("Invalid request: the body is not valid UTF-8") from None
+        except RecursionError:
+            raise InvalidData("Invalid request: the JSON body is nested too deeply") from None
 
     def query(self, type_: type[T]) -> T:
         raw = self.scope.get("query_string", b"").decode("latin-1")
@@ -118,9 +128,15 @@ def decode_query(raw: str, type_: type[T]) -> T:
     list_fields = _list_fields(cast(Any, type_))
     data: dict[str, Any] = {}
     try:
-        pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=False, max_num_fields=200)
+        pairs = parse_qsl(
+            raw, keep_blank_values=True, strict_parsing=False, max_num_fields=200, errors="strict", encoding="utf-8"
+        )
+    except UnicodeDecodeError:
+        raise InvalidData("Invalid request: the query string is not valid UTF-8") from None
     except ValueError:
         raise InvalidData("Invalid request: too many query parameters") from None
+    if any("\x00" in key or "\x00" in value for key, value in pairs):
+        raise InvalidData("Invalid request: the query string contains a NUL character")
     for key, value in pairs:
         if key.endswith("[]"):
             key = key[:-2]

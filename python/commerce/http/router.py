@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from commerce.errors import NotFound
+from commerce.errors import InvalidData, NotFound
 
 if TYPE_CHECKING:
     from commerce.http.request import Request
@@ -68,6 +68,8 @@ class Router:
             self.add(route)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        if "\x00" in path:
+            raise InvalidData("Invalid request: the path contains a NUL character")
         params: dict[str, str] = {}
         node: _Node | None = self._root
         for segment in _segments(path):
