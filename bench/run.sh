@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: engine benchmarks (pytest-benchmark) and HTTP benchmarks (wrk); each writes its own
 # section of bench/RESULTS.md. Knobs: BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_ROUNDS (2),
-# BENCH_CONNECTIONS (64), BENCH_THREADS (1), BENCH_CHECKOUT_CONCURRENCY (16,64), DATABASE_URL (else an embedded
-# PostgreSQL), BENCH_STRICT=1.
+# BENCH_CONNECTIONS (64), BENCH_THREADS (1), BENCH_CHECKOUT_CONCURRENCY (16,64), BENCH_STARTUP_RUNS (7),
+# DATABASE_URL (else an embedded PostgreSQL), BENCH_STRICT=1.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,5 +38,7 @@ echo "bench: HTTP benchmark, cart retrieve and add-to-cart vs a one-SELECT app a
 "$PY" bench/http_carts.py
 echo "bench: HTTP benchmark, full checkout journeys (16 and 64 concurrent) vs a one-SELECT app ..." >&2
 "$PY" bench/http_checkout.py
+echo "bench: startup, commerce serve to /health and to the first priced page, memory fresh ..." >&2
+"$PY" bench/startup.py
 
 echo "bench: results written to $(pwd)/bench/RESULTS.md"

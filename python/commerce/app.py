@@ -1,5 +1,6 @@
 """The ASGI application Granian serves: lifespan (pool, change feed, caches) and request dispatch."""
 
+import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -125,14 +126,18 @@ class App:
         self.database_url = database_url
         self.router = build_router()
         self.openapi_body = b""
+        self._documented: list[Route] = []
         self.state: AppState | None = None
         self._counter = 0
         self.metrics = Metrics()
         self._prefix = os.urandom(4).hex()
 
     async def startup(self) -> None:
+        # Nothing heavy before the first request: the pool fills in the background (startup waits for one working
+        # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
+        # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
         pool = make_pool(self.database_url, self.settings.pool_size)
-        await pool.open(wait=True, timeout=30)
+        await pool.open(wait=False)
         feed = ChangeFeed(self.database_url)
         self.state = AppState(
             settings=self.settings,
@@ -146,22 +151,25 @@ class App:
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )
-        await feed.start()
+        await asyncio.gather(feed.start(), _first_connection(pool))
         outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)
         feed.watch((events.TABLE,), outbox.wake)
         await outbox.start()
         self.state.extras["outbox"] = outbox
-        async with pool.connection() as conn:
-            await idempotency.expire(conn)  # keys are kept a day; each worker start sweeps older ones
-        docs = openapi.document(self.router.routes, __version__)
+        # Keys are kept a day; each worker start sweeps older ones, off the startup path.
+        self.state.extras["idempotency_sweep"] = asyncio.create_task(_sweep_idempotency(pool), name="commerce-sweep")
+        self._documented = list(self.router.routes)  # the document covers these (not itself, not /metrics)
         self.router.add(Route("GET", "/openapi.json", self._openapi, "public", "This document", tag="Health"))
         self.router.add(
             Route("GET", "/metrics", self._metrics, "public", "Prometheus metrics of this worker", tag="Health")
         )
-        self.openapi_body = encode(docs)
 
     async def shutdown(self) -> None:
         if self.state:
+            sweep = self.state.extras.get("idempotency_sweep")
+            if sweep is not None and not sweep.done():
+                sweep.cancel()
+                await asyncio.gather(sweep, return_exceptions=True)
             if "outbox" in self.state.extras:
                 await self.state.extras["outbox"].stop()
             await self.state.feed.stop()
@@ -189,6 +197,8 @@ class App:
         return Response(self.metrics.render(), content_type=b"text/plain; version=0.0.4; charset=utf-8")
 
     async def _openapi(self, req: Request) -> Response:
+        if not self.openapi_body:  # built on the first request, then served from memory
+            self.openapi_body = encode(openapi.document(self._documented, __version__))
         return Response(self.openapi_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -246,6 +256,20 @@ class App:
             response = error_response(exc, request_id, f"{req.method} {req.path}")
         self.metrics.observe(req.method, route_path, response.status, perf_counter() - started)
         await response.send(send, request_id)
+
+
+async def _first_connection(pool: AsyncConnectionPool[AsyncConnection[TupleRow]]) -> None:
+    """Wait for one working connection (not the pool's whole minimum): the database is reachable."""
+    async with pool.connection(timeout=30):
+        pass
+
+
+async def _sweep_idempotency(pool: AsyncConnectionPool[AsyncConnection[TupleRow]]) -> None:
+    try:
+        async with pool.connection() as conn:
+            await idempotency.expire(conn)
+    except Exception:
+        log.exception("idempotency key sweep failed")  # the next worker start sweeps again
 
 
 def _configure_logging() -> None:

@@ -89,3 +89,21 @@ def test_serve_on_the_embedded_database_twice(tmp_path: Path) -> None:
         _wait_health(url)
     finally:
         _stop(proc)
+
+
+def test_openapi_is_built_on_first_request_and_is_the_routes_document(client: httpx.Client) -> None:
+    """The document is no longer built at startup: the first GET builds it, later GETs get the same bytes."""
+    import json
+
+    import msgspec
+
+    from commerce import __version__
+    from commerce.app import build_router
+    from commerce.http import openapi
+
+    first, second = client.get("/openapi.json"), client.get("/openapi.json")
+    assert first.status_code == 200 and second.status_code == 200
+    assert first.content == second.content
+    expected = json.loads(msgspec.json.encode(openapi.document(build_router().routes, __version__)))
+    assert first.json() == expected
+    assert "/openapi.json" not in expected["paths"] and "/metrics" not in expected["paths"]

@@ -5,6 +5,7 @@ import asyncio
 import hashlib
 import secrets
 import time
+from functools import cache
 from typing import Any
 
 import jwt
@@ -19,8 +20,13 @@ from commerce.ids import new_id
 EMAILPASS = "emailpass"
 INVALID_LOGIN = "Invalid email or password"
 _hasher = PasswordHasher()  # argon2id with the library's recommended cost
-# Verified when the email is unknown, so both failures cost one argon2 verification.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the email is unknown, so both failures cost one argon2 verification. Made on first use, not
+    at import: a hash costs ~150 ms and 64 MiB that every process would pay at start."""
+    return _hasher.hash("not a password of anyone")
 
 
 def normalize_email(email: str) -> str:
@@ -68,7 +74,7 @@ async def authenticate_emailpass(conn: AsyncConnection[Any], email: str, passwor
     """(auth identity id, app_metadata) for a correct email and password; Unauthorized otherwise."""
     found = await repo.find(conn, EMAILPASS, normalize_email(email))
     if found is None:
-        await _verify(_DUMMY_HASH, password)
+        await _verify(_dummy_hash(), password)
         raise Unauthorized(INVALID_LOGIN)
     identity_id, app_metadata, provider_metadata = found
     if not await _verify(str(provider_metadata.get("password", "")), password):

@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS schema_migration (
     applied_at  timestamptz NOT NULL DEFAULT now()
 )
 """
+HAS_TABLE = "SELECT to_regclass('schema_migration') IS NOT NULL"
 SELECT_APPLIED = "SELECT name FROM schema_migration"
 INSERT_APPLIED = "INSERT INTO schema_migration (name) VALUES (%s)"
 
@@ -35,6 +36,10 @@ def migrate(database_url: str, directory: Path | None = None) -> list[str]:
     directory = directory or migrations_dir()
     done: list[str] = []
     with psycopg.connect(database_url, autocommit=True) as conn:
+        # The usual start: everything already applied, seen with two reads and no lock.
+        if conn.execute(HAS_TABLE).fetchone() == (True,):
+            if not pending({row[0] for row in conn.execute(SELECT_APPLIED)}, directory):
+                return done
         # Session lock, not a transaction lock: each migration gets its own transaction below.
         conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
