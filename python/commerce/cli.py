@@ -27,34 +27,32 @@ def database(settings: settings_module.Settings) -> Any:
         handle.cleanup()  # stops the embedded server (it is started again, warm, next time)
 
 
-def prepare(url: str, seed: bool, public_url: str | None = None) -> None:
-    """Migrate; with `seed`, seed the demo store once (its image URLs start with `public_url`)."""
-    from commerce.db.connect import run_with_conn
+def prepare(url: str, seed: bool, public_url: str | None = None, info: bool = False) -> Any:
+    """Migrate; with `seed`, seed the demo store once (its image URLs start with `public_url`); with `info`,
+    return the demo store's `setup.DemoInfo` (read on the same connection as the seed check)."""
     from commerce.db.migrate import migrate
-    from commerce.flows import setup
 
     applied = migrate(url)
     if applied:
         print(f"applied migrations: {', '.join(applied)}")
-    if seed:
+    if not (seed or info):
+        return None
+    from commerce.db.connect import run_with_conn
+    from commerce.flows import setup
 
-        async def seed_once(conn: Any) -> None:
-            if not await setup.is_seeded(conn):
-                await setup.seed_demo(conn, public_url=public_url or setup.DEMO_PUBLIC_URL)
-                print("seeded the demo store")
+    async def work(conn: Any) -> Any:
+        if seed and not await setup.is_seeded(conn):
+            await setup.seed_demo(conn, public_url=public_url or setup.DEMO_PUBLIC_URL)
+            print("seeded the demo store")
+        return await setup.demo_info(conn) if info else None
 
-        run_with_conn(url, seed_once)
+    return run_with_conn(url, work)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from commerce.db.connect import run_with_conn
-
     settings = settings_module.load()
     with database(settings) as url:
-        prepare(url, seed=not args.no_seed, public_url=settings.public_url)
-        from commerce.flows import setup
-
-        info = run_with_conn(url, setup.demo_info)
+        info = prepare(url, seed=not args.no_seed, public_url=settings.public_url, info=True)
         from granian import Granian
         from granian.constants import Interfaces, Loops
 
@@ -92,9 +90,37 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if not args.demo:
         print("nothing to seed: pass --demo", file=sys.stderr)
         return 2
+    if args.products < 1:
+        print("error: --products must be at least 1", file=sys.stderr)
+        return 2
+    import time
+
+    from commerce.db.connect import run_with_conn
+    from commerce.flows import setup
+
     settings = settings_module.load()
     with database(settings) as url:
-        prepare(url, seed=True, public_url=settings.public_url)
+        prepare(url, seed=False)
+        bar = _bar(args.products, "products", args.quiet)
+        began = time.perf_counter()
+
+        async def seed_once(conn: Any) -> bool:
+            if await setup.is_seeded(conn):
+                return False
+            public_url = settings.public_url or setup.DEMO_PUBLIC_URL
+            await setup.seed_demo(conn, public_url=public_url, products=args.products, progress=bar.update)
+            return True
+
+        try:
+            seeded = run_with_conn(url, seed_once)
+        finally:
+            bar.close()
+    if not seeded:
+        print("the demo store is already seeded: nothing done")
+        return 0
+    seconds = time.perf_counter() - began
+    rate = args.products / seconds if seconds else 0.0
+    print(f"seeded the demo store: {args.products} products in {seconds:.2f} s ({rate:,.0f} products/s)")
     return 0
 
 
@@ -205,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
     seed = sub.add_parser("seed", help="seed data")
     seed.add_argument("--demo", action="store_true", help="the demo store (once)")
+    seed.add_argument(
+        "--products", type=int, default=1000, metavar="N", help="how many demo products, 3 variants each (1000)"
+    )
+    seed.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     seed.set_defaults(func=cmd_seed)
     user = sub.add_parser("user", help="create an admin user")
     user.add_argument("-e", "--email", required=True)

@@ -1,39 +1,62 @@
-"""The demo catalog (`commerce seed --demo`): 1,000 products x 3 variants with images, categories, collections,
-tags and types, prices in USD and EUR, a sale price list and a VIP customer-group price list.
+"""The demo catalog (`commerce seed --demo [--products N]`): N products (1,000 unless asked) x 3 variants with images,
+categories, collections, tags and types, prices in USD and EUR (and a USD quantity tier), a sale price list and a
+VIP customer-group price list.
+
+The products are written as the bulk CSV import writes them (commerce.flows.product_import.import_drafts: COPY into
+the product tables, price sets, and each variant's inventory item as the admin API makes one), a chunk of
+product_import.CHUNK products per transaction; then, in the same transaction and in bulk too, the levels at the
+demo warehouse (inventory.service.create_levels), the quantity tiers and the price lists' prices
+(pricing.service.add_prices).
 
 Products ship with the demo shipping profile (flows/demo_shipping.py). Images are served by the server itself:
 `{public_url}/static/demo/{noun}-front.png` (the thumbnail) and `-back.png` (python/commerce/static/demo/).
 
-Every variant manages its inventory: an inventory item (its SKU and title, as the admin API makes one for a new
-variant) linked to it, with a level at the demo warehouse; made through commerce.inventory.service a batch of products
-at a time, in the transaction that creates them. Stock is deterministic by index (`stock_of`; n is the product's
-0-based index, so product n is "... {n + 1}" with SKUs DEMO-{n + 1:04d}-S/M/L):
+Every variant manages its inventory: an inventory item (its SKU and title) linked to it, with a level at the demo
+warehouse. Stock is deterministic by index (`stock_of`; n is the product's 0-based index, so product n is
+"... {n + 1}" with SKUs DEMO-{n + 1:04d}-S/M/L):
 - size L of products n % 10 == 3 (DEMO-0004-L, DEMO-0014-L, ...) is sold out: 0 stocked, no backorders;
 - size S of products n % 10 == 6 (DEMO-0007-S, DEMO-0017-S, ...) is backorderable: 0 stocked, allow_backorder;
 - every other variant has 100 in stock.
+
+Prices (`prices_of`): USD 15.99-164.99 by index plus 1 per size, EUR 0.92 of it; 10 or more units cost 10 % less in
+USD; the "Demo sale" list takes 20 % off the first SALE_PRODUCTS products, the "VIP prices" list (customer group VIP)
+30 % off everything.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 from psycopg import AsyncConnection
 
 from commerce import customer, inventory, pricing, product
 from commerce.customer.schemas import CreateCustomerGroup
+from commerce.flows import product_import
 from commerce.flows.demo_shipping import DemoShipping
-from commerce.inventory.schemas import CreateInventoryItem, LevelInput
+from commerce.ids import new_id
+from commerce.inventory.schemas import LevelInput
 from commerce.pricing.schemas import CreatePriceList, ListPriceInput
-from commerce.product.schemas import BatchProducts, CreateCategory, CreateCollection, CreateValue
+from commerce.product.csv_format import ProductDraft, VariantDraft
+from commerce.product.schemas import CreateCategory, CreateCollection, CreateValue
 
-PRODUCTS = 1_000
-BATCH = 100
+PRODUCTS = 1_000  # the default size (what `commerce serve` seeds on first run)
+SALE_PRODUCTS = 100  # the first products are on sale
 SIZES = ("S", "M", "L")
 NOUNS = ("Shirt", "Sweater", "Jacket", "Hoodie", "Trousers", "Shorts", "Cap", "Scarf", "Sneakers", "Bag")
 ADJECTIVES = ("Linen", "Merino", "Classic", "Organic", "Everyday", "Relaxed", "Vintage", "Travel", "Studio", "Trail")
 COLOURS = ("Black", "Sand", "Navy", "Olive", "Stone", "Rust", "Sky", "Forest", "Ivory", "Charcoal")
+COLLECTIONS = ("Summer", "Winter", "Essentials", "Outdoor")
+TAGS = ("new", "bestseller", "sustainable", "limited")
 STOCKED = 100
-VARIANTS = frozenset({"variants"})
+TIER_QUANTITY = 10  # 10 or more units ...
+TIER_RATE = Decimal("0.9")  # ... cost 10 % less (USD)
+EUR_RATE = Decimal("0.92")
+SALE_RATE = Decimal("0.8")
+VIP_RATE = Decimal("0.7")
+CENT = Decimal("0.01")
+
+Progress = Callable[[int], None]  # told how many more products are written
 
 
 def stock_of(n: int, i: int) -> tuple[int, bool]:
@@ -49,6 +72,11 @@ def sku_of(n: int, i: int) -> str:
     return f"DEMO-{n + 1:04d}-{SIZES[i]}"
 
 
+def title_of(n: int) -> str:
+    noun = NOUNS[n % len(NOUNS)]
+    return f"{ADJECTIVES[(n // len(NOUNS)) % len(ADJECTIVES)]} {COLOURS[(n // 100) % 10]} {noun} {n + 1}"
+
+
 def image_url(public_url: str, noun: str, side: str) -> str:
     return f"{public_url}/static/demo/{noun.lower()}-{side}.png"
 
@@ -57,11 +85,138 @@ def _price(n: int) -> Decimal:
     return Decimal(15 + (n * 37) % 150) + Decimal("0.99")
 
 
+def prices_of(n: int, i: int) -> dict[str, Decimal]:
+    """The base prices (no tier) of size SIZES[i] of product n, by currency."""
+    amount = _price(n)
+    return {"usd": amount + i, "eur": (amount * EUR_RATE).quantize(CENT) + i}
+
+
+@dataclass(frozen=True, slots=True)
+class _Refs:
+    """What the products point at."""
+
+    sales_channel_id: str
+    profile_id: str
+    location_id: str
+    public_url: str
+    categories: dict[str, str]  # noun -> category id
+    collections: list[str]
+    types: dict[str, str]  # noun -> type id
+    sale_list_id: str
+    vip_list_id: str
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """A chunk of the catalog: the import drafts and what the import path does not carry."""
+
+    drafts: list[ProductDraft]
+    levels: list[tuple[str, int]]  # (variant id, stocked quantity)
+    tiers: list[ListPriceInput]  # USD quantity tiers (base prices with min_quantity)
+    sale: list[ListPriceInput]
+    vip: list[ListPriceInput]
+
+
+def _chunk(refs: _Refs, start: int, stop: int) -> _Chunk:
+    out = _Chunk([], [], [], [], [])
+    for n in range(start, stop):
+        noun = NOUNS[n % len(NOUNS)]
+        title = title_of(n)
+        draft = ProductDraft(
+            row=n + 2,  # as a CSV file would number it (header = 1), for error messages
+            fields={
+                "id": new_id("prod"),
+                "handle": product.service.to_handle(title),
+                "title": title,
+                "subtitle": f"{noun} from the demo store",
+                "description": f"A {title.lower()}: made to last, priced to move.",
+                "status": "published",
+                "thumbnail": image_url(refs.public_url, noun, "front"),
+                "shipping_profile_id": refs.profile_id,
+                "collection_id": refs.collections[n % len(refs.collections)],
+                "type_id": refs.types[noun],
+            },
+            tags=[TAGS[n % len(TAGS)]],
+            categories=[refs.categories[noun]],
+            sales_channels=[refs.sales_channel_id],
+            images=[image_url(refs.public_url, noun, side) for side in ("front", "back")],
+            options={"Size": list(SIZES)},
+        )
+        for i, size in enumerate(SIZES):
+            variant_id = new_id("variant")
+            stocked, backorder = stock_of(n, i)
+            prices = prices_of(n, i)
+            draft.variants.append(
+                VariantDraft(
+                    row=3 * n + i + 2,
+                    fields={
+                        "id": variant_id,
+                        "title": size,
+                        "sku": sku_of(n, i),
+                        "manage_inventory": True,
+                        "allow_backorder": backorder,
+                    },
+                    prices=list(prices.items()),
+                    options={"Size": size},
+                )
+            )
+            out.levels.append((variant_id, stocked))
+            out.tiers.append(
+                ListPriceInput(
+                    variant_id=variant_id,
+                    currency_code="usd",
+                    amount=(prices["usd"] * TIER_RATE).quantize(CENT),
+                    min_quantity=TIER_QUANTITY,
+                )
+            )
+            for currency, amount in prices.items():
+                if n < SALE_PRODUCTS:
+                    out.sale.append(_list_price(variant_id, currency, amount, SALE_RATE))
+                out.vip.append(_list_price(variant_id, currency, amount, VIP_RATE))
+        out.drafts.append(draft)
+    return out
+
+
+def _list_price(variant_id: str, currency: str, amount: Decimal, rate: Decimal) -> ListPriceInput:
+    return ListPriceInput(variant_id=variant_id, currency_code=currency, amount=(amount * rate).quantize(CENT))
+
+
 async def seed_catalog(
-    conn: AsyncConnection[Any], sales_channel_id: str, shipping: DemoShipping, public_url: str
+    conn: AsyncConnection[Any],
+    sales_channel_id: str,
+    shipping: DemoShipping,
+    public_url: str,
+    products: int = PRODUCTS,
+    progress: Progress | None = None,
 ) -> None:
-    """The catalog, sold through `sales_channel_id`, shipped with `shipping`'s profile and stocked at its location;
-    image URLs start with `public_url` (where clients reach this server)."""
+    """`products` products, sold through `sales_channel_id`, shipped with `shipping`'s profile and stocked at its
+    location; image URLs start with `public_url` (where clients reach this server). One transaction per chunk of
+    products (the taxonomy and the price lists come first, each in its own); `progress` is told each chunk's size."""
+    refs = await _references(conn, sales_channel_id, shipping, public_url)
+    for start in range(0, products, product_import.CHUNK):
+        chunk = _chunk(refs, start, min(start + product_import.CHUNK, products))
+        async with conn.transaction():
+            await product_import.import_drafts(conn, chunk.drafts)
+            links = await inventory.service.variant_links(conn, [v for v, _ in chunk.levels])
+            await inventory.service.create_levels(
+                conn,
+                [
+                    (item["inventory_item_id"], LevelInput(location_id=refs.location_id, stocked_quantity=stocked))
+                    for variant_id, stocked in chunk.levels
+                    for item in links[variant_id]
+                ],
+            )
+            await pricing.service.add_prices(conn, chunk.tiers)
+            await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id)
+            await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id)
+        if progress is not None:
+            progress(len(chunk.drafts))
+
+
+async def _references(
+    conn: AsyncConnection[Any], sales_channel_id: str, shipping: DemoShipping, public_url: str
+) -> _Refs:
+    """The categories, collections, tags and types the products use, and the (empty) sale and VIP price lists."""
     parents = {}
     categories = {}
     for top in ("Tops", "Bottoms", "Accessories"):
@@ -75,87 +230,25 @@ async def seed_catalog(
             ),
         )
     collections = [
-        (await product.taxonomy.create_collection(conn, CreateCollection(title=title)))["id"]
-        for title in ("Summer", "Winter", "Essentials", "Outdoor")
+        (await product.taxonomy.create_collection(conn, CreateCollection(title=title)))["id"] for title in COLLECTIONS
     ]
-    tags = [
-        (await product.taxonomy.create_value(conn, "product_tag", CreateValue(value=v)))["id"]
-        for v in ("new", "bestseller", "sustainable", "limited")
-    ]
+    for value in TAGS:
+        await product.taxonomy.create_value(conn, "product_tag", CreateValue(value=value))
     types = {
         noun: (await product.taxonomy.create_value(conn, "product_type", CreateValue(value=noun)))["id"]
         for noun in NOUNS
     }
-
-    for start in range(0, PRODUCTS, BATCH):
-        batch = []
-        stock: dict[str, int] = {}
-        for n in range(start, min(start + BATCH, PRODUCTS)):
-            noun = NOUNS[n % len(NOUNS)]
-            title = f"{ADJECTIVES[(n // len(NOUNS)) % len(ADJECTIVES)]} {COLOURS[(n // 100) % 10]} {noun} {n + 1}"
-            amount = _price(n)
-            batch.append(
-                {
-                    "title": title,
-                    "subtitle": f"{noun} from the demo store",
-                    "description": f"A {title.lower()}: made to last, priced to move.",
-                    "status": "published",
-                    "thumbnail": image_url(public_url, noun, "front"),
-                    "images": [{"url": image_url(public_url, noun, side)} for side in ("front", "back")],
-                    "shipping_profile_id": shipping.profile_id,
-                    "collection_id": collections[n % len(collections)],
-                    "type_id": types[noun],
-                    "tags": [{"id": tags[n % len(tags)]}],
-                    "categories": [{"id": categories[noun]}],
-                    "sales_channels": [{"id": sales_channel_id}],
-                    "options": [{"title": "Size", "values": list(SIZES)}],
-                    "variants": [
-                        {
-                            "title": size,
-                            "sku": sku_of(n, i),
-                            "manage_inventory": True,
-                            "allow_backorder": stock_of(n, i)[1],
-                            "options": {"Size": size},
-                            "prices": [
-                                {"currency_code": "usd", "amount": amount + i},
-                                {
-                                    "currency_code": "eur",
-                                    "amount": (amount * Decimal("0.92")).quantize(Decimal("0.01")) + i,
-                                },
-                                # Quantity tier: 10 or more cost 10 % less.
-                                {
-                                    "currency_code": "usd",
-                                    "amount": ((amount + i) * Decimal("0.9")).quantize(Decimal("0.01")),
-                                    "min_quantity": 10,
-                                },
-                            ],
-                        }
-                        for i, size in enumerate(SIZES)
-                    ],
-                }
-            )
-            stock.update((sku_of(n, i), stock_of(n, i)[0]) for i in range(len(SIZES)))
-        async with conn.transaction():
-            created, _, _ = await product.service.batch(conn, msgspec.convert({"create": batch}, BatchProducts))
-            await _stock(conn, created, shipping.location_id, stock)
-
-    variants = await _demo_variants(conn)
-    sale = [
-        ListPriceInput(variant_id=v, currency_code=c, amount=(a * Decimal("0.8")).quantize(Decimal("0.01")))
-        for v, c, a in variants[: 3 * 100]
-    ]
-    await pricing.service.create_list(
+    sale = await pricing.service.create_list(
         conn,
         CreatePriceList(
-            title="Demo sale", description="20 % off the first 100 products", type="sale", status="active", prices=sale
+            title="Demo sale",
+            description=f"20 % off the first {SALE_PRODUCTS} products",
+            type="sale",
+            status="active",
         ),
     )
     vip = await customer.service.create_group(conn, CreateCustomerGroup(name="VIP"), "seed")
-    vip_prices = [
-        ListPriceInput(variant_id=v, currency_code=c, amount=(a * Decimal("0.7")).quantize(Decimal("0.01")))
-        for v, c, a in variants
-    ]
-    await pricing.service.create_list(
+    vip_list = await pricing.service.create_list(
         conn,
         CreatePriceList(
             title="VIP prices",
@@ -163,33 +256,16 @@ async def seed_catalog(
             type="override",
             status="active",
             rules={"customer_group_id": [vip.id]},
-            prices=vip_prices,
         ),
     )
-
-
-async def _stock(conn: AsyncConnection[Any], product_ids: list[str], location_id: str, stock: dict[str, int]) -> None:
-    """Each variant of these products gets its inventory item (SKU and title, as the admin API makes one for a new
-    variant) with a level at the location holding `stock[sku]` units, linked with required quantity 1."""
-    products = await product.service.retrieve_many(conn, product_ids, VARIANTS)
-    links = []
-    for variant in (v for p in products for v in p["variants"]):
-        level = LevelInput(location_id=location_id, stocked_quantity=stock[variant["sku"]])
-        item = CreateInventoryItem(
-            sku=variant["sku"], title=variant["title"], description=variant["title"], location_levels=[level]
-        )
-        links.append((variant["id"], await inventory.service.create_item(conn, item), 1))
-    await inventory.service.link_variants(conn, links)
-
-
-async def _demo_variants(conn: AsyncConnection[Any]) -> list[tuple[str, str, Decimal]]:
-    """(variant id, currency, base amount) of every demo variant, in product order."""
-    query = msgspec.convert({"limit": PRODUCTS, "order": "created_at"}, product.schemas.ProductListQuery)
-    rows, _ = await product.service.list_products(conn, query, frozenset({"variants", "variants.prices"}))
-    out = []
-    for p in rows:
-        for v in p["variants"]:
-            for price in v["prices"]:
-                if price["min_quantity"] is None:
-                    out.append((v["id"], price["currency_code"], price["amount"]))
-    return out
+    return _Refs(
+        sales_channel_id=sales_channel_id,
+        profile_id=shipping.profile_id,
+        location_id=shipping.location_id,
+        public_url=public_url,
+        categories=categories,
+        collections=collections,
+        types=types,
+        sale_list_id=sale.id,
+        vip_list_id=vip_list.id,
+    )

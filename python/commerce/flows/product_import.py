@@ -51,6 +51,25 @@ async def import_products(
     )
 
 
+async def import_drafts(
+    conn: AsyncConnection[Any], drafts: list[ProductDraft], progress: Progress = _nothing
+) -> ImportResult:
+    """Import product drafts made by code instead of parsed from a file (the demo seed): the same checks against
+    the database and the same writes as `import_products`, all or nothing. The drafts are taken as valid (build
+    them as `parse` would: handle and title set, `options` listing every variant's values); they may carry their
+    product and variant ids. Raises CsvInvalid, naming the drafts' rows, on a clash with the database."""
+    async with conn.transaction():
+        clashes, tag_ids = await bulk.check(conn, drafts)
+        if clashes:
+            raise CsvInvalid(clashes)
+        product_ids: list[str] = []
+        for start in range(0, len(drafts), CHUNK):
+            chunk = drafts[start : start + CHUNK]
+            product_ids += await _write(conn, chunk, tag_ids)
+            progress(len(chunk))
+    return ImportResult(products=len(drafts), variants=sum(len(d.variants) for d in drafts), product_ids=product_ids)
+
+
 async def _write(conn: AsyncConnection[Any], drafts: list[ProductDraft], tag_ids: dict[str, str]) -> list[str]:
     written = await bulk.insert(conn, drafts, tag_ids)
     await pricing.service.create_variant_prices(conn, written.variant_prices)

@@ -52,11 +52,19 @@ async def is_seeded(conn: AsyncConnection[Any]) -> bool:
     return await store.service.default_store(conn) is not None
 
 
-async def seed_demo(conn: AsyncConnection[Any], *, catalog: bool = True, public_url: str = DEMO_PUBLIC_URL) -> None:
+async def seed_demo(
+    conn: AsyncConnection[Any],
+    *,
+    catalog: bool = True,
+    public_url: str = DEMO_PUBLIC_URL,
+    products: int = demo_catalog.PRODUCTS,
+    progress: demo_catalog.Progress | None = None,
+) -> None:
     """The demo store: a sales channel, two regions (USD, EUR), a publishable key, an admin login, and (unless
     `catalog=False`, as tests that bring their own products and shipping ask) a shop that sells: the warehouse with
-    its shipping options (flows/demo_shipping.py) and the stocked demo catalog, whose image URLs start with
-    `public_url` (where clients reach this server: settings.public_url)."""
+    its shipping options (flows/demo_shipping.py) and the stocked demo catalog of `products` products, whose image
+    URLs start with `public_url` (where clients reach this server: settings.public_url). `progress` is told how many
+    more products are written, a chunk at a time."""
     channel = await sales_channel.service.create(
         conn, CreateSalesChannel(name="Default Sales Channel", description="Created by the demo seed")
     )
@@ -84,7 +92,7 @@ async def seed_demo(conn: AsyncConnection[Any], *, catalog: bool = True, public_
     await create_api_key(conn, "publishable", DEMO_KEY_TITLE, channel.id, "seed")
     if catalog:
         shipping = await demo_shipping.seed_shipping(conn, channel.id, [na, eu])
-        await demo_catalog.seed_catalog(conn, channel.id, shipping, public_url.rstrip("/"))
+        await demo_catalog.seed_catalog(conn, channel.id, shipping, public_url.rstrip("/"), products, progress)
     try:
         await create_admin_user(conn, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
     except DuplicateError:

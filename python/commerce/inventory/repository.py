@@ -253,6 +253,20 @@ async def insert_level(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[
     return result
 
 
+COPY_LEVELS = (
+    "COPY inventory_level (id, inventory_item_id, location_id, stocked_quantity, incoming_quantity) FROM STDIN"
+)
+
+
+async def copy_levels(conn: AsyncConnection[Any], rows: list[tuple[str, str, str, int, int]]) -> None:
+    """Many levels `(id, inventory_item_id, location_id, stocked_quantity, incoming_quantity)` in one COPY (a
+    catalog import); a second live level of an item at a location is a DuplicateError."""
+    async with db_errors():
+        async with conn.cursor().copy(COPY_LEVELS) as copy:
+            for row in rows:
+                await copy.write_row(row)
+
+
 async def levels_of_items(conn: AsyncConnection[Any], item_ids: list[str]) -> list[dict[str, Any]]:
     return await fetch_all(conn, LEVELS_OF_ITEMS, (item_ids,)) if item_ids else []
 

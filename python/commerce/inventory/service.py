@@ -291,6 +291,18 @@ async def _insert_level(conn: AsyncConnection[Any], item_id: str, level: LevelIn
     )
 
 
+async def create_levels(conn: AsyncConnection[Any], levels: list[tuple[str, LevelInput]]) -> None:
+    """Many levels `(item id, level)` at once (one COPY: a catalog import, in the caller's transaction). The caller
+    has made the items and checked the locations exist; an item already stocked at a location is a DuplicateError,
+    a negative quantity NotAllowed."""
+    rows = [
+        (new_id("iilev"), item_id, level.location_id, level.stocked_quantity, level.incoming_quantity)
+        for item_id, level in levels
+    ]
+    if rows:
+        await repo.copy_levels(conn, rows)
+
+
 async def list_levels(conn: AsyncConnection[Any], item_id: str, query: LevelQuery) -> tuple[list[dict[str, Any]], int]:
     if not await repo.live_item_ids(conn, [item_id]):
         raise _item_not_found(item_id)

@@ -256,3 +256,26 @@ async def copy_base_prices(
 async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
     cur = await conn.execute(PLAIN_BASE_CURRENCIES)
     return [r[0] for r in await cur.fetchall()]
+
+
+COPY_PRICE_ROWS = (
+    "COPY price (id, price_set_id, price_list_id, currency_code, amount, min_quantity, max_quantity, rules) FROM STDIN"
+)
+
+
+async def copy_prices(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    """Prices (every column of INSERT_PRICE) in one COPY: a catalog's quantity tiers or a price list's prices."""
+    async with conn.cursor().copy(COPY_PRICE_ROWS) as copy:
+        for r in rows:
+            await copy.write_row(
+                (
+                    r["id"],
+                    r["price_set_id"],
+                    r["price_list_id"],
+                    r["currency_code"],
+                    r["amount"],
+                    r["min_quantity"],
+                    r["max_quantity"],
+                    jsonb(r.get("rules") or {}),
+                )
+            )

@@ -282,3 +282,35 @@ async def create_variant_prices(conn: AsyncConnection[Any], items: list[tuple[st
 async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
     """The currencies of base prices without rules or quantity ranges (the CSV export's price columns)."""
     return await repo.plain_base_currencies(conn)
+
+
+async def add_prices(
+    conn: AsyncConnection[Any], prices: list[ListPriceInput], price_list_id: str | None = None
+) -> None:
+    """More prices for variants that have their price sets, in one COPY (a catalog import's quantity tiers, a big
+    price list): base prices when `price_list_id` is None, else prices of that list. Nothing is replaced (unlike
+    `set_variant_prices`). Call inside the caller's transaction."""
+    for n, p in enumerate(prices):
+        _check_price(p, f"prices[{n}]")
+    variant_ids = list(dict.fromkeys(p.variant_id for p in prices))
+    sets = await repo.price_sets_of(conn, variant_ids) if variant_ids else {}
+    missing = [v for v in variant_ids if v not in sets]
+    if missing:
+        raise InvalidData(f"Variants with ids: {', '.join(missing[:10])} were not found")
+    if price_list_id is not None and await repo.get_list(conn, price_list_id) is None:
+        raise _list_not_found(price_list_id)
+    rows = [
+        {
+            "id": new_id("price"),
+            "price_set_id": sets[p.variant_id],
+            "price_list_id": price_list_id,
+            "currency_code": p.currency_code.lower(),
+            "amount": p.amount,
+            "min_quantity": p.min_quantity,
+            "max_quantity": p.max_quantity,
+            "rules": p.rules,
+        }
+        for p in prices
+    ]
+    if rows:
+        await repo.copy_prices(conn, rows)
