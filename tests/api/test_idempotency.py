@@ -4,6 +4,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import psycopg
 
 from tests.conftest import assert_error
 
@@ -65,3 +66,23 @@ def test_keys_are_per_caller(admin: httpx.Client, store: httpx.Client) -> None:
         "invalid_data",
         "Idempotency-Key",
     )
+
+
+def test_no_answer_is_kept_in_clear(admin: httpx.Client, db_url: str) -> None:
+    """A secret API key created with an Idempotency-Key: the stored answer holds neither the token nor the key in
+    clear, and a retry still gets the token (the client that lost the first answer needs it)."""
+    raw_key = f"secret-{uuid.uuid4()}"
+    body = {"title": "CI deploy", "type": "secret"}
+    first = admin.post("/admin/api-keys", json=body, headers={"idempotency-key": raw_key})
+    assert first.status_code == 200, first.text
+    token = first.json()["api_key"]["token"]
+    assert token.startswith("sk_")
+    again = admin.post("/admin/api-keys", json=body, headers={"idempotency-key": raw_key})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["api_key"]["token"] == token
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT key, body FROM idempotency_key").fetchall()
+    assert rows, "answers are stored"
+    for key, stored in rows:
+        assert raw_key not in key
+        assert token.encode() not in bytes(stored) and b"sk_" not in bytes(stored)
