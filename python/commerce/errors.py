@@ -40,6 +40,11 @@ class NotFound(CommerceError):
     status = 404
 
 
+class UnsupportedMediaType(CommerceError):
+    type = "invalid_data"
+    status = 415
+
+
 class Conflict(CommerceError):
     type = "conflict"
     status = 409

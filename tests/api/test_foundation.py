@@ -20,7 +20,9 @@ def test_every_response_has_a_request_id_and_echoes_the_callers(client: httpx.Cl
 
 def test_unknown_route_is_404_not_found(client: httpx.Client) -> None:
     assert_error(client.get("/nope"), 404, "not_found", "/nope")
-    assert_error(client.delete("/health"), 404, "not_found")
+    r = client.delete("/health")  # a known path, another method: 405 naming what it takes
+    assert_error(r, 405, "not_allowed")
+    assert r.headers["allow"] == "GET"
 
 
 def test_openapi_lists_the_routes_with_schemas(client: httpx.Client) -> None:

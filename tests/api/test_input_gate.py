@@ -51,3 +51,17 @@ def test_nul_in_path_and_query_and_huge_offsets(admin: httpx.Client, store: http
     assert_error(admin.get("/admin/orders", params={"offset": 2**64}), 400, "invalid_data", "offset")
     assert_error(admin.get("/admin/regions?q=%FF%FE"), 400, "invalid_data", "UTF-8")
     assert admin.get("/admin/products", params={"offset": 2**63 - 1}).json()["products"] == []
+
+
+def test_json_routes_take_json_only_and_unknown_methods_are_405(client: httpx.Client, admin: httpx.Client) -> None:
+    # A cross-site form can post text/plain or a form encoding with the browser's cookie: such bodies are refused.
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"content-type": content_type} if content_type else {}
+        r = admin.post("/admin/sales-channels", content=b'{"name": "Forged"}', headers=headers)
+        assert_error(r, 415, "invalid_data", "application/json")
+    assert admin.post("/admin/sales-channels", json={"name": "Real"}).status_code == 200
+    r = client.request("TRACE", "/store/regions")
+    assert_error(r, 405, "not_allowed")
+    assert r.headers["allow"] == "GET"
+    r = client.delete("/auth/user/emailpass")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"

@@ -4,6 +4,7 @@ import pytest
 
 from commerce.errors import NotFound
 from commerce.http import Response, Route, Router
+from commerce.http.router import MethodNotAllowed
 
 
 async def _ok(req: object) -> Response:
@@ -36,7 +37,6 @@ def test_static_and_param_routes() -> None:
     [
         ("GET", "/store"),
         ("GET", "/store/regions/a/b"),
-        ("DELETE", "/store/regions"),
         ("GET", "/"),
         ("GET", "/store//regions"),
     ],
@@ -44,6 +44,12 @@ def test_static_and_param_routes() -> None:
 def test_misses_are_not_found(method: str, path: str) -> None:
     with pytest.raises(NotFound):
         _router().match(method, path)
+
+
+def test_a_known_path_with_another_method_is_405_naming_the_methods() -> None:
+    with pytest.raises(MethodNotAllowed) as caught:
+        _router().match("DELETE", "/store/regions")
+    assert caught.value.status == 405 and caught.value.allow == ["GET"]
 
 
 def test_duplicate_and_clashing_routes_are_refused() -> None:

@@ -17,7 +17,9 @@ def error_response(exc: BaseException, request_id: bytes, where: str) -> Respons
         body: dict[str, str] = {"type": exc.type, "message": exc.message}
         if exc.code:
             body["code"] = exc.code
-        return Response(encode(body), exc.status)
+        allow = getattr(exc, "allow", None)  # a 405 names the methods the path takes
+        headers = [(b"allow", ", ".join(allow).encode())] if allow else None
+        return Response(encode(body), exc.status, headers=headers)
     # Unexpected: log the details with the request id, answer without internals.
     log.error("unhandled error in %s (request %s)", where, request_id.decode(), exc_info=exc)
     return Response(UNKNOWN, 500)

@@ -11,7 +11,7 @@ from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
 from commerce.db.changes import Cached
-from commerce.errors import InvalidData
+from commerce.errors import InvalidData, UnsupportedMediaType
 from commerce.http.asgi import Receive, Scope
 from commerce.settings import Settings
 
@@ -104,6 +104,9 @@ class Request:
         raw = await self.body()
         if not raw.strip():
             raw = b"{}"
+        elif not _is_json(self.header("content-type")):
+            # A JSON body sent as a form or text/plain is how a cross-site form posts against a cookie session.
+            raise UnsupportedMediaType("Unsupported media type: send the body as application/json")
         if b"\x00" in raw or (b"\\u0000" in raw and _ESCAPED_NUL.search(raw)):
             # PostgreSQL text cannot hold a NUL: refused here, not as a database error.
             raise InvalidData("Invalid request: the body contains a NUL character (\\u0000)")
@@ -121,6 +124,11 @@ class Request:
     def query(self, type_: type[T]) -> T:
         raw = self.scope.get("query_string", b"").decode("latin-1")
         return decode_query(raw, type_)
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 def decode_query(raw: str, type_: type[T]) -> T:

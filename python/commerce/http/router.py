@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from commerce.errors import InvalidData, NotFound
+from commerce.errors import CommerceError, InvalidData, NotFound
 
 if TYPE_CHECKING:
     from commerce.http.request import Request
@@ -37,8 +37,15 @@ class _Node:
     routes: dict[str, Route] = field(default_factory=dict)
 
 
-class MethodNotAllowed(NotFound):
-    """Medusa answers an unknown method on a known path like an unknown route."""
+class MethodNotAllowed(CommerceError):
+    """A known path asked with a method it does not take: 405 with the methods it does (`allow`)."""
+
+    type = "not_allowed"
+    status = 405
+
+    def __init__(self, message: str, allow: list[str]) -> None:
+        super().__init__(message)
+        self.allow = allow
 
 
 class Router:
@@ -86,7 +93,7 @@ class Router:
             raise NotFound(f"Cannot {method} {path}")
         route = node.routes.get(method)
         if route is None:
-            raise MethodNotAllowed(f"Cannot {method} {path}")
+            raise MethodNotAllowed(f"Cannot {method} {path}", sorted(node.routes))
         return route, params
 
 
