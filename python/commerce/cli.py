@@ -41,10 +41,15 @@ def prepare(url: str, seed: bool, public_url: str | None = None, info: bool = Fa
     from commerce.flows import setup
 
     async def work(conn: Any) -> Any:
+        seeded = False
         if seed and not await setup.is_seeded(conn):
             await setup.seed_demo(conn, public_url=public_url or setup.DEMO_PUBLIC_URL)
             print("seeded the demo store")
-        return await setup.demo_info(conn) if info else None
+            seeded = True
+        found = await setup.demo_info(conn) if info else None
+        if found is not None and not seeded:
+            found.admin_password = None  # printed once, when the demo store was seeded: not on every start
+        return found
 
     return run_with_conn(url, work)
 
@@ -63,8 +68,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         if info.publishable_key:
             print(f"publishable API key (x-publishable-api-key): {info.publishable_key}")
-        if info.admin_email:
+        if info.admin_email and info.admin_password:
             print(f"demo admin login: {info.admin_email} / {info.admin_password}  (POST /auth/user/emailpass)")
+        elif info.admin_email:
+            print(f"demo admin login: {info.admin_email} (its password is shown on the first start only)")
         sys.stdout.flush()
         Granian(
             "commerce.app:create_app",

@@ -62,7 +62,7 @@ def test_serve_on_the_embedded_database_twice(tmp_path: Path) -> None:
         assert "seeded the demo store" in out, out
         key = re.search(r"publishable API key \(x-publishable-api-key\): (pk_[0-9a-f]+)", out)
         assert key, out
-        assert "demo admin login: admin@commerce.local" in out
+        assert "demo admin login: admin@commerce.local / supersecret" in out
         _wait_health(url)
         regions = httpx.get(f"{url}/store/regions", headers={"x-publishable-api-key": key.group(1)}).json()
         assert sorted(r["name"] for r in regions["regions"]) == ["Europe", "North America"]
@@ -86,6 +86,7 @@ def test_serve_on_the_embedded_database_twice(tmp_path: Path) -> None:
         out = "".join(lines)
         assert "seeded" not in out and "applied migrations" not in out, out
         assert key.group(1) in out, "the same demo key is printed again"
+        assert "demo admin login: admin@commerce.local" in out and "supersecret" not in out, out
         _wait_health(url)
     finally:
         _stop(proc)
