@@ -4,6 +4,7 @@ password reset and login throttling; admin customers and groups."""
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -216,6 +217,33 @@ def test_login_is_throttled_per_email(store: httpx.Client) -> None:
     # Another account from the same client is not locked out by this one.
     other = _email()
     register(store, other)
+
+
+def test_parallel_guesses_get_five_password_checks_and_the_owner_elsewhere_still_logs_in(
+    store: httpx.Client, server: Server
+) -> None:
+    """Attempts are counted atomically before the password is checked, per (email, client address): 50 guesses at
+    once get exactly 5 checks (401) and 45 refusals (429); the owner, from another address, still logs in."""
+    email = _email()
+    register(store, email)
+    key = {"x-publishable-api-key": store.headers["x-publishable-api-key"]}
+
+    guesser = {"base_url": server.url, "headers": key, "timeout": 30}
+
+    def guess(_: int) -> int:
+        # The guesser's own loopback address, so this module's other logins (127.0.0.1) are not its neighbours.
+        with httpx.Client(**guesser, transport=httpx.HTTPTransport(local_address="127.0.0.3")) as c:
+            return c.post("/auth/customer/emailpass", json={"email": email, "password": "wrong"}).status_code
+
+    with ThreadPoolExecutor(25) as pool:
+        answers = sorted(pool.map(guess, range(50)))
+    assert answers.count(401) == 5 and answers.count(429) == 45, answers
+    with httpx.Client(**guesser, transport=httpx.HTTPTransport(local_address="127.0.0.3")) as c:
+        right = c.post("/auth/customer/emailpass", json={"email": email, "password": PASSWORD})
+        assert_error(right, 429, "too_many_requests")
+    # The owner, from their own address, is not locked out by the guesser.
+    r = store.post("/auth/customer/emailpass", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
 
 
 def test_password_reset_is_single_use(store: httpx.Client, server: Server) -> None:

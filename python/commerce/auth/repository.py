@@ -70,18 +70,19 @@ INSERT INTO auth_session (id_hash, auth_context, expires_at) VALUES (%s, %s, now
 """
 GET_SESSION = "SELECT auth_context FROM auth_session WHERE id_hash = %s AND expires_at > now()"
 DELETE_SESSION = "DELETE FROM auth_session WHERE id_hash = %s"
-THROTTLE_STATE = """
-SELECT key, failures FROM auth_throttle
-WHERE key = ANY(%s) AND window_start > now() - make_interval(secs => %s)
-"""
-THROTTLE_FAIL = """
-INSERT INTO auth_throttle AS t (key, failures, window_start) VALUES (%(key)s, 1, now())
+# Each attempt is counted before its password is checked, in one statement for all its keys: concurrent attempts
+# increment one after the other (the row lock of ON CONFLICT), so no more than the limit can ever be checked.
+THROTTLE_CLAIM = """
+INSERT INTO auth_throttle AS t (key, failures, window_start)
+SELECT k, 1, now() FROM unnest(%(keys)s::text[]) AS k
 ON CONFLICT (key) DO UPDATE SET
     failures = CASE WHEN t.window_start <= now() - make_interval(secs => %(window)s) THEN 1 ELSE t.failures + 1 END,
     window_start = CASE WHEN t.window_start <= now() - make_interval(secs => %(window)s) THEN now()
                         ELSE t.window_start END
+RETURNING key, failures
 """
-THROTTLE_RESET = "DELETE FROM auth_throttle WHERE key = %s"
+THROTTLE_FORGET = "DELETE FROM auth_throttle WHERE key = %s"
+THROTTLE_UNCOUNT = "UPDATE auth_throttle SET failures = greatest(failures - 1, 0) WHERE key = ANY(%s)"
 
 
 async def insert_reset(
@@ -116,17 +117,17 @@ async def delete_session(conn: AsyncConnection[Any], id_hash: str) -> None:
     await conn.execute(DELETE_SESSION, (id_hash,))
 
 
-async def throttle_state(conn: AsyncConnection[Any], keys: list[str], window: int) -> dict[str, int]:
-    cur = await conn.execute(THROTTLE_STATE, (keys, window))
+async def throttle_claim(conn: AsyncConnection[Any], keys: list[str], window: int) -> dict[str, int]:
+    cur = await conn.execute(THROTTLE_CLAIM, {"keys": keys, "window": window})
     return {r[0]: r[1] for r in await cur.fetchall()}
 
 
-async def throttle_fail(conn: AsyncConnection[Any], key: str, window: int) -> None:
-    await conn.execute(THROTTLE_FAIL, {"key": key, "window": window})
+async def throttle_forget(conn: AsyncConnection[Any], key: str) -> None:
+    await conn.execute(THROTTLE_FORGET, (key,))
 
 
-async def throttle_reset(conn: AsyncConnection[Any], key: str) -> None:
-    await conn.execute(THROTTLE_RESET, (key,))
+async def throttle_uncount(conn: AsyncConnection[Any], keys: list[str]) -> None:
+    await conn.execute(THROTTLE_UNCOUNT, (keys,))
 
 
 APP_METADATA = "SELECT app_metadata FROM auth_identity WHERE id = %s"

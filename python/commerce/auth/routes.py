@@ -55,13 +55,9 @@ def login(actor_type: str) -> Any:
         data = await req.json(EmailPass)
         client = _client(req)
         async with req.state.pool.connection() as conn:
-            await auth.service.check_throttle(conn, data.email, client)
-            try:
-                identity_id, app_metadata = await auth.service.authenticate_emailpass(conn, data.email, data.password)
-            except Unauthorized:
-                await auth.service.record_login(conn, data.email, client, ok=False)
-                raise
-            await auth.service.record_login(conn, data.email, client, ok=True)
+            await auth.service.claim_attempt(conn, data.email, client)
+            identity_id, app_metadata = await auth.service.authenticate_emailpass(conn, data.email, data.password)
+            await auth.service.forgive_attempt(conn, data.email, client)
         if actor_type == "user" and not app_metadata.get("user_id"):
             # A customer's identity cannot log in to the admin.
             raise Unauthorized(auth.service.INVALID_LOGIN)

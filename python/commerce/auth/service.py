@@ -131,8 +131,12 @@ def _decode(secret: str, token: str) -> dict[str, Any]:
 RESET_TTL = 15 * 60
 SESSION_TTL = 24 * 3600
 THROTTLE_WINDOW = 15 * 60
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_CLIENT = 20
+# Login attempts per window: per (email, client address) — the owner from their own address is never locked out by
+# someone else's guesses —, per client (one address guessing many accounts) and per email from everywhere (guessing
+# spread over many addresses, high enough that locking an owner out takes that many addresses).
+MAX_ATTEMPTS_PER_EMAIL_AND_CLIENT = 5
+MAX_ATTEMPTS_PER_CLIENT = 20
+MAX_ATTEMPTS_PER_EMAIL = 100
 
 
 def _digest(token: str) -> str:
@@ -176,29 +180,34 @@ async def end_session(conn: AsyncConnection[Any], session_id: str) -> None:
     await repo.delete_session(conn, _digest(session_id))
 
 
-def _throttle_keys(email: str, client: str | None) -> list[str]:
-    keys = [f"email:{normalize_email(email)}"]
+def _throttle_keys(email: str, client: str | None) -> dict[str, int]:
+    """The throttle keys of a login attempt and their limits."""
+    who = normalize_email(email)
+    keys = {f"email:{who}": MAX_ATTEMPTS_PER_EMAIL}
     if client:
-        keys.append(f"client:{client}")
+        keys |= {
+            f"login:{who}|{client}": MAX_ATTEMPTS_PER_EMAIL_AND_CLIENT,
+            f"client:{client}": MAX_ATTEMPTS_PER_CLIENT,
+        }
     return keys
 
 
-async def check_throttle(conn: AsyncConnection[Any], email: str, client: str | None) -> None:
-    """429 when this email or client address failed too often in the window (checked before any hashing)."""
-    state = await repo.throttle_state(conn, _throttle_keys(email, client), THROTTLE_WINDOW)
-    for key, failures in state.items():
-        limit = MAX_FAILURES_PER_EMAIL if key.startswith("email:") else MAX_FAILURES_PER_CLIENT
-        if failures >= limit:
-            raise TooManyRequests("Too many failed login attempts. Try again later.")
-
-
-async def record_login(conn: AsyncConnection[Any], email: str, client: str | None, ok: bool) -> None:
+async def claim_attempt(conn: AsyncConnection[Any], email: str, client: str | None) -> None:
+    """Count this login attempt before any password is checked (atomically, so parallel attempts cannot slip under
+    a limit together); 429 when it is past one of its limits for the window."""
     keys = _throttle_keys(email, client)
-    if ok:
-        await repo.throttle_reset(conn, keys[0])
-        return
-    for key in keys:
-        await repo.throttle_fail(conn, key, THROTTLE_WINDOW)
+    counts = await repo.throttle_claim(conn, list(keys), THROTTLE_WINDOW)
+    if any(counts.get(key, 0) > limit for key, limit in keys.items()):
+        raise TooManyRequests("Too many failed login attempts. Try again later.")
+
+
+async def forgive_attempt(conn: AsyncConnection[Any], email: str, client: str | None) -> None:
+    """A successful login: its (email, client) attempts no longer count, and this attempt is not counted against
+    the client or the email."""
+    keys = list(_throttle_keys(email, client))
+    if client:
+        await repo.throttle_forget(conn, keys[1])
+    await repo.throttle_uncount(conn, [k for k in keys if not k.startswith("login:")])
 
 
 async def app_metadata(
