@@ -19,6 +19,7 @@ def document(routes: list[Route], version: str) -> dict[str, Any]:
         {t for r in routes for t in (r.body, r.query, r.response) if t is not None}, key=lambda t: t.__name__
     )
     schemas, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
+    schemas, components = _decimals(schemas), _decimals(components)
     by_type = dict(zip(types, schemas, strict=True))
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
@@ -62,6 +63,22 @@ def document(routes: list[Route], version: str) -> dict[str, Any]:
             },
         },
     }
+
+
+DECIMAL = {"type": "string", "format": "decimal"}
+# Money is a JSON number in every answer (as Medusa's), and a number or a decimal string in a request (both exact).
+MONEY = {"anyOf": [{"type": "number"}, DECIMAL]}
+
+
+def _decimals(node: Any) -> Any:
+    """The schema with every Decimal as MONEY: msgspec declares a decimal string, the answers send numbers."""
+    if isinstance(node, dict):
+        if node == DECIMAL:
+            return dict(MONEY)
+        return {k: _decimals(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return type(node)(_decimals(v) for v in node)
+    return node
 
 
 ERROR = {
