@@ -315,3 +315,35 @@ def test_add_to_cart_refuses_more_than_is_available(
     late = product(admin, shop, "Preorder", 50, 0, allow_backorder=True)
     for variant in (free, late):
         ok(store.post(lines, json={"variant_id": variant["id"], "quantity": 50}))
+
+
+def test_an_operator_collects_more_for_an_order(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+    frame = product(admin, shop, "Frame", 20, 5)
+    order = ok(_complete(store, cart_ready(store, shop, [(frame["id"], 1)])["id"]))["order"]
+    extra = ok(admin.post("/admin/payment-collections", json={"order_id": order["id"], "amount": 5}))
+    collection = extra["payment_collection"]
+    assert money(collection["amount"]) == money(5) and collection["status"] == "not_paid"
+    paid = ok(
+        admin.post(f"/admin/payment-collections/{collection['id']}/mark-as-paid", json={"order_id": order["id"]})
+    )["payment_collection"]
+    assert money(paid["captured_amount"]) == money(5)
+    assert paid["payments"][0]["provider_id"] == "pp_system_default"
+    assert_error(
+        admin.post(f"/admin/payment-collections/{collection['id']}/mark-as-paid", json={"order_id": order["id"]}),
+        400,
+        "not_allowed",
+    )
+    assert_error(admin.delete(f"/admin/payment-collections/{collection['id']}"), 400, "not_allowed", "payments")
+    spare = ok(admin.post("/admin/payment-collections", json={"order_id": order["id"], "amount": "2.50"}))
+    spare_id = spare["payment_collection"]["id"]
+    assert ok(admin.delete(f"/admin/payment-collections/{spare_id}")) == {
+        "id": spare_id,
+        "object": "payment-collection",
+        "deleted": True,
+    }
+    listed = ok(admin.get(f"/admin/orders/{order['id']}", params={"fields": "*payment_collections"}))["order"]
+    assert {c["id"] for c in listed["payment_collections"]} >= {collection["id"]}
+    assert_error(admin.post("/admin/payment-collections", json={"order_id": "order_nope"}), 404, "not_found")
+    assert_error(
+        admin.post("/admin/payment-collections", json={"order_id": order["id"], "amount": -1}), 400, "invalid_data"
+    )

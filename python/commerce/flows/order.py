@@ -4,6 +4,7 @@ cancel. Each runs in one transaction on one connection, and each state change is
 so two operators acting at once cannot both win."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -213,3 +214,41 @@ def _line_quantities(made: dict[str, Any]) -> dict[str, int]:
         if item.get("line_item_id"):
             out[item["line_item_id"]] = out.get(item["line_item_id"], 0) + int(item["quantity"])
     return out
+
+
+async def create_payment_collection(conn: AsyncConnection[Any], order_id: str, amount: Decimal | None) -> str:
+    """A payment collection for what the order still owes (or `amount`), linked to it (Medusa's
+    createOrderPaymentCollectionWorkflow)."""
+    async with conn.transaction():
+        found = await view(conn, order_id, {"payment_collections"})
+        if found["status"] == "canceled":
+            raise NotAllowed(f"Order with id {order_id} has been canceled.")
+        owed = Decimal(str(found["summary"]["pending_difference"]))
+        amount = owed if amount is None else amount
+        if amount <= 0:
+            raise InvalidData(f"Order {order_id} owes nothing: a payment collection needs an amount above 0")
+        made = await payment.service.create_collection(conn, amount, found["currency_code"], found["region_id"])
+        await order.service.link_payment_collection(conn, order_id, made["id"])
+    return str(made["id"])
+
+
+async def mark_as_paid(conn: AsyncConnection[Any], order_id: str, collection_id: str, by: str | None) -> None:
+    """Record an order's collection as paid outside any provider (cash, bank transfer): authorized and captured in
+    full through the system provider (Medusa's markPaymentCollectionAsPaid)."""
+    async with conn.transaction():
+        if collection_id not in await order.service.payment_collection_ids(conn, order_id):
+            await _order(conn, order_id)
+            raise NotFound(f"Payment collection with id: {collection_id} was not found in order {order_id}")
+        collection = await payment.service.retrieve_collection(conn, collection_id)
+        if collection["status"] != "not_paid":
+            raise NotAllowed(f"Payment collection {collection_id} is {collection['status']}: it cannot be marked paid")
+        await payment.service.create_session(conn, collection_id, payment.service.SYSTEM_PROVIDER)
+        paid = await payment.service.authorize_collection(
+            conn, collection_id, Decimal(str(collection["amount"])), {"order_id": order_id}
+        )
+        await payment.service.capture(conn, paid["id"], None, by)
+
+
+async def delete_payment_collection(conn: AsyncConnection[Any], collection_id: str) -> None:
+    """An operator removes a collection nothing was paid into."""
+    await payment.service.delete_collection(conn, collection_id)

@@ -2,14 +2,16 @@
 complete, cancel, fulfilments, shipments, delivery). An order shows its payment collections and fulfillments, which
 other modules own, so these routes sit beside their flow (commerce.flows.order)."""
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
 from psycopg import AsyncConnection
 
+from commerce import payment
 from commerce.errors import Unauthorized
 from commerce.flows import order as order_flow
-from commerce.http import Request, Response, Route, fields, json_response, page
+from commerce.http import Request, Response, Route, deleted, fields, json_response, page
 from commerce.order import service
 from commerce.order.schemas import (
     ADMIN_LIST_DEFAULTS,
@@ -211,6 +213,41 @@ async def cancel_fulfillment(req: Request) -> Response:
         return await _answer(req, conn)
 
 
+class CreatePaymentCollection(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Body of POST /admin/payment-collections (Medusa's: the order, and an amount that defaults to what it owes)."""
+
+    order_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    amount: Decimal | None = None  # checked by the flow: above 0, within the engine's range
+
+
+class MarkAsPaid(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    order_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+
+
+async def _collection(conn: AsyncConnection[Any], collection_id: str) -> Response:
+    return json_response({"payment_collection": await payment.service.retrieve_collection(conn, collection_id)})
+
+
+async def create_payment_collection(req: Request) -> Response:
+    data = await req.json(CreatePaymentCollection)
+    async with req.state.pool.connection() as conn:
+        made = await order_flow.create_payment_collection(conn, data.order_id, data.amount)
+        return await _collection(conn, made)
+
+
+async def mark_as_paid(req: Request) -> Response:
+    data = await req.json(MarkAsPaid)
+    async with req.state.pool.connection() as conn:
+        await order_flow.mark_as_paid(conn, data.order_id, req.params["id"], _by(req))
+        return await _collection(conn, req.params["id"])
+
+
+async def delete_payment_collection(req: Request) -> Response:
+    async with req.state.pool.connection() as conn:
+        await order_flow.delete_payment_collection(conn, req.params["id"])
+    return deleted(req.params["id"], "payment-collection")
+
+
 S, A = "Store Orders", "Admin Orders"
 ROUTES = [
     Route(
@@ -318,5 +355,31 @@ ROUTES = [
         query=OrderRetrieveQuery,
         response=OrderResponse,
         tag=A,
+    ),
+    Route(
+        "POST",
+        "/admin/payment-collections",
+        create_payment_collection,
+        "admin",
+        "A payment collection for what an order still owes",
+        body=CreatePaymentCollection,
+        tag="Admin Payment Collections",
+    ),
+    Route(
+        "POST",
+        "/admin/payment-collections/:id/mark-as-paid",
+        mark_as_paid,
+        "admin",
+        "Record an order's payment collection as paid (outside any provider)",
+        body=MarkAsPaid,
+        tag="Admin Payment Collections",
+    ),
+    Route(
+        "DELETE",
+        "/admin/payment-collections/:id",
+        delete_payment_collection,
+        "admin",
+        "Delete a payment collection nothing was paid into",
+        tag="Admin Payment Collections",
     ),
 ]

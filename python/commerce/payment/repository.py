@@ -488,3 +488,16 @@ async def whole(conn: AsyncConnection[Any], ids: list[str] | None = None, cart_i
         for cursor, statement in zip(cursors, statements, strict=True):
             await cursor.execute(statement, params)
     return [await cursor.fetchall() for cursor in cursors]
+
+
+# Only a collection nothing was paid into goes: its open sessions with it.
+DELETE_COLLECTION = """
+UPDATE payment_collection SET deleted_at = now(), updated_at = now()
+WHERE id = %s AND deleted_at IS NULL AND authorized_amount = 0 AND captured_amount = 0
+RETURNING id
+"""
+
+
+async def delete_collection(conn: AsyncConnection[Any], collection_id: str) -> bool:
+    cur = await conn.execute(DELETE_COLLECTION, (collection_id,))
+    return await cur.fetchone() is not None

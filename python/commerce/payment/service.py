@@ -105,6 +105,25 @@ async def collection_for_cart(
     return await retrieve_collection(conn, existing)
 
 
+async def create_collection(
+    conn: AsyncConnection[Any], amount: Decimal, currency_code: str, region_id: str | None
+) -> dict[str, Any]:
+    """A collection not tied to a cart (an order's outstanding amount, created by an operator)."""
+    check_amount(amount)
+    row = await repo.insert_collection(
+        conn, {"id": new_id("pay_col"), "currency_code": currency_code, "amount": amount, "region_id": region_id}
+    )
+    return await retrieve_collection(conn, row["id"])
+
+
+async def delete_collection(conn: AsyncConnection[Any], collection_id: str) -> None:
+    """Remove a collection nothing was authorized or captured into (NotAllowed otherwise)."""
+    if not await repo.delete_collection(conn, collection_id):
+        await retrieve_collection(conn, collection_id)  # 404 for an unknown one
+        raise NotAllowed(f"Payment collection {collection_id} has payments and cannot be deleted")
+    await repo.cancel_sessions(conn, collection_id)
+
+
 async def collection_of_cart(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
     """The cart's payment collection (Medusa shape, with sessions and payments), None when it has none."""
     found = _assemble(await repo.whole(conn, cart_id=cart_id), None)
