@@ -178,7 +178,8 @@ def cart_ready(
     if data is not None:
         body["data"] = data
     ok(store.post(f"/store/payment-collections/{collection['id']}/payment-sessions", json=body, headers=headers))
-    return ok(store.get(f"/store/carts/{cart['id']}", headers=headers))["cart"]
+    ready: dict[str, Any] = ok(store.get(f"/store/carts/{cart['id']}", headers=headers))["cart"]
+    return ready
 
 
 def money(value: Any) -> Decimal:
