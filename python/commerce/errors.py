@@ -45,6 +45,11 @@ class UnsupportedMediaType(CommerceError):
     status = 415
 
 
+class RequestTimeout(CommerceError):
+    type = "invalid_data"
+    status = 408
+
+
 class Conflict(CommerceError):
     type = "conflict"
     status = 409

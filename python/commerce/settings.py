@@ -18,6 +18,7 @@ class Settings:
     jwt_expires_in: int
     pool_size: int
     public_url: str  # where clients reach this server (absolute URLs of the files it serves)
+    body_timeout: float  # seconds a request's whole body may take to arrive
 
 
 def _int(name: str, default: int) -> int:
@@ -45,6 +46,7 @@ def load() -> Settings:
         jwt_expires_in=_int("JWT_EXPIRES_IN", 24 * 3600),
         pool_size=_int("DB_POOL_SIZE", 10),
         public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable}:{port}").rstrip("/"),
+        body_timeout=_int("BODY_TIMEOUT", 10),
     )
 
 

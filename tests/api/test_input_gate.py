@@ -65,3 +65,22 @@ def test_json_routes_take_json_only_and_unknown_methods_are_405(client: httpx.Cl
     assert r.headers["allow"] == "GET"
     r = client.delete("/auth/user/emailpass")
     assert r.status_code == 405 and r.headers["allow"] == "POST"
+
+
+def test_a_body_that_never_arrives_is_408_not_a_held_connection(db_url: str, seeded: dict[str, str]) -> None:
+    import socket
+
+    from tests.conftest import Server
+
+    srv = Server(db_url, env={"BODY_TIMEOUT": "1"}).start()
+    try:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /auth/user/emailpass HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                b'content-length: 100\r\n\r\n{"email": '
+            )
+            answer = sock.recv(4096)  # the server answers: the client never finishes its body
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert b"not received within 1 seconds" in answer
+    finally:
+        srv.stop()

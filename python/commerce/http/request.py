@@ -1,5 +1,6 @@
 """The request seen by handlers: path params, headers, query and JSON body decoded into msgspec types."""
 
+import asyncio
 import re
 from functools import cache
 from typing import Any, Protocol, TypeVar, cast, get_args, get_origin
@@ -11,7 +12,7 @@ from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
 from commerce.db.changes import Cached
-from commerce.errors import InvalidData, UnsupportedMediaType
+from commerce.errors import InvalidData, RequestTimeout, UnsupportedMediaType
 from commerce.http.asgi import Receive, Scope
 from commerce.settings import Settings
 
@@ -88,8 +89,15 @@ class Request:
         if self._body is None:
             chunks: list[bytes] = []
             size = 0
+            seconds = self.state.settings.body_timeout
+            deadline = asyncio.get_running_loop().time() + seconds
             while True:
-                message = await self.receive()
+                # A client sending its body a byte at a time must not hold a connection and a worker slot forever.
+                left = deadline - asyncio.get_running_loop().time()
+                try:
+                    message = await asyncio.wait_for(self.receive(), timeout=max(left, 0))
+                except TimeoutError:
+                    raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > MAX_BODY:
