@@ -271,6 +271,7 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
         jwt_expires_in=3600,
         pool_size=2,
         public_url="http://127.0.0.1",
+        body_timeout=10,
     )
     variant, channels = shop["variant"], (shop["a"],)
 
