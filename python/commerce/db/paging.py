@@ -1,5 +1,6 @@
 """One paged SELECT with its total, shared by every module's list query (each passes its own table)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from psycopg import AsyncConnection, sql
@@ -42,3 +43,21 @@ async def fetch_page(
 def like(text: str) -> str:
     """A `%text%` ILIKE pattern with the user's wildcards escaped."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def any_of(where: list[sql.Composable], params: dict[str, Any], filters: dict[str, Any], keys: Iterable[str]) -> None:
+    """`column = ANY(values)` for each of these list filters that is given (the column is named like the filter)."""
+    for key in keys:
+        if filters.get(key):
+            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
+            params[key] = filters[key]
+
+
+def date_ranges(where: list[sql.Composable], params: dict[str, Any], ranges: Iterable[tuple[str, str, Any]]) -> None:
+    """`column op value` for each (column, operator, value) bound, as Medusa's `created_at[$gte]=...` filters."""
+    for n, (column, op, value) in enumerate(ranges):
+        if op not in ("<", "<=", ">", ">="):
+            raise ValueError(f"not a comparison: {op}")
+        name = f"_range{n}"
+        where.append(sql.SQL("{} {} {}").format(sql.Identifier(column), sql.SQL(op), sql.Placeholder(name)))
+        params[name] = value

@@ -22,8 +22,6 @@ from commerce.fulfillment.schemas import (
 from commerce.http import Request, Response, Route, json_response
 from commerce.store import service as store_service
 
-_reads = service.reads_for
-
 
 def _customer(req: Request) -> str | None:
     return req.actor.id if req.actor is not None and req.actor.type == "customer" else None
@@ -31,7 +29,7 @@ def _customer(req: Request) -> str | None:
 
 async def create(req: Request) -> Response:
     data = await req.json(CreateCart)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         shop = await store_service.default_store(conn)
         cart = await service.create(
@@ -42,7 +40,7 @@ async def create(req: Request) -> Response:
 
 async def retrieve(req: Request) -> Response:
     req.query(CartQuery)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.retrieve(conn, reads, req.params["id"])
     return json_response({"cart": cart})
@@ -50,7 +48,7 @@ async def retrieve(req: Request) -> Response:
 
 async def update(req: Request) -> Response:
     data = await req.json(UpdateCart)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.update(conn, reads, req.params["id"], data, req.sales_channel_ids)
     return json_response({"cart": cart})
@@ -58,7 +56,7 @@ async def update(req: Request) -> Response:
 
 async def add_item(req: Request) -> Response:
     data = await req.json(ItemInput)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.add_item(conn, reads, req.params["id"], data)
     return json_response({"cart": cart})
@@ -66,14 +64,14 @@ async def add_item(req: Request) -> Response:
 
 async def update_item(req: Request) -> Response:
     data = await req.json(UpdateItem)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.update_item(conn, reads, req.params["id"], req.params["line_id"], data)
     return json_response({"cart": cart})
 
 
 async def delete_item(req: Request) -> Response:
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.delete_item(conn, reads, req.params["id"], req.params["line_id"])
     return json_response({"id": req.params["line_id"], "object": "line-item", "deleted": True, "parent": cart})
@@ -83,7 +81,7 @@ async def set_customer(req: Request) -> Response:
     customer_id = _customer(req)
     if customer_id is None:
         raise Unauthorized("Unauthorized")
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         profile = await customer.service.retrieve(conn, customer_id)
         cart = await service.set_customer(conn, reads, req.params["id"], customer_id, profile.email)
@@ -92,7 +90,7 @@ async def set_customer(req: Request) -> Response:
 
 async def add_promotions(req: Request) -> Response:
     data = await req.json(PromoCodes)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.add_promotions(conn, reads, req.params["id"], data.promo_codes)
     return json_response({"cart": cart})
@@ -100,14 +98,14 @@ async def add_promotions(req: Request) -> Response:
 
 async def remove_promotions(req: Request) -> Response:
     data = await req.json(PromoCodes)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.remove_promotions(conn, reads, req.params["id"], data.promo_codes)
     return json_response({"cart": cart})
 
 
 async def calculate_taxes(req: Request) -> Response:
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.calculate_taxes(conn, reads, req.params["id"])
     return json_response({"cart": cart})
@@ -115,7 +113,7 @@ async def calculate_taxes(req: Request) -> Response:
 
 async def add_shipping_method(req: Request) -> Response:
     data = await req.json(AddShippingMethod)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         cart = await service.add_shipping_method(conn, reads, req.params["id"], data.option_id, data.data)
     return json_response({"cart": cart})
@@ -128,7 +126,7 @@ async def store_list(req: Request) -> Response:
     query = req.query(StoreOptionQuery)
     if not query.cart_id:
         raise NotAllowed("You must provide the cart_id to list shipping options")
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         the_cart = await service.retrieve(conn, reads, query.cart_id)
         options = await fulfillment.service.list_for_cart(conn, reads, the_cart, is_return=bool(query.is_return))
@@ -137,7 +135,7 @@ async def store_list(req: Request) -> Response:
 
 async def store_calculate(req: Request) -> Response:
     data = await req.json(CalculateBody)
-    reads = await _reads(req)
+    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
         the_cart = await service.retrieve(conn, reads, data.cart_id)
         option = await fulfillment.service.calculate(conn, reads, req.params["id"], the_cart, data.data)

@@ -622,10 +622,6 @@ def _rule_context(cart: dict[str, Any], is_return: bool) -> dict[str, Any]:
     return {**cart, "is_return": "true" if is_return else "false", "enabled_in_store": "true"}
 
 
-def _cart_weight(reads: Reads, cart: dict[str, Any]) -> Decimal:
-    return reads.weight(cart)
-
-
 def _flat_prices(reads: Reads, rows: list[dict[str, Any]], cart: dict[str, Any]) -> dict[str, dict[str, Any]]:
     set_ids = [r["price_set_id"] for r in rows if r["price_type"] == "flat" and r["price_set_id"]]
     return reads.flat_prices(set_ids, cart) if set_ids else {}
@@ -697,7 +693,7 @@ async def list_for_cart(
     if not rows:
         return []
     flat = _flat_prices(reads, rows, cart)
-    weight = _cart_weight(reads, cart) if any(r["price_type"] == "calculated" for r in rows) else None
+    weight = reads.weight(cart) if any(r["price_type"] == "calculated" for r in rows) else None
     prices = await pricing.service.variant_prices(conn, [r["id"] for r in rows])
     out = []
     for r in rows:
@@ -723,7 +719,7 @@ async def calculate(
     row = await _serving(conn, option_id, cart)
     if row["price_type"] != "calculated":
         raise InvalidData(f"Shipping option with id: {option_id} is not a calculated shipping option")
-    amount = providers.calculate(row["provider_id"], row["data"], cart["currency_code"], _cart_weight(reads, cart))
+    amount = providers.calculate(row["provider_id"], row["data"], cart["currency_code"], reads.weight(cart))
     price = {"calculated_amount": amount, "is_calculated_price_tax_inclusive": False}
     return _store_view(row, price, [])
 
@@ -755,7 +751,7 @@ async def option_for_cart(
     is_tax_inclusive}`. InvalidData when the option does not exist, does not serve the cart's address, sales channel
     or rules, or has no price for it. `cart` is commerce.flows.cart.retrieve's dict."""
     row = await _serving(conn, option_id, cart)
-    weight = _cart_weight(reads, cart) if row["price_type"] == "calculated" else None
+    weight = reads.weight(cart) if row["price_type"] == "calculated" else None
     price = _priced(reads, row, cart, _flat_prices(reads, [row], cart), weight)
     if price is None:
         raise InvalidData(f"Shipping option with id: {option_id} has no price for cart {cart['id']}")

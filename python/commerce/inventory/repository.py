@@ -9,7 +9,7 @@ from typing import Any
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import dict_row
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.errors import DuplicateError, InvalidData, NotAllowed
 from commerce.listing import order_by
@@ -181,10 +181,7 @@ async def list_items(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "sku", "origin_country", "hs_code", "mid_code", "material"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "sku", "origin_country", "hs_code", "mid_code", "material"))
     if filters.get("requires_shipping") is not None:
         where.append(sql.SQL("requires_shipping = %(requires_shipping)s"))
         params["requires_shipping"] = filters["requires_shipping"]
@@ -505,10 +502,7 @@ async def list_reservations(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "location_id", "inventory_item_id", "line_item_id", "created_by"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "location_id", "inventory_item_id", "line_item_id", "created_by"))
     if filters.get("q"):
         where.append(sql.SQL("description ILIKE %(q)s"))
         params["q"] = like(filters["q"])

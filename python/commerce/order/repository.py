@@ -12,7 +12,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, date_ranges, fetch_page, like
 from commerce.db.rows import fetch_all, fetch_one, jsonb
 from commerce.errors import DuplicateError
 from commerce.listing import order_by
@@ -358,22 +358,13 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def _range(where: list[sql.Composable], params: dict[str, Any], column: str, op: str, value: datetime) -> None:
-    name = f"{column}_{len(params)}"
-    where.append(sql.SQL("{} {} {}").format(sql.Identifier(column), sql.SQL(op), sql.Placeholder(name)))
-    params[name] = value
-
-
 async def page(
     conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
 ) -> tuple[list[str], int]:
     """The ids of one page of live orders matching `filters`, and the count of all that match."""
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL"), sql.SQL("NOT is_draft_order")]
     params: dict[str, Any] = {}
-    for key in ("id", "status", "customer_id", "region_id", "sales_channel_id"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "status", "customer_id", "region_id", "sales_channel_id"))
     if filters.get("q"):
         text = str(filters["q"]).strip()
         params["q"] = like(text)
@@ -383,8 +374,7 @@ async def page(
             params["q_display"] = int(text.lstrip("#"))
             condition += " OR display_id = %(q_display)s"
         where.append(sql.SQL(f"({condition})"))
-    for column, op, value in filters.get("ranges", ()):
-        _range(where, params, column, op, value)
+    date_ranges(where, params, filters.get("ranges", ()))
     rows, count = await fetch_page(
         conn, "order", "id", where, params, order_by(order, ORDERABLE, default="-created_at"), limit, offset
     )

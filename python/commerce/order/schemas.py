@@ -5,15 +5,14 @@ from typing import Annotated, Any
 import msgspec
 
 from commerce.http.fields import Shape
-from commerce.listing import Limit, ListQuery
+from commerce.listing import DatedListQuery, Limit, ListQuery
 
 Ids = list[Annotated[str, msgspec.Meta(max_length=255)]]
 Statuses = list[Annotated[str, msgspec.Meta(max_length=32)]]
-When = Annotated[str, msgspec.Meta(max_length=64)]
 STATUSES = ("pending", "completed", "draft", "archived", "canceled", "requires_action")
 
 
-class OrderListQuery(ListQuery, kw_only=True):
+class OrderListQuery(DatedListQuery, kw_only=True):
     """GET /admin/orders (Medusa's AdminGetOrdersParams: limit 15 by default)."""
 
     limit: Limit = 15
@@ -23,14 +22,6 @@ class OrderListQuery(ListQuery, kw_only=True):
     customer_id: Ids | None = None
     region_id: Ids | None = None
     sales_channel_id: Ids | None = None
-    created_at_gt: When | None = msgspec.field(default=None, name="created_at[$gt]")
-    created_at_gte: When | None = msgspec.field(default=None, name="created_at[$gte]")
-    created_at_lt: When | None = msgspec.field(default=None, name="created_at[$lt]")
-    created_at_lte: When | None = msgspec.field(default=None, name="created_at[$lte]")
-    updated_at_gt: When | None = msgspec.field(default=None, name="updated_at[$gt]")
-    updated_at_gte: When | None = msgspec.field(default=None, name="updated_at[$gte]")
-    updated_at_lt: When | None = msgspec.field(default=None, name="updated_at[$lt]")
-    updated_at_lte: When | None = msgspec.field(default=None, name="updated_at[$lte]")
 
 
 class StoreOrderListQuery(ListQuery, kw_only=True):

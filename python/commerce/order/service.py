@@ -16,7 +16,6 @@ same answer, except that an order whose fulfillments were all canceled reads `no
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import nullcontext
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -257,33 +256,12 @@ async def list_orders(
         "region_id": query.region_id,
         "sales_channel_id": query.sales_channel_id,
         "q": query.q,
-        "ranges": _ranges(query),
+        "ranges": query.ranges(),
     }
     ids, count = await repo.page(conn, filters, query.order, query.limit, query.offset)
     rows = {r["order"]["id"]: r for r in await repo.whole(conn, ids)}
     ordered = [rows[i] for i in ids if i in rows]
     return await _assemble(conn, ordered, related, relations), count
-
-
-_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-
-
-def _ranges(query: OrderListQuery) -> list[tuple[str, str, datetime]]:
-    out = []
-    for column in ("created_at", "updated_at"):
-        for name, op in _OPERATORS.items():
-            value = getattr(query, f"{column}_{name}")
-            if value is not None:
-                out.append((column, op, _when(f"{column}[${name}]", value)))
-    return out
-
-
-def _when(name: str, text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace(" ", "+"))
-    except ValueError:
-        raise InvalidData(f"Invalid request: '{name}' must be a date or a date-time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def _assemble(

@@ -8,7 +8,7 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, date_ranges, fetch_page, like
 from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
@@ -367,12 +367,6 @@ async def refunds_of(conn: AsyncConnection[Any], payment_ids: list[str]) -> list
     return await fetch_all(conn, REFUNDS_OF, (payment_ids,)) if payment_ids else []
 
 
-def _date_ranges(where: list[sql.Composable], params: dict[str, Any], ranges: list[tuple[str, str, datetime]]) -> None:
-    for n, (column, op, value) in enumerate(ranges):
-        where.append(sql.SQL("{} {} {}").format(sql.Identifier(column), sql.SQL(op), sql.Placeholder(f"_range{n}")))
-        params[f"_range{n}"] = value
-
-
 async def list_payments(
     conn: AsyncConnection[Any],
     filters: dict[str, Any],
@@ -383,14 +377,11 @@ async def list_payments(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "payment_session_id", "payment_collection_id"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "payment_session_id", "payment_collection_id"))
     if filters.get("q"):
         where.append(sql.SQL("(id ILIKE %(q)s OR provider_id ILIKE %(q)s)"))
         params["q"] = like(filters["q"])
-    _date_ranges(where, params, ranges)
+    date_ranges(where, params, ranges)
     order_sql = order_by(order, frozenset({"created_at", "updated_at", "amount", "captured_at"}))
     return await fetch_page(conn, "payment", PAYMENT_COLUMNS, where, params, order_sql, limit, offset)
 
@@ -434,7 +425,7 @@ async def list_reasons(
     if filters.get("q"):
         where.append(sql.SQL("(label ILIKE %(q)s OR code ILIKE %(q)s OR description ILIKE %(q)s)"))
         params["q"] = like(filters["q"])
-    _date_ranges(where, params, ranges)
+    date_ranges(where, params, ranges)
     order_sql = order_by(order, frozenset({"created_at", "updated_at", "label", "code"}))
     return await fetch_page(conn, "refund_reason", REASON_COLUMNS, where, params, order_sql, limit, offset)
 

@@ -1,14 +1,13 @@
 """Payment requests and responses (Medusa v2 shapes): payment collections and sessions (store), payments, captures,
 refunds, refund reasons and providers (admin)."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
 
 from commerce.http.fields import Shape
-from commerce.listing import ListQuery
+from commerce.listing import DatedListQuery, ListQuery
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
@@ -52,28 +51,7 @@ class PaymentProviderList(msgspec.Struct):
 # --- admin ---------------------------------------------------------------------------------------------------------
 
 
-class _DateFilters(ListQuery, kw_only=True):
-    created_at_gt: datetime | None = msgspec.field(default=None, name="created_at[$gt]")
-    created_at_gte: datetime | None = msgspec.field(default=None, name="created_at[$gte]")
-    created_at_lt: datetime | None = msgspec.field(default=None, name="created_at[$lt]")
-    created_at_lte: datetime | None = msgspec.field(default=None, name="created_at[$lte]")
-    updated_at_gt: datetime | None = msgspec.field(default=None, name="updated_at[$gt]")
-    updated_at_gte: datetime | None = msgspec.field(default=None, name="updated_at[$gte]")
-    updated_at_lt: datetime | None = msgspec.field(default=None, name="updated_at[$lt]")
-    updated_at_lte: datetime | None = msgspec.field(default=None, name="updated_at[$lte]")
-
-    def ranges(self) -> list[tuple[str, str, datetime]]:
-        """(column, operator, value) for each date bound given."""
-        out = []
-        for column in ("created_at", "updated_at"):
-            for op, sign in (("gt", ">"), ("gte", ">="), ("lt", "<"), ("lte", "<=")):
-                value = getattr(self, f"{column}_{op}")
-                if value is not None:
-                    out.append((column, sign, value))
-        return out
-
-
-class PaymentListQuery(_DateFilters, kw_only=True):
+class PaymentListQuery(DatedListQuery, kw_only=True):
     q: str | None = None
     id: list[str] | None = None
     payment_session_id: list[str] | None = None
@@ -95,7 +73,7 @@ class RefundPayment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     note: Text | None = None
 
 
-class RefundReasonQuery(_DateFilters, kw_only=True):
+class RefundReasonQuery(DatedListQuery, kw_only=True):
     q: str | None = None
     id: list[str] | None = None
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
@@ -161,10 +161,7 @@ async def list_lists(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "status"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "status"))
     if filters.get("q"):
         where.append(sql.SQL("(title ILIKE %(q)s OR description ILIKE %(q)s)"))
         params["q"] = like(filters["q"])
@@ -198,10 +195,7 @@ async def list_preferences(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "attribute", "value"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "attribute", "value"))
     return await fetch_page(
         conn,
         "price_preference",

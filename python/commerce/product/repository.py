@@ -9,7 +9,7 @@ from typing import Any
 from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import dict_row
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import jsonb, update_by_id
 from commerce.errors import DuplicateError, InvalidData
 from commerce.listing import order_by
@@ -167,10 +167,7 @@ async def list_products(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "title", "handle", "status", "external_id", "collection_id", "type_id"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "title", "handle", "status", "external_id", "collection_id", "type_id"))
     if filters.get("is_giftcard") is not None:
         where.append(sql.SQL("is_giftcard = %(is_giftcard)s"))
         params["is_giftcard"] = filters["is_giftcard"]
@@ -312,10 +309,7 @@ async def list_options(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL"), sql.SQL("product_id = %(product_id)s")]
     params: dict[str, Any] = {"product_id": product_id}
-    for key in ("id", "title"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "title"))
     if filters.get("q"):
         where.append(sql.SQL("title ILIKE %(q)s"))
         params["q"] = like(filters["q"])

@@ -4,7 +4,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import jsonb
 from commerce.listing import order_by
 from commerce.product.repository import db_errors, fetch_one, fetch_rows, update_row
@@ -143,10 +143,7 @@ async def list_categories(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "handle", "description"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "handle", "description"))
     for key in ("is_active", "is_internal"):
         if filters.get(key) is not None:
             where.append(sql.SQL("{} = {}").format(sql.Identifier(key), sql.Placeholder(key)))
@@ -236,10 +233,7 @@ async def list_collections(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "title", "handle"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "title", "handle"))
     if filters.get("q"):
         where.append(sql.SQL("(title ILIKE %(q)s OR handle ILIKE %(q)s)"))
         params["q"] = like(filters["q"])
@@ -318,10 +312,7 @@ async def list_values(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "value"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "value"))
     if filters.get("q"):
         where.append(sql.SQL("value ILIKE %(q)s"))
         params["q"] = like(filters["q"])

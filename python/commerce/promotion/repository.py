@@ -4,7 +4,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import fetch_all, jsonb, update_by_id
 from commerce.listing import order_by
 
@@ -81,10 +81,7 @@ async def list_promotions(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "code", "campaign_id", "status"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "code", "campaign_id", "status"))
     if filters.get("q"):
         where.append(sql.SQL("code ILIKE %(q)s"))
         params["q"] = like(filters["q"])

@@ -5,7 +5,7 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import jsonb, update_by_id
 from commerce.listing import order_by
 
@@ -114,10 +114,7 @@ async def list_regions(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "name", "currency_code"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "name", "currency_code"))
     if filters.get("q"):
         where.append(sql.SQL("name ILIKE %(q)s"))
         params["q"] = like(filters["q"])

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from psycopg import AsyncConnection, sql
 
-from commerce.db.paging import fetch_page, like
+from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
 
@@ -172,10 +172,7 @@ async def list_regions(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "country_code", "created_by"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "country_code", "created_by"))
     for key in ("province_code", "parent_id"):
         if filters.get(key):
             where.append(_any_or_null(key, filters[key], params))
@@ -217,10 +214,7 @@ async def list_rates(
 ) -> tuple[list[dict[str, Any]], int]:
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
-    for key in ("id", "tax_region_id"):
-        if filters.get(key):
-            where.append(sql.SQL("{} = ANY({})").format(sql.Identifier(key), sql.Placeholder(key)))
-            params[key] = filters[key]
+    any_of(where, params, filters, ("id", "tax_region_id"))
     if filters.get("is_default") is not None:
         where.append(sql.SQL("is_default = %(is_default)s"))
         params["is_default"] = filters["is_default"]
