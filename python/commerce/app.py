@@ -254,6 +254,7 @@ class App:
             response = error_response(exc, request_id, req.path)
         except Exception as exc:
             response = error_response(exc, request_id, f"{req.method} {req.path}")
+        await req.drain()
         self.metrics.observe(req.method, route_path, response.status, perf_counter() - started)
         await response.send(send, request_id)
 

@@ -2,6 +2,8 @@
 not UTF-8, JSON nested a thousand deep, an offset past bigint — each a 400 invalid_data naming the problem (issue 13's
 first class of 500s), also on unauthenticated /auth routes."""
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -84,3 +86,19 @@ def test_a_body_that_never_arrives_is_408_not_a_held_connection(db_url: str, see
         assert b"not received within 1 seconds" in answer
     finally:
         srv.stop()
+
+
+def test_a_refused_request_whose_body_comes_late_leaves_the_connection_usable(server: Any) -> None:
+    """A guard answers before the body is read; a body that arrives after that answer is still taken off the
+    connection, so the client's next request on it works (it broke the connection before)."""
+    import socket
+    import time
+
+    body = b'{"name": "x"}'
+    head = b"POST /admin/campaigns HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        for _ in range(3):
+            sock.sendall(head % len(body))
+            time.sleep(0.05)  # the body in its own segment, after the server could answer
+            sock.sendall(body)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 401"), "each request on the connection is answered"

@@ -12,7 +12,7 @@ from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool
 
 from commerce.db.changes import Cached
-from commerce.errors import InvalidData, RequestTimeout, UnsupportedMediaType
+from commerce.errors import CommerceError, InvalidData, RequestTimeout, UnsupportedMediaType
 from commerce.http.asgi import Receive, Scope
 from commerce.settings import Settings
 
@@ -107,6 +107,20 @@ class Request:
                     break
             self._body = b"".join(chunks)
         return self._body
+
+    async def drain(self) -> None:
+        """Read a body the handler left unread (a guard refused the request first): a server that answers before
+        the body has arrived must still take it off the connection, or the connection breaks for the client's next
+        request. A body too large or too slow is left: the connection closes, as it must."""
+        if self._body is not None:
+            return
+        length = self.header("content-length")
+        if (length is None or length == "0") and self.header("transfer-encoding") is None:
+            return
+        try:
+            await self.body()
+        except CommerceError:
+            pass
 
     async def json(self, type_: type[T]) -> T:
         raw = await self.body()
