@@ -30,9 +30,12 @@ def database(settings: settings_module.Settings) -> Any:
 def prepare(url: str, seed: bool, public_url: str | None = None, info: bool = False) -> Any:
     """Migrate; with `seed`, seed the demo store once (its image URLs start with `public_url`); with `info`,
     return the demo store's `setup.DemoInfo` (read on the same connection as the seed check)."""
-    from commerce.db.migrate import migrate
+    from commerce.db.migrate import MigrationsMissing, migrate
 
-    applied = migrate(url)
+    try:
+        applied = migrate(url)
+    except MigrationsMissing as exc:
+        raise SystemExit(f"error: {exc}") from None
     if applied:
         print(f"applied migrations: {', '.join(applied)}")
     if not (seed or info):
