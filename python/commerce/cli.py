@@ -1,6 +1,7 @@
 """`commerce serve | migrate | seed --demo | user | api-key create`."""
 
 import argparse
+import importlib.util
 import os
 import sys
 from contextlib import contextmanager
@@ -9,6 +10,8 @@ from typing import Any, TypeVar
 from commerce import settings as settings_module
 
 T = TypeVar("T")
+# What the `server` extra installs, by import name: a base install (the engine only) has none of them.
+SERVER_MODULES = "granian uvloop msgspec psycopg psycopg_pool argon2 jwt cryptography ulid tqdm pgserver".split()
 
 
 @contextmanager
@@ -266,6 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     exporter.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
+    missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        print(
+            f"commerce {args.command} needs the server's dependencies (missing: {', '.join(missing)}); "
+            "install them with: pip install 'commerce-core[server]'",
+            file=sys.stderr,
+        )
+        return 2
     result: int = args.func(args)
     return result
 
