@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from commerce.db.migrate import MigrationsMissing, migrate, migration_files, migrations_dir
-from tests.conftest import BIN, with_dbname
+from tests.conftest import BIN, ROOT, with_dbname
 
 
 @pytest.fixture
@@ -85,3 +85,9 @@ def test_the_cli_says_so_and_fails(empty_db: str, tmp_path: Path) -> None:
     done = subprocess.run([str(BIN / "commerce"), "migrate"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "error: no migrations found in" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_no_migration_is_left_in_the_old_place() -> None:
+    """A file under the old top-level migrations/ would never be applied: it is not in the package."""
+    old = ROOT / "migrations"
+    assert not old.exists(), f"move {sorted(p.name for p in old.iterdir())} to python/commerce/migrations/"
