@@ -8,7 +8,7 @@ RUST_SRC := $(shell find rust_core/src -name '*.rs' 2>/dev/null) rust_core/Cargo
 NODE_COMPAT := tests/compat
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint rust-test py-test bench bench-engine clean
+.PHONY: help install serve test lint rust-test py-test bench bench-engine clean wheel
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -24,6 +24,10 @@ $(VENV)/.deps-stamp: pyproject.toml
 $(VENV)/.native-stamp: $(VENV)/.deps-stamp $(RUST_SRC)
 	$(BIN)/maturin develop --release -q --skip-install
 	touch $@
+
+# -i $(PY): the interpreter `make install` builds for, so cargo reuses that build instead of compiling again.
+wheel: install ## a release wheel in target/wheels (manylinux tag for the glibc its symbols need; see README)
+	$(BIN)/maturin build --release -i $(PY) -o target/wheels
 
 serve: install ## serve on HOST:PORT (127.0.0.1:9000), embedded PostgreSQL unless DATABASE_URL is set
 	$(BIN)/commerce serve

@@ -1,6 +1,7 @@
 """`commerce serve | migrate | seed --demo | user | api-key create`."""
 
 import argparse
+import importlib.util
 import os
 import sys
 from contextlib import contextmanager
@@ -9,6 +10,8 @@ from typing import Any, TypeVar
 from commerce import settings as settings_module
 
 T = TypeVar("T")
+# What the `server` extra installs, by import name: a base install (the engine only) has none of them.
+SERVER_MODULES = "granian uvloop msgspec psycopg psycopg_pool argon2 jwt cryptography ulid tqdm pgserver".split()
 
 
 @contextmanager
@@ -30,9 +33,12 @@ def database(settings: settings_module.Settings) -> Any:
 def prepare(url: str, seed: bool, public_url: str | None = None, info: bool = False) -> Any:
     """Migrate; with `seed`, seed the demo store once (its image URLs start with `public_url`); with `info`,
     return the demo store's `setup.DemoInfo` (read on the same connection as the seed check)."""
-    from commerce.db.migrate import migrate
+    from commerce.db.migrate import MigrationsMissing, migrate
 
-    applied = migrate(url)
+    try:
+        applied = migrate(url)
+    except MigrationsMissing as exc:
+        raise SystemExit(f"error: {exc}") from None
     if applied:
         print(f"applied migrations: {', '.join(applied)}")
     if not (seed or info):
@@ -263,6 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     exporter.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
+    missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        print(
+            f"commerce {args.command} needs the server's dependencies (missing: {', '.join(missing)}); "
+            "install them with: pip install 'commerce-core[server]'",
+            file=sys.stderr,
+        )
+        return 2
     result: int = args.func(args)
     return result
 

@@ -1,5 +1,6 @@
 """Migrations: applied once, in order, recorded; several processes at once do not race."""
 
+import os
 import subprocess
 import sys
 import uuid
@@ -9,8 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from commerce.db.migrate import migrate, migrations_dir
-from tests.conftest import with_dbname
+from commerce.db.migrate import MigrationsMissing, migrate, migration_files, migrations_dir
+from tests.conftest import BIN, ROOT, with_dbname
 
 
 @pytest.fixture
@@ -24,7 +25,8 @@ def empty_db(server_url: str) -> Iterator[str]:
 
 
 def test_applies_every_file_once_in_order(empty_db: str) -> None:
-    names = sorted(p.stem for p in migrations_dir().glob("*.sql"))
+    names = [p.name.removesuffix(".sql") for p in migration_files(migrations_dir())]
+    assert len(names) >= 20 and names == sorted(names)
     assert migrate(empty_db) == names
     assert migrate(empty_db) == []
     with psycopg.connect(empty_db) as conn:
@@ -56,5 +58,36 @@ def test_concurrent_processes_migrate_once(empty_db: str) -> None:
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err.decode()
         results.append(int(out))
-    total = len(list(migrations_dir().glob("*.sql")))
+    total = len(migration_files(migrations_dir()))
     assert sorted(results) == [0, 0, 0, total]
+
+
+def test_the_migrations_ship_in_the_package() -> None:
+    from importlib import resources
+
+    assert str(migrations_dir()) == str(resources.files("commerce") / "migrations")
+
+
+@pytest.mark.parametrize("state", ["missing", "empty"])
+def test_no_migrations_is_an_error_not_an_empty_database(empty_db: str, tmp_path: Path, state: str) -> None:
+    directory = tmp_path / "migrations"
+    if state == "empty":
+        directory.mkdir()
+        (directory / "README").write_text("no SQL here")
+    with pytest.raises(MigrationsMissing, match="no migrations found in"):
+        migrate(empty_db, directory)
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regclass('schema_migration')").fetchone() == (None,), "nothing was touched"
+
+
+def test_the_cli_says_so_and_fails(empty_db: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": empty_db, "COMMERCE_MIGRATIONS": str(tmp_path / "nowhere")}
+    done = subprocess.run([str(BIN / "commerce"), "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "error: no migrations found in" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_no_migration_is_left_in_the_old_place() -> None:
+    """A file under the old top-level migrations/ would never be applied: it is not in the package."""
+    old = ROOT / "migrations"
+    assert not old.exists(), f"move {sorted(p.name for p in old.iterdir())} to python/commerce/migrations/"

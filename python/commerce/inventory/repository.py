@@ -48,7 +48,7 @@ RESERVATION_COLUMNS = (
 RESERVATION_ORDERABLE = frozenset({"created_at", "updated_at", "quantity"})
 LINK_COLUMNS = "id, variant_id, inventory_item_id, required_quantity, created_at, updated_at"
 
-# Constraints (migrations/0015_inventory.sql) → Medusa's messages.
+# Constraints (commerce/migrations/0015_inventory.sql) → Medusa's messages.
 UNIQUE = {
     "inventory_item_sku_unique": "Inventory item with sku: {}, already exists.",
     "inventory_level_item_location_unique": "Inventory level with inventory_item_id, location_id: {}, already exists.",

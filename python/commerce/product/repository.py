@@ -14,7 +14,7 @@ from commerce.db.rows import jsonb, update_by_id
 from commerce.errors import DuplicateError, InvalidData
 from commerce.listing import order_by
 
-# Unique indexes (migrations/0003_product.sql) → what Medusa names in its duplicate_error message.
+# Unique indexes (commerce/migrations/0003_product.sql) → what Medusa names in its duplicate_error message.
 UNIQUE = {
     "product_handle_unique": ("Product", "handle"),
     "product_variant_sku_unique": ("Product variant", "sku"),
