@@ -1,6 +1,7 @@
 """Shared fixtures: a real PostgreSQL (DATABASE_URL, else an embedded one), a migrated template database,
 a fresh database per test module, and a real Granian server on a free port."""
 
+import json
 import os
 import shutil
 import socket
@@ -94,11 +95,17 @@ class Server:
     def __init__(self, db_url: str, workers: int = 1, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        fd, mailbox = tempfile.mkstemp(prefix="commerce-test-mail-")
+        os.close(fd)
+        self.mailbox = Path(mailbox)  # events the server raised, as a mail sender would get them (tests/mailbox.py)
         self.env = {
             **os.environ,
             "COMMERCE_DATABASE_URL": db_url,
             "JWT_SECRET": JWT_SECRET,
             "DB_POOL_SIZE": "4",
+            "EVENT_SUBSCRIBERS": "tests.mailbox:record",
+            "TEST_MAILBOX": mailbox,
+            "PYTHONPATH": str(ROOT),
             **(env or {}),
         }
         self.workers = workers
@@ -149,6 +156,11 @@ class Server:
     def log_text(self) -> str:
         return "".join(self.output)
 
+    def mail(self, name: str) -> list[dict[str, Any]]:
+        """The data of every `name` event the server raised so far, oldest first."""
+        lines = self.mailbox.read_text().splitlines() if self.mailbox.exists() else []
+        return [event["data"] for event in map(json.loads, lines) if event["name"] == name]
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -161,6 +173,7 @@ class Server:
             self._reader.join(timeout=5)
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
+        self.mailbox.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

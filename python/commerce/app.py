@@ -136,7 +136,7 @@ class App:
         # Nothing heavy before the first request: the pool fills in the background (startup waits for one working
         # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
         # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
-        pool = make_pool(self.database_url, self.settings.pool_size)
+        pool = make_pool(self.database_url, self.settings.pool_size, self.settings.pool_timeout)
         await pool.open(wait=False)
         feed = ChangeFeed(self.database_url)
         self.state = AppState(
@@ -288,6 +288,7 @@ def create_app() -> App:
     """The factory Granian calls in each worker."""
     _configure_logging()
     settings = settings_module.load()
+    events.load_subscribers(settings.event_subscribers)
     database_url = os.environ.get("COMMERCE_DATABASE_URL") or settings.database_url
     if not database_url:
         raise SystemExit("DATABASE_URL is not set: start the server with `commerce serve`")

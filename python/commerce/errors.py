@@ -70,6 +70,18 @@ class TooManyRequests(CommerceError):
     status = 429
 
 
+class Unavailable(CommerceError):
+    """The database is away or no connection came free in time: nothing was done, retry after `retry_after`
+    seconds. Medusa has no 503; its type for database failures is `database_error`."""
+
+    type = "database_error"
+    status = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def from_engine(exc: Exception) -> CommerceError | None:
     """The domain error for an engine error (a shortage, a bad amount or input), None for anything else; so no engine
     error reaches a client as a 500."""

@@ -1,8 +1,9 @@
 """Domain events: in-process subscribers, and the outbox that hands them committed events.
 
-There is no mail sender: the default subscriber logs each event, which is how a developer sees, say, a password
-reset token. Register more subscribers with `subscribe`; a subscriber may be a plain function or a coroutine
-function `(name, data)`.
+There is no mail sender: the default subscriber logs each event, with its secrets (a password reset's `token`)
+redacted, so the log tells that a reset was requested, never how to perform it. Register more subscribers with
+`subscribe`, or name them in EVENT_SUBSCRIBERS (`package.module:function`, comma-separated; a mail sender is one);
+a subscriber may be a plain function or a coroutine function `(name, data)`.
 
 Two ways to raise an event:
 - `await enqueue(conn, name, data)` writes it to the outbox table in the caller's transaction: it is delivered after
@@ -19,6 +20,7 @@ all succeed is marked delivered; one whose subscriber raises comes back after an
 """
 
 import asyncio
+import importlib
 import inspect
 import json
 import logging
@@ -38,10 +40,27 @@ from commerce.ids import new_id
 log = logging.getLogger("commerce.events")
 Subscriber = Callable[[str, dict[str, Any]], Awaitable[None] | None]
 _subscribers: list[Subscriber] = []
+SECRET_FIELDS = frozenset({"token", "password"})  # never written to the log
 
 
 def subscribe(subscriber: Subscriber) -> None:
     _subscribers.append(subscriber)
+
+
+def load_subscribers(specs: str) -> None:
+    """Subscribe the functions named `package.module:function` (comma-separated), once each."""
+    for spec in filter(None, (part.strip() for part in specs.split(","))):
+        module, _, name = spec.partition(":")
+        if not name:
+            raise SystemExit(f"EVENT_SUBSCRIBERS: {spec!r} is not 'package.module:function'")
+        subscriber = getattr(importlib.import_module(module), name)
+        if subscriber not in _subscribers:
+            subscribe(subscriber)
+
+
+def loggable(data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data as the log may show it: secret fields redacted."""
+    return {k: "[redacted]" if k in SECRET_FIELDS else v for k, v in data.items()}
 
 
 def unsubscribe(subscriber: Subscriber) -> None:
@@ -52,7 +71,7 @@ def unsubscribe(subscriber: Subscriber) -> None:
 def emit(name: str, data: dict[str, Any]) -> None:
     """Call every subscriber now; a failing one is logged and does not fail the caller. A coroutine subscriber is
     scheduled on the running loop."""
-    log.info("event %s %s", name, data)
+    log.info("event %s %s", name, loggable(data))
     for subscriber in list(_subscribers):
         try:
             result = subscriber(name, data)
@@ -85,7 +104,7 @@ def _log_failure(name: str, task: "asyncio.Future[Any]") -> None:
 async def deliver(name: str, data: dict[str, Any]) -> None:
     """Call every subscriber (awaiting coroutine ones); when any raised, raise the first error after all ran, so
     one failing subscriber does not starve the others."""
-    log.info("event %s %s", name, data)
+    log.info("event %s %s", name, loggable(data))
     failure: Exception | None = None
     for subscriber in list(_subscribers):
         try:

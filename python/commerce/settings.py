@@ -19,6 +19,8 @@ class Settings:
     pool_size: int
     public_url: str  # where clients reach this server (absolute URLs of the files it serves)
     body_timeout: float  # seconds a request's whole body may take to arrive
+    pool_timeout: float = 5.0  # seconds a request waits for a free database connection (503 after that)
+    event_subscribers: str = ""  # `package.module:function, ...` subscribed to domain events (a mail sender)
 
 
 def _int(name: str, default: int) -> int:
@@ -29,6 +31,19 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0:
+        raise SystemExit(f"{name} must be above 0, got {raw!r}")
+    return value
 
 
 def load() -> Settings:
@@ -47,6 +62,8 @@ def load() -> Settings:
         pool_size=_int("DB_POOL_SIZE", 10),
         public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable}:{port}").rstrip("/"),
         body_timeout=_int("BODY_TIMEOUT", 10),
+        pool_timeout=_float("DB_POOL_TIMEOUT", 5.0),
+        event_subscribers=os.environ.get("EVENT_SUBSCRIBERS", ""),
     )
 
 

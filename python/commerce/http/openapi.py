@@ -44,9 +44,14 @@ def document(routes: list[Route], version: str) -> dict[str, Any]:
             query_schema = components[by_type[route.query]["$ref"].rsplit("/", 1)[1]]
             for f in msgspec.structs.fields(route.query):
                 prop = query_schema["properties"].get(f.encode_name, {})
-                op["parameters"].append({"name": f.encode_name, "in": "query", "required": False, "schema": prop})
+                op["parameters"].append(
+                    {"name": f.encode_name, "in": "query", "required": False, "schema": _query_schema(prop)}
+                )
         if route.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": by_type[route.body]}}}
+            op["requestBody"] = {
+                "required": _body_required(route.body),
+                "content": {"application/json": {"schema": by_type[route.body]}},
+            }
         if route.auth in SECURITY:
             op["security"] = SECURITY[route.auth]
         paths.setdefault(path, {})[route.method.lower()] = op
@@ -63,6 +68,25 @@ def document(routes: list[Route], version: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter as it travels: a parameter left out is the field's None, so `null` is no value it can take
+    (`?q=null` is the text "null"); a list is the parameter repeated (`id=a&id=b`, form style, exploded)."""
+    alternatives = prop.get("anyOf")
+    if alternatives and {"type": "null"} in alternatives:
+        rest = [a for a in alternatives if a != {"type": "null"}]
+        prop = {k: v for k, v in prop.items() if k != "anyOf" and not (k == "default" and v is None)}
+        prop = {**(rest[0] if len(rest) == 1 else {"anyOf": rest}), **prop}
+    return prop
+
+
+def _body_required(body: Any) -> bool:
+    """An empty body is read as `{}` (Medusa's routes take that too), so a body is required only when `{}` is not
+    valid, i.e. when the Struct has a required field."""
+    if isinstance(body, type) and issubclass(body, msgspec.Struct):
+        return any(f.required for f in msgspec.structs.fields(body))
+    return True
 
 
 DECIMAL = {"type": "string", "format": "decimal"}

@@ -167,6 +167,7 @@ def decode_query(raw: str, type_: type[T]) -> T:
         raise InvalidData("Invalid request: too many query parameters") from None
     if any("\x00" in key or "\x00" in value for key, value in pairs):
         raise InvalidData("Invalid request: the query string contains a NUL character")
+    no_null = _not_null_fields(cast(Any, type_))
     for key, value in pairs:
         if key.endswith("[]"):
             key = key[:-2]
@@ -175,6 +176,9 @@ def decode_query(raw: str, type_: type[T]) -> T:
             base, _, rest = key.partition("[")
             if rest[:-1].isdigit():
                 key = base
+        if value == "null" and key in no_null:
+            # msgspec's lax conversion would read the text "null" as None (as if the parameter were left out).
+            raise InvalidData(f"Invalid request: query parameter '{key}' cannot be null")
         if key in list_fields:
             data.setdefault(key, []).append(value)
         elif key in data:
@@ -198,6 +202,18 @@ def _list_fields(type_: Any) -> frozenset[str]:
     for f in msgspec.structs.fields(type_):
         types = get_args(f.type) if get_origin(f.type) is not list else (f.type,)
         if get_origin(f.type) is list or any(get_origin(t) is list for t in types):
+            names.append(f.encode_name)
+    return frozenset(names)
+
+
+@cache
+def _not_null_fields(type_: Any) -> frozenset[str]:
+    """Optional fields that are not text: for these the value "null" is not a value but a mistake."""
+    names = []
+    for f in msgspec.structs.fields(type_):
+        types = get_args(f.type) or (f.type,)
+        texts = [t for t in types if t is str or (get_origin(t) is list and str in get_args(t))]
+        if type(None) in types and not texts:
             names.append(f.encode_name)
     return frozenset(names)
 
