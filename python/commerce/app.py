@@ -27,7 +27,7 @@ from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
-from commerce.errors import CommerceError
+from commerce.errors import CommerceError, ServiceUnavailable
 from commerce.flows import account_routes, cart_routes, checkout_routes, order_routes
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
@@ -57,6 +57,8 @@ from commerce.tax import routes as tax_routes
 
 log = logging.getLogger("commerce")
 STOCK_REFRESH = 0.1  # seconds
+UNSHED = frozenset({"/health", "/metrics"})  # answered even at capacity: probes must see a busy worker alive
+BUSY = ServiceUnavailable("The server is busy: too many requests in flight. Retry shortly.")
 
 
 @dataclass
@@ -131,12 +133,13 @@ class App:
         self._counter = 0
         self.metrics = Metrics()
         self._prefix = os.urandom(4).hex()
+        self.in_flight = 0  # requests this worker is serving now (admission: settings.max_in_flight)
 
     async def startup(self) -> None:
         # Nothing heavy before the first request: the pool fills in the background (startup waits for one working
         # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
         # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
-        pool = make_pool(self.database_url, self.settings.pool_size)
+        pool = make_pool(self.database_url, self.settings.pool_size, self.settings.pool_timeout)
         await pool.open(wait=False)
         feed = ChangeFeed(self.database_url)
         self.state = AppState(
@@ -238,6 +241,21 @@ class App:
         assert self.state is not None
         req = Request(scope, receive, self.state, request_id)
         started = perf_counter()
+        if self.in_flight >= self.settings.max_in_flight and req.path not in UNSHED:
+            # Over capacity: a fast 503 with Retry-After beats queueing this request into the clients' timeouts.
+            response = error_response(BUSY, request_id, req.path)
+            await req.drain()
+            self.metrics.observe(req.method, "shed", response.status, perf_counter() - started)
+            await response.send(send, request_id)
+            return
+        self.in_flight += 1
+        try:
+            await self._serve(req, send, started)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve(self, req: Request, send: Send, started: float) -> None:
+        request_id = req.request_id
         route_path = "unmatched"
         try:
             route, req.params = self.router.match(req.method, req.path)

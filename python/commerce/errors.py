@@ -70,6 +70,18 @@ class TooManyRequests(CommerceError):
     status = 429
 
 
+class ServiceUnavailable(CommerceError):
+    """The worker is at capacity (too many requests in flight, or no database connection free in time): answered at
+    once with Retry-After, so clients back off instead of queueing into timeouts."""
+
+    type = "service_unavailable"
+    status = 503
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def from_engine(exc: Exception) -> CommerceError | None:
     """The domain error for an engine error (a shortage, a bad amount or input), None for anything else; so no engine
     error reaches a client as a 500."""

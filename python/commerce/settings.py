@@ -19,6 +19,8 @@ class Settings:
     pool_size: int
     public_url: str  # where clients reach this server (absolute URLs of the files it serves)
     body_timeout: float  # seconds a request's whole body may take to arrive
+    max_in_flight: int = 256  # requests a worker serves at once; more are answered 503 + Retry-After at once
+    pool_timeout: float = 10.0  # seconds a request may wait for a database connection before a 503
 
 
 def _int(name: str, default: int) -> int:
@@ -47,6 +49,8 @@ def load() -> Settings:
         pool_size=_int("DB_POOL_SIZE", 10),
         public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable}:{port}").rstrip("/"),
         body_timeout=_int("BODY_TIMEOUT", 10),
+        max_in_flight=max(1, _int("MAX_IN_FLIGHT", 256)),
+        pool_timeout=max(1, _int("DB_POOL_TIMEOUT", 10)),
     )
 
 
