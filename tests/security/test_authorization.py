@@ -212,6 +212,7 @@ ROUTES: dict[str, str] = {
     "POST /admin/inventory-items/:id/location-levels": "admin",
     "POST /admin/inventory-items/:id/location-levels/batch": "admin",
     "POST /admin/inventory-items/:id/location-levels/:location_id": "admin",
+    "POST /admin/inventory-items/:id/location-levels/:location_id/buckets": "admin",
     "DELETE /admin/inventory-items/:id/location-levels/:location_id": "admin",
     "GET /admin/reservations": "admin",
     "POST /admin/reservations": "admin",
