@@ -394,6 +394,9 @@ UPDATE inventory_level l SET stocked_quantity = l.stocked_quantity - m.total
 FROM (SELECT level_id, sum(stocked_quantity)::integer AS total FROM made GROUP BY level_id) m
 WHERE l.id = m.level_id
 """
+LOCK_SPLIT = """
+SELECT id FROM inventory_level WHERE inventory_item_id = ANY(%(items)s) AND deleted_at IS NULL ORDER BY id FOR UPDATE
+"""
 SET_BUCKETS = """
 UPDATE inventory_level SET buckets = %(buckets)s, updated_at = now()
 WHERE inventory_item_id = %(item)s AND location_id = %(location)s AND deleted_at IS NULL
@@ -413,6 +416,9 @@ async def folded(conn: AsyncConnection[Any], item_ids: list[str]) -> AsyncIterat
     own = conn.info.transaction_status == TransactionStatus.IDLE
     async with conn.transaction() if own else _nothing():
         if item_ids:
+            # The level rows first, in a statement of their own: once a fold holds them no other fold can be midway,
+            # and UNSPLIT's own snapshot (taken after) sees the buckets the last fold made.
+            await conn.execute(LOCK_SPLIT, {"items": item_ids})
             await conn.execute(UNSPLIT, {"items": item_ids})
         yield
         if item_ids:
@@ -535,11 +541,17 @@ async def reserve(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> lis
             break
     for n, made in enumerate(out):
         if made is None and await _split_has(conn, params[n]):
-            # No single free bucket had the units (other buyers hold them, or they are spread thin), yet the level
-            # has them: take them from the folded level, waiting for the holders, then spread the rest again.
-            async with db_errors(), folded(conn, [params[n]["inventory_item_id"]]):
-                out[n] = await fetch_one(conn, RESERVE, params[n])
+            # No free bucket had the units, yet the level has them: wait for a held bucket that has them; failing
+            # that (the units are spread thinner than asked), take them from the folded level.
+            async with db_errors():
+                out[n] = await fetch_one(conn, RESERVE_WAITING, params[n])
+                if out[n] is None:
+                    async with folded(conn, [params[n]["inventory_item_id"]]):
+                        out[n] = await fetch_one(conn, RESERVE, params[n])
     return out
+
+
+RESERVE_WAITING = RESERVE.replace("FOR UPDATE OF b SKIP LOCKED", "FOR UPDATE OF b")
 
 
 SPLIT_HAS = """
