@@ -28,7 +28,7 @@ from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError, ServiceUnavailable
-from commerce.flows import account_routes, cart_routes, checkout_routes, order_routes
+from commerce.flows import account_routes, cart_routes, checkout_routes, flash, order_routes
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
 from commerce.fulfillment import routes as fulfillment_routes
@@ -154,6 +154,10 @@ class App:
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )
+        # A level sold out: every worker reloads its stock at once (flows.flash refuses from it).
+        stock = self.state.stock
+        flash.SOLD_OUT.serve(stock, pool)
+        feed.watch((flash.SOLD_OUT_NOTICE,), lambda: flash.reload_on_sold_out(stock, pool))
         await asyncio.gather(feed.start(), _first_connection(pool))
         outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)
         feed.watch((events.TABLE,), outbox.wake)

@@ -13,6 +13,7 @@ from commerce import engine, fulfillment, inventory, order, payment, product, pr
 from commerce.cart import service as carts
 from commerce.errors import InvalidData, NotAllowed, NotFound, from_engine
 from commerce.flows import cart as cart_flow
+from commerce.flows import flash
 
 RESERVE_ATTEMPTS = 3
 SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfied by the current shipping methods"
@@ -20,6 +21,15 @@ SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfie
 
 async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: str) -> str:
     """The id of the cart's order, placing it now unless it was placed before."""
+    # A sold-out variant is refused from memory (flows.flash), before the transaction and its locks; one read of the
+    # cart's lines. A completed cart skips this: it answers its order.
+    try:
+        await flash.refuse_sold_out(
+            str(i["variant_id"]) for i in await carts.items(conn, cart_id) if i.get("variant_id")
+        )
+    except NotAllowed:
+        if await order.service.by_cart(conn, cart_id) is None:
+            raise
     async with conn.transaction():
         if await carts.lock(conn, cart_id) is None:
             raise NotFound(f"Cart id not found: {cart_id}")
