@@ -28,7 +28,7 @@ from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError, ServiceUnavailable
-from commerce.flows import account_routes, cart_routes, checkout_routes, flash, order_routes
+from commerce.flows import account_routes, cart_routes, checkout_routes, flash, flash_routes, order_routes
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
 from commerce.fulfillment import routes as fulfillment_routes
@@ -117,6 +117,7 @@ def build_router() -> Router:
         fulfillment_records_routes.ROUTES,
         payment_routes.ROUTES,
         payment_flow_routes.ROUTES,
+        flash_routes.ROUTES,
     ):
         router.extend(routes)
     return router
@@ -163,6 +164,9 @@ class App:
         feed.watch((events.TABLE,), outbox.wake)
         await outbox.start()
         self.state.extras["outbox"] = outbox
+        sweeper = flash.Sweeper(pool, self.settings.hold_sweep_interval)  # expired flash-sale holds back to stock
+        sweeper.start()
+        self.state.extras["hold_sweeper"] = sweeper
         # Keys are kept a day; each worker start sweeps older ones, off the startup path.
         self.state.extras["idempotency_sweep"] = asyncio.create_task(_sweep_idempotency(pool), name="commerce-sweep")
         self._documented = list(self.router.routes)  # the document covers these (not itself, not /metrics)
@@ -177,6 +181,8 @@ class App:
             if sweep is not None and not sweep.done():
                 sweep.cancel()
                 await asyncio.gather(sweep, return_exceptions=True)
+            if "hold_sweeper" in self.state.extras:
+                await self.state.extras["hold_sweeper"].stop()
             if "outbox" in self.state.extras:
                 await self.state.extras["outbox"].stop()
             await self.state.feed.stop()

@@ -21,6 +21,7 @@ class Settings:
     body_timeout: float  # seconds a request's whole body may take to arrive
     max_in_flight: int = 256  # requests a worker serves at once; more are answered 503 + Retry-After at once
     pool_timeout: float = 10.0  # seconds a request may wait for a database connection before a 503
+    hold_sweep_interval: float = 1.0  # seconds between a worker's sweeps of expired flash-sale holds
 
 
 def _int(name: str, default: int) -> int:
@@ -51,6 +52,7 @@ def load() -> Settings:
         body_timeout=_int("BODY_TIMEOUT", 10),
         max_in_flight=max(1, _int("MAX_IN_FLIGHT", 256)),
         pool_timeout=max(1, _int("DB_POOL_TIMEOUT", 10)),
+        hold_sweep_interval=max(1, _int("HOLD_SWEEP_INTERVAL", 1)),
     )
 
 

@@ -535,6 +535,7 @@ async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], i
         price = await _price(conn, reads, cart, item.variant_id, quantity)
         await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
         await carts.set_quantity(conn, cart["id"], existing["id"], quantity, price)
+        await flash.hold(conn, reads.catalog, cart, item.variant_id)  # flash sales: reserve at add-to-cart
         return
     price = await _price(conn, reads, cart, item.variant_id, item.quantity)
     await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
@@ -553,6 +554,7 @@ async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], i
             "metadata": item.metadata,
         },
     )
+    await flash.hold(conn, reads.catalog, cart, item.variant_id)  # flash sales: reserve at add-to-cart
 
 
 async def _reprice(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from commerce.cart import service as carts
 from commerce.errors import InvalidData, NotAllowed, NotFound, from_engine
 from commerce.flows import cart as cart_flow
 from commerce.flows import flash
+from commerce.inventory import holds
 
 RESERVE_ATTEMPTS = 3
 SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfied by the current shipping methods"
@@ -22,13 +23,14 @@ SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfie
 async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: str) -> str:
     """The id of the cart's order, placing it now unless it was placed before."""
     # A sold-out variant is refused from memory (flows.flash), before the transaction and its locks; one read of the
-    # cart's lines. A completed cart skips this: it answers its order.
+    # cart's lines.
+    lines = await carts.items(conn, cart_id)
     try:
-        await flash.refuse_sold_out(
-            str(i["variant_id"]) for i in await carts.items(conn, cart_id) if i.get("variant_id")
-        )
+        await flash.refuse_sold_out(str(i["variant_id"]) for i in lines if i.get("variant_id"))
     except NotAllowed:
-        if await order.service.by_cart(conn, cart_id) is None:
+        # A placed cart answers its order; a flash-sale product's line answers for its hold (taken, or expired).
+        placed = await order.service.by_cart(conn, cart_id)
+        if placed is None and not await holds.with_policy(conn, sorted({str(i["product_id"]) for i in lines})):
             raise
     async with conn.transaction():
         if await carts.lock(conn, cart_id) is None:
@@ -102,11 +104,56 @@ def payment_collection(cart: dict[str, Any]) -> dict[str, Any]:
 
 async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: str, variants: dict[str, Any]) -> None:
     """Reserve the order's stock at the locations serving its sales channel: the engine plans where each unit comes
-    from, and each reservation is one conditional UPDATE of its level, so concurrent orders never oversell."""
+    from, and each reservation is one conditional UPDATE of its level, so concurrent orders never oversell. Lines of
+    a flash-sale product take over the holds made at add-to-cart instead (flows.flash)."""
     managed = {vid: v for vid, v in variants.items() if v["manage_inventory"]}
     if not managed:
         return
-    channel = cart["sales_channel_id"]
+    ordered = await order.service.items(conn, order_id)
+    lines = await _take_holds(conn, cart, ordered, order_id)
+    rows = [
+        {"id": i["id"], "variant_id": i["variant_id"], "quantity": i["quantity"]}
+        for i in lines
+        if i.get("variant_id") in managed
+    ]
+    extra = {"description": f"Order {order_id}", "external_id": order_id, "created_by": "checkout"}
+    await reserve_lines(conn, cart["sales_channel_id"], rows, managed, extra)
+
+
+async def _take_holds(
+    conn: AsyncConnection[Any], cart: dict[str, Any], ordered: list[dict[str, Any]], order_id: str
+) -> list[dict[str, Any]]:
+    """The order lines still to reserve: a line of a product that holds at add-to-cart takes over its cart line's
+    live holds (order lines are in cart order), and fails when they expired (the units went back on sale)."""
+    held_products = await holds.with_policy(conn, sorted({str(i["product_id"]) for i in cart["items"]}))
+    if not held_products:
+        return ordered
+    rest = []
+    for item, line in zip(cart["items"], ordered, strict=False):
+        if str(item["product_id"]) not in held_products:
+            rest.append(line)
+            continue
+        taken = await holds.convert(conn, str(item["id"]), str(line["id"]), order_id)
+        if taken < line["quantity"]:
+            raise NotAllowed(
+                f"The hold on {item['title']} in this cart expired and its units went back on sale: remove it and "
+                "add it to the cart again",
+                code="hold_expired",
+            )
+    return rest
+
+
+async def reserve_lines(
+    conn: AsyncConnection[Any],
+    channel: str | None,
+    lines: list[dict[str, Any]],
+    managed: dict[str, Any],
+    extra: dict[str, Any],
+) -> None:
+    """Reserve these lines (`id`, `variant_id`, `quantity`) of managed variants at the channel's locations, each
+    reservation row carrying `extra` (description, external_id, created_by, expires_at)."""
+    if not lines:
+        return
     locations = await stock_location.service.locations_for_channel(conn, channel) if channel else []
     links = await inventory.service.variant_links(conn, sorted(managed))
     spec = [
@@ -119,14 +166,9 @@ async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: st
         for vid, v in managed.items()
     ]
     item_ids = sorted({link["inventory_item_id"] for found in links.values() for link in found})
-    lines = [
-        {"id": i["id"], "variant_id": i["variant_id"], "quantity": i["quantity"]}
-        for i in await order.service.items(conn, order_id)
-        if i.get("variant_id") in managed
-    ]
     for attempt in range(1, RESERVE_ATTEMPTS + 1):
         levels = await inventory.service.levels(conn, item_ids, locations) if item_ids else []
-        rows = _plan(lines, spec, levels, locations, order_id)
+        rows = _plan(lines, spec, levels, locations, extra)
         if not rows:
             return
         try:
@@ -146,7 +188,7 @@ def _plan(
     spec: list[dict[str, Any]],
     levels: list[dict[str, Any]],
     locations: list[str],
-    order_id: str,
+    extra: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """The reservation rows the engine plans for these lines at these levels."""
     try:
@@ -154,25 +196,23 @@ def _plan(
     except engine.CommerceEngineError as exc:
         raise from_engine(exc) or exc from None
     rows = [
-        {**_reservation(a, order_id), "location_id": a["location_id"], "allow_backorder": False}
+        {**_reservation(a, extra), "location_id": a["location_id"], "allow_backorder": False}
         for a in plan["allocations"]
     ]
     for b in plan["backorders"]:
         # A backordered unit is reserved where the item is stocked at all (it goes below what is on hand).
         where = next((lvl["location_id"] for lvl in levels if lvl["inventory_item_id"] == b["inventory_item_id"]), None)
         if where is not None:
-            rows.append({**_reservation(b, order_id), "location_id": where, "allow_backorder": True})
+            rows.append({**_reservation(b, extra), "location_id": where, "allow_backorder": True})
     return rows
 
 
-def _reservation(planned: dict[str, Any], order_id: str) -> dict[str, Any]:
+def _reservation(planned: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return {
         "line_item_id": planned["line_id"],
         "inventory_item_id": planned["inventory_item_id"],
         "quantity": planned["quantity"],
-        "description": f"Order {order_id}",
-        "external_id": order_id,
-        "created_by": "checkout",
+        **extra,
     }
 
 

@@ -2,6 +2,7 @@
 
 import logging
 
+from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 
 from commerce.errors import CommerceError, ServiceUnavailable, from_engine
@@ -16,6 +17,10 @@ def error_response(exc: BaseException, request_id: bytes, where: str) -> Respons
     if isinstance(exc, PoolTimeout):
         # Every connection stayed busy for DB_POOL_TIMEOUT: the database is the bottleneck, the client retries later.
         exc = ServiceUnavailable("The server is busy: no database connection was free in time. Retry shortly.")
+    elif isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
+        # Two transactions crossed (PostgreSQL rolled this one back, nothing was written): the client retries.
+        log.warning("rolled back (%s) in %s (request %s)", type(exc).__name__, where, request_id.decode())
+        exc = ServiceUnavailable("The request conflicted with another one and was rolled back. Retry shortly.")
     elif isinstance(exc, Exception) and not isinstance(exc, CommerceError):
         exc = from_engine(exc) or exc
     if isinstance(exc, CommerceError):

@@ -353,10 +353,10 @@ WITH pick AS (
     RETURNING id
 )
 INSERT INTO reservation_item (id, line_item_id, inventory_item_id, location_id, quantity, allow_backorder,
-                              description, external_id, created_by, metadata)
+                              description, external_id, created_by, metadata, expires_at)
 SELECT %(id)s::text, %(line_item_id)s::text, %(inventory_item_id)s::text, %(location_id)s::text,
        %(quantity)s::integer, %(allow_backorder)s::boolean, %(description)s::text, %(external_id)s::text,
-       %(created_by)s::text, %(metadata)s::jsonb
+       %(created_by)s::text, %(metadata)s::jsonb, %(expires_at)s::timestamptz
 FROM (SELECT level_id FROM in_bucket UNION ALL SELECT id FROM level) taken
 RETURNING {RESERVATION_COLUMNS}
 """
@@ -522,6 +522,7 @@ def _reservation_params(row: dict[str, Any]) -> dict[str, Any]:
         "description": None,
         "external_id": None,
         "created_by": None,
+        "expires_at": None,
         **row,
         "metadata": jsonb(row.get("metadata")),
     }
@@ -541,17 +542,40 @@ async def reserve(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> lis
             break
     for n, made in enumerate(out):
         if made is None and await _split_has(conn, params[n]):
-            # No free bucket had the units, yet the level has them: wait for a held bucket that has them; failing
-            # that (the units are spread thinner than asked), take them from the folded level.
+            # No free bucket had the units, yet the level has them (held by other buyers now, or spread thinner
+            # than asked): fold the buckets nobody holds into the level's row and take them from there. Never wait
+            # for a held bucket here: this transaction may hold a bucket lock itself, and a wait could close a cycle.
             async with db_errors():
-                out[n] = await fetch_one(conn, RESERVE_WAITING, params[n])
-                if out[n] is None:
-                    async with folded(conn, [params[n]["inventory_item_id"]]):
-                        out[n] = await fetch_one(conn, RESERVE, params[n])
+                await conn.execute(LOCK_LEVEL, params[n])
+                await conn.execute(UNSPLIT_FREE, params[n])
+                out[n] = await fetch_one(conn, RESERVE, params[n])
+                await conn.execute(SPLIT, {"items": [params[n]["inventory_item_id"]]})
     return out
 
 
-RESERVE_WAITING = RESERVE.replace("FOR UPDATE OF b SKIP LOCKED", "FOR UPDATE OF b")
+LOCK_LEVEL = """
+SELECT id FROM inventory_level
+WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)s AND deleted_at IS NULL FOR UPDATE
+"""
+# The buckets of the level that no transaction holds, folded into its row (SPLIT spreads them again once every
+# bucket is folded; until then buyers who miss a bucket reserve on the row).
+UNSPLIT_FREE = """
+WITH free AS (
+    SELECT b.level_id, b.bucket FROM inventory_level_bucket b
+    JOIN inventory_level l ON l.id = b.level_id
+    WHERE l.inventory_item_id = %(inventory_item_id)s AND l.location_id = %(location_id)s AND l.deleted_at IS NULL
+    FOR UPDATE OF b SKIP LOCKED
+), gone AS (
+    DELETE FROM inventory_level_bucket b USING free WHERE b.level_id = free.level_id AND b.bucket = free.bucket
+    RETURNING b.level_id, b.stocked_quantity, b.reserved_quantity
+), sums AS (
+    SELECT level_id, sum(stocked_quantity)::integer AS stocked, sum(reserved_quantity)::integer AS reserved
+    FROM gone GROUP BY level_id
+)
+UPDATE inventory_level l
+SET stocked_quantity = l.stocked_quantity + sums.stocked, reserved_quantity = l.reserved_quantity + sums.reserved
+FROM sums WHERE l.id = sums.level_id
+"""
 
 
 SPLIT_HAS = """
