@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import Server, assert_error, eventually
-from tests.shop import ADDRESS, build, level, ok, product
+from tests.shop import ADDRESS, build, cart_ready, level, ok, product
 
 HOLD_SECONDS = 8  # long enough for the on-time buyers to check out on a busy machine
 UNITS = 5
@@ -149,3 +149,43 @@ def test_holds_expire_mid_sale_and_their_units_are_sold_again_once(
     live = holds(admin, item)
     assert sum(h["quantity"] for h in live) == UNITS and all(h["created_by"] == "checkout" for h in live)
     assert len({h["line_item_id"] for h in live}) == UNITS
+
+
+def test_a_per_customer_limit_holds_under_concurrent_checkouts(
+    admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]
+) -> None:
+    tee = product(admin, shop, "Limited Tee", 25, 20)
+    setting = ok(admin.post(f"/admin/products/{tee['product_id']}/flash-sale", json={"max_per_customer": 2}))
+    assert setting["flash_sale"]["max_per_customer"] == 2 and setting["flash_sale"]["hold_seconds"] is None
+    # One buyer (one email, any case) with six carts of one unit each, completed at once: two orders.
+    emails = [f"{'Ada' if n % 2 else 'ada'}@limit.example" for n in range(6)]
+    prepared = [cart_ready(store, shop, [(tee["id"], 1)], email=e) for e in emails]
+    answers: list[httpx.Response | None] = [None] * len(prepared)
+    barrier = threading.Barrier(len(prepared))
+
+    def run(i: int) -> None:
+        with httpx.Client(base_url=store.base_url, headers=dict(store.headers), timeout=30) as c:
+            barrier.wait(timeout=30)
+            answers[i] = c.post(f"/store/carts/{prepared[i]['id']}/complete")
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(prepared))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    done = [a for a in answers if a is not None]
+    assert len(done) == len(prepared)
+    assert sum(1 for a in done if a.status_code == 200) == 2, [a.text for a in done]
+    for a in done:
+        if a.status_code != 200:
+            body = assert_error(a, 400, "not_allowed", "limited to 2 per customer")
+            assert body["code"] == "purchase_limit"
+    # Over the limit in one cart: refused; another buyer: sold.
+    big = cart_ready(store, shop, [(tee["id"], 3)], email="grace@limit.example")
+    assert (
+        assert_error(store.post(f"/store/carts/{big['id']}/complete"), 400, "not_allowed")["code"] == "purchase_limit"
+    )
+    other = cart_ready(store, shop, [(tee["id"], 2)], email="grace@limit.example")
+    assert ok(store.post(f"/store/carts/{other['id']}/complete"))["type"] == "order"
+    assert level(admin, tee["inventory_item_id"], shop["location"])["reserved_quantity"] == 4
+    assert_error(admin.post(f"/admin/products/{tee['product_id']}/flash-sale", json={}), 400, "invalid_data")

@@ -14,7 +14,7 @@ from commerce.cart import service as carts
 from commerce.errors import InvalidData, NotAllowed, NotFound, from_engine
 from commerce.flows import cart as cart_flow
 from commerce.flows import flash
-from commerce.inventory import holds
+from commerce.inventory import holds, limits
 
 RESERVE_ATTEMPTS = 3
 SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfied by the current shipping methods"
@@ -42,7 +42,9 @@ async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: 
         variants = await validate(conn, reads, cart)
         collection = payment_collection(cart)
         order_id = await order.service.create(conn, cart, collection["id"], _promotion_ids(cart))
-        await reserve(conn, cart, order_id, variants)
+        policies = await holds.policies(conn, sorted({str(i["product_id"]) for i in cart["items"]}))
+        await _count_limited(conn, cart, policies)
+        await reserve(conn, cart, order_id, variants, policies)
         await promotion.service.register_usage(conn, _adjustments(cart), cart["currency_code"])
         await payment.service.authorize_collection(
             conn, collection["id"], cart["total"], {"cart_id": cart_id, "order_id": order_id, "email": cart["email"]}
@@ -102,7 +104,13 @@ def payment_collection(cart: dict[str, Any]) -> dict[str, Any]:
     return dict(collection)
 
 
-async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: str, variants: dict[str, Any]) -> None:
+async def reserve(
+    conn: AsyncConnection[Any],
+    cart: dict[str, Any],
+    order_id: str,
+    variants: dict[str, Any],
+    policies: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Reserve the order's stock at the locations serving its sales channel: the engine plans where each unit comes
     from, and each reservation is one conditional UPDATE of its level, so concurrent orders never oversell. Lines of
     a flash-sale product take over the holds made at add-to-cart instead (flows.flash)."""
@@ -110,7 +118,7 @@ async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: st
     if not managed:
         return
     ordered = await order.service.items(conn, order_id)
-    lines = await _take_holds(conn, cart, ordered, order_id)
+    lines = await _take_holds(conn, cart, ordered, order_id, policies or {})
     rows = [
         {"id": i["id"], "variant_id": i["variant_id"], "quantity": i["quantity"]}
         for i in lines
@@ -121,11 +129,15 @@ async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: st
 
 
 async def _take_holds(
-    conn: AsyncConnection[Any], cart: dict[str, Any], ordered: list[dict[str, Any]], order_id: str
+    conn: AsyncConnection[Any],
+    cart: dict[str, Any],
+    ordered: list[dict[str, Any]],
+    order_id: str,
+    policies: dict[str, dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The order lines still to reserve: a line of a product that holds at add-to-cart takes over its cart line's
     live holds (order lines are in cart order), and fails when they expired (the units went back on sale)."""
-    held_products = await holds.with_policy(conn, sorted({str(i["product_id"]) for i in cart["items"]}))
+    held_products = {p for p, policy in policies.items() if policy["hold_seconds"] is not None}
     if not held_products:
         return ordered
     rest = []
@@ -214,6 +226,20 @@ def _reservation(planned: dict[str, Any], extra: dict[str, Any]) -> dict[str, An
         "quantity": planned["quantity"],
         **extra,
     }
+
+
+async def _count_limited(conn: AsyncConnection[Any], cart: dict[str, Any], policies: dict[str, dict[str, Any]]) -> None:
+    """Count the order's units of products with a per-customer limit against its buyer (inventory.limits)."""
+    limited = {p: policy["max_per_customer"] for p, policy in policies.items() if policy["max_per_customer"]}
+    if not limited:
+        return
+    units: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for item in cart["items"]:
+        if item.get("product_id"):
+            units[str(item["product_id"])] = units.get(str(item["product_id"]), 0) + int(item["quantity"])
+            titles[str(item["product_id"])] = str(item.get("product_title") or item.get("title") or "")
+    await limits.count(conn, str(cart["email"]), {p: u for p, u in units.items() if p in limited}, limited, titles)
 
 
 def _adjustments(cart: dict[str, Any]) -> list[dict[str, Any]]:

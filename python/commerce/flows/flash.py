@@ -84,7 +84,7 @@ async def hold(conn: AsyncConnection[Any], catalog: Any, cart: dict[str, Any], v
     if found_in_catalog is None:
         return
     policy = await holds.policy(conn, found_in_catalog[0].id)
-    if policy is None:
+    if policy is None or policy["hold_seconds"] is None:
         return
     found = (await product.service.purchasable(conn, [variant_id])).get(variant_id)
     if found is None or not found["manage_inventory"]:

@@ -10,14 +10,18 @@ from commerce.db.rows import fetch_all, fetch_one
 from commerce.errors import NotFound
 from commerce.inventory import repository as repo
 
-POLICY_COLUMNS = "product_id, hold_seconds, created_at, updated_at"
+POLICY_COLUMNS = "product_id, hold_seconds, max_per_customer, created_at, updated_at"
 SET_POLICY = f"""
-INSERT INTO inventory_hold_policy (product_id, hold_seconds) VALUES (%(product_id)s, %(hold_seconds)s)
-ON CONFLICT (product_id) DO UPDATE SET hold_seconds = EXCLUDED.hold_seconds, updated_at = now()
+INSERT INTO inventory_hold_policy (product_id, hold_seconds, max_per_customer)
+VALUES (%(product_id)s, %(hold_seconds)s, %(max_per_customer)s)
+ON CONFLICT (product_id) DO UPDATE
+SET hold_seconds = EXCLUDED.hold_seconds, max_per_customer = EXCLUDED.max_per_customer, updated_at = now()
 RETURNING {POLICY_COLUMNS}
 """
 POLICY = f"SELECT {POLICY_COLUMNS} FROM inventory_hold_policy WHERE product_id = %s"
 DELETE_POLICY = f"DELETE FROM inventory_hold_policy WHERE product_id = %s RETURNING {POLICY_COLUMNS}"
+POLICIES = f"SELECT {POLICY_COLUMNS} FROM inventory_hold_policy WHERE product_id = ANY(%s)"
+HOLDING = "SELECT product_id FROM inventory_hold_policy WHERE product_id = ANY(%s) AND hold_seconds IS NOT NULL"
 HELD = """
 SELECT line_item_id, coalesce(sum(quantity), 0)::integer AS quantity FROM reservation_item
 WHERE line_item_id = ANY(%s) AND deleted_at IS NULL AND expires_at > now()
@@ -56,14 +60,26 @@ WHERE l.inventory_item_id = p.inventory_item_id AND l.location_id = p.location_i
 SWEEP_BATCH = 500
 
 
-async def set_policy(conn: AsyncConnection[Any], product_id: str, hold_seconds: int) -> dict[str, Any]:
-    row = await fetch_one(conn, SET_POLICY, {"product_id": product_id, "hold_seconds": hold_seconds})
+async def set_policy(
+    conn: AsyncConnection[Any], product_id: str, hold_seconds: int | None, max_per_customer: int | None
+) -> dict[str, Any]:
+    """The product's flash-sale setting: holds of `hold_seconds` at add-to-cart (None: none), at most
+    `max_per_customer` units per buyer (None: no limit; inventory.limits)."""
+    params = {"product_id": product_id, "hold_seconds": hold_seconds, "max_per_customer": max_per_customer}
+    row = await fetch_one(conn, SET_POLICY, params)
     assert row is not None
     return row
 
 
 async def policy(conn: AsyncConnection[Any], product_id: str) -> dict[str, Any] | None:
     return await fetch_one(conn, POLICY, (product_id,))
+
+
+async def policies(conn: AsyncConnection[Any], product_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The flash-sale settings of these products (those that have one), by product id."""
+    if not product_ids:
+        return {}
+    return {r["product_id"]: r for r in await fetch_all(conn, POLICIES, (product_ids,))}
 
 
 async def with_policy(conn: AsyncConnection[Any], product_ids: list[str]) -> set[str]:
