@@ -8,7 +8,7 @@ RUST_SRC := $(shell find rust_core/src -name '*.rs' 2>/dev/null) rust_core/Cargo
 NODE_COMPAT := tests/compat
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint rust-test py-test bench bench-engine clean wheel
+.PHONY: help install serve test lint rust-test py-test bench bench-engine load clean wheel
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -52,6 +52,9 @@ test: lint rust-test py-test ## everything CI runs
 
 bench: install ## engine and HTTP benchmarks; writes bench/RESULTS.md (needs wrk)
 	bash bench/run.sh
+
+load: install ## locust (bench/locustfile.py) headless against a local server; writes bench/RESULTS.md and bench/load.png
+	$(PY) bench/load.py
 
 clean: ## remove build outputs and the venv (keeps .commerce/ data)
 	rm -rf $(VENV) target

@@ -27,8 +27,8 @@ from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
-from commerce.errors import CommerceError
-from commerce.flows import account_routes, cart_routes, checkout_routes, order_routes
+from commerce.errors import Busy, CommerceError
+from commerce.flows import account_routes, cart_routes, checkout_routes, flash, flash_routes, order_routes
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
 from commerce.fulfillment import routes as fulfillment_routes
@@ -57,6 +57,8 @@ from commerce.tax import routes as tax_routes
 
 log = logging.getLogger("commerce")
 STOCK_REFRESH = 0.1  # seconds
+UNSHED = frozenset({"/health", "/metrics"})  # answered even at capacity: probes must see a busy worker alive
+BUSY = Busy("The server is busy: too many requests in flight. Retry shortly.", 1)
 
 
 @dataclass
@@ -115,6 +117,7 @@ def build_router() -> Router:
         fulfillment_records_routes.ROUTES,
         payment_routes.ROUTES,
         payment_flow_routes.ROUTES,
+        flash_routes.ROUTES,
     ):
         router.extend(routes)
     return router
@@ -131,6 +134,7 @@ class App:
         self._counter = 0
         self.metrics = Metrics()
         self._prefix = os.urandom(4).hex()
+        self.in_flight = 0  # requests this worker is serving now (admission: settings.max_in_flight)
 
     async def startup(self) -> None:
         # Nothing heavy before the first request: the pool fills in the background (startup waits for one working
@@ -151,11 +155,18 @@ class App:
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
         )
+        # A level sold out: every worker reloads its stock at once (flows.flash refuses from it).
+        stock = self.state.stock
+        flash.SOLD_OUT.serve(stock, pool)
+        feed.watch((flash.SOLD_OUT_NOTICE,), lambda: flash.reload_on_sold_out(stock, pool))
         await asyncio.gather(feed.start(), _first_connection(pool))
         outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)
         feed.watch((events.TABLE,), outbox.wake)
         await outbox.start()
         self.state.extras["outbox"] = outbox
+        sweeper = flash.Sweeper(pool, self.settings.hold_sweep_interval)  # expired flash-sale holds back to stock
+        sweeper.start()
+        self.state.extras["hold_sweeper"] = sweeper
         # Keys are kept a day; each worker start sweeps older ones, off the startup path.
         self.state.extras["idempotency_sweep"] = asyncio.create_task(_sweep_idempotency(pool), name="commerce-sweep")
         self._documented = list(self.router.routes)  # the document covers these (not itself, not /metrics)
@@ -170,6 +181,8 @@ class App:
             if sweep is not None and not sweep.done():
                 sweep.cancel()
                 await asyncio.gather(sweep, return_exceptions=True)
+            if "hold_sweeper" in self.state.extras:
+                await self.state.extras["hold_sweeper"].stop()
             if "outbox" in self.state.extras:
                 await self.state.extras["outbox"].stop()
             await self.state.feed.stop()
@@ -238,6 +251,21 @@ class App:
         assert self.state is not None
         req = Request(scope, receive, self.state, request_id)
         started = perf_counter()
+        if self.in_flight >= self.settings.max_in_flight and req.path not in UNSHED:
+            # Over capacity: a fast 503 with Retry-After beats queueing this request into the clients' timeouts.
+            response = error_response(BUSY, request_id, req.path)
+            await req.drain()
+            self.metrics.observe(req.method, "shed", response.status, perf_counter() - started)
+            await response.send(send, request_id)
+            return
+        self.in_flight += 1
+        try:
+            await self._serve(req, send, started)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve(self, req: Request, send: Send, started: float) -> None:
+        request_id = req.request_id
         route_path = "unmatched"
         try:
             route, req.params = self.router.match(req.method, req.path)

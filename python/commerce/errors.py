@@ -82,6 +82,13 @@ class Unavailable(CommerceError):
         self.retry_after = retry_after
 
 
+class Busy(Unavailable):
+    """The worker is at capacity (MAX_IN_FLIGHT requests in flight): answered at once with Retry-After, so clients
+    back off instead of queueing into timeouts."""
+
+    type = "service_unavailable"
+
+
 def from_engine(exc: Exception) -> CommerceError | None:
     """The domain error for an engine error (a shortage, a bad amount or input), None for anything else; so no engine
     error reaches a client as a 500."""

@@ -21,6 +21,8 @@ class Settings:
     body_timeout: float  # seconds a request's whole body may take to arrive
     pool_timeout: float = 5.0  # seconds a request waits for a free database connection (503 after that)
     event_subscribers: str = ""  # `package.module:function, ...` subscribed to domain events (a mail sender)
+    max_in_flight: int = 256  # requests a worker serves at once; more are answered 503 + Retry-After at once
+    hold_sweep_interval: float = 1.0  # seconds between a worker's sweeps of expired flash-sale holds
 
 
 def _int(name: str, default: int) -> int:
@@ -64,6 +66,8 @@ def load() -> Settings:
         body_timeout=_int("BODY_TIMEOUT", 10),
         pool_timeout=_float("DB_POOL_TIMEOUT", 5.0),
         event_subscribers=os.environ.get("EVENT_SUBSCRIBERS", ""),
+        max_in_flight=max(1, _int("MAX_IN_FLIGHT", 256)),
+        hold_sweep_interval=max(1, _int("HOLD_SWEEP_INTERVAL", 1)),
     )
 
 

@@ -81,12 +81,15 @@ class Traffic:
         while not self._stop.is_set():
             name = names[i % len(names)]
             i += 1
-            phase = self.phase
+            sent = self.phase
             try:
                 r = self.calls[name]()
-                answer = Answer(phase, name, r.status_code, r.text, r.headers.get("retry-after"))
+                status, body, retry = r.status_code, r.text, r.headers.get("retry-after")
             except httpx.HTTPError as exc:
-                answer = Answer(phase, name, 0, repr(exc), None)
+                status, body, retry = 0, repr(exc), None
+            # A request in flight while the phase changed belongs to neither (e.g. sent before the stop, answered 503).
+            phase = sent if sent == self.phase else f"{sent}->{self.phase}"
+            answer = Answer(phase, name, status, body, retry)
             self.answers.append(answer)
             time.sleep(0.02)
 

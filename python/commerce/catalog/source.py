@@ -34,7 +34,7 @@ STOCK_STRUCTURE_TABLES = (
     "stock_location",
     "product_variant",
 )
-STOCK_TABLES = ("inventory_level", *STOCK_STRUCTURE_TABLES)
+STOCK_TABLES = ("inventory_level", "inventory_level_bucket", *STOCK_STRUCTURE_TABLES)
 
 PRODUCTS = """
 SELECT id, title, handle, subtitle, description, is_giftcard, status, thumbnail, weight, length, height, width,
@@ -105,7 +105,7 @@ SELECT c.sales_channel_id, c.stock_location_id FROM stock_location_sales_channel
 JOIN stock_location s ON s.id = c.stock_location_id AND s.deleted_at IS NULL
 """
 STOCK_LEVELS = """
-SELECT inventory_item_id, location_id, stocked_quantity - reserved_quantity FROM inventory_level
+SELECT inventory_item_id, location_id, stocked_quantity - reserved_quantity FROM inventory_level_total
 WHERE deleted_at IS NULL
 """
 

@@ -94,6 +94,16 @@ class Stock:
                 least = units
         return 0 if least is None or least < 0 else least
 
+    def sold_out(self, variant_id: str) -> bool:
+        """No location has a unit of this managed, non-backorderable variant (a kit: of one of its items)."""
+        if variant_id not in self.structure.backorder or self.structure.backorder[variant_id]:
+            return False
+        for item, required in self.structure.items.get(variant_id, ()):
+            at = self.levels.get(item)
+            if at is None or sum(at.values()) < required:
+                return True
+        return variant_id not in self.structure.items
+
     def encoded(self, variant_ids: Sequence[str], channel_ids: tuple[str, ...]) -> list[bytes]:
         """Each variant's inventory_quantity as JSON (`null` when its stock is not managed), memoised."""
         memo = self._memo.get(channel_ids)

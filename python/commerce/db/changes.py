@@ -96,10 +96,27 @@ class Cached(Generic[T]):
         self._lock = asyncio.Lock()
         self._min_interval = min_interval
         self._loaded_at = 0.0
+        self._refresh: asyncio.Task[T] | None = None
         feed.watch(tables, self.invalidate)
 
     def invalidate(self) -> None:
         self._stale = True
+
+    def peek(self, pool: AsyncConnectionPool[Any]) -> T | None:
+        """The value as this worker holds it now, without waiting: for a caller that already holds a connection of
+        `pool` (awaiting `get` there could wait for a second one while every connection waits the same way). A stale
+        value is reloaded in the background, for the next caller."""
+        if (self._value is None or self._stale or not self._feed.connected) and (
+            self._refresh is None or self._refresh.done()
+        ):
+            self._refresh = asyncio.get_running_loop().create_task(self.get(pool), name="commerce-cache-refresh")
+            self._refresh.add_done_callback(_quiet)
+        return self._value
+
+    def expire(self) -> None:
+        """Stale now, whatever `min_interval` says: the next `get` reloads (a change that must show at once)."""
+        self._stale = True
+        self._loaded_at = 0.0
 
     async def get(self, pool: AsyncConnectionPool[Any]) -> T:
         if not self._feed.connected:
@@ -119,3 +136,9 @@ class Cached(Generic[T]):
                         self._stale = True
                         raise
         return self._value
+
+
+def _quiet(task: "asyncio.Task[Any]") -> None:
+    """A background reload that failed is retried by the next reader; logged, never raised into the loop."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("background reload failed: %s", task.exception())

@@ -18,6 +18,7 @@ from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCar
 from commerce.catalog.prices import Prices
 from commerce.catalog.service import Catalog
 from commerce.errors import InvalidData, NotAllowed, NotFound
+from commerce.flows import flash
 from commerce.http import Request
 from commerce.ids import new_id
 from commerce.promotion.service import Promotions
@@ -97,6 +98,7 @@ async def create(
         raise InvalidData(f"Currency {data.currency_code} is not the currency of region {region.id}")
     channel = _channel(data.sales_channel_id, key_channels)
     email = data.email
+    await flash.refuse_sold_out(i.variant_id for i in data.items)  # from memory, before any database work
     async with conn.transaction():
         if customer_id is None and email:
             customer_id = await customer.service.guest_for_email(conn, email)
@@ -226,6 +228,7 @@ async def update(
 
 
 async def add_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item: ItemInput) -> dict[str, Any]:
+    await flash.refuse_sold_out([item.variant_id])  # from memory, before any database work
     async with conn.transaction():
         row = await _locked(conn, cart_id)
         await _add(conn, reads, row, item)
@@ -532,6 +535,7 @@ async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], i
         price = await _price(conn, reads, cart, item.variant_id, quantity)
         await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
         await carts.set_quantity(conn, cart["id"], existing["id"], quantity, price)
+        await flash.hold(conn, reads.catalog, cart, item.variant_id)  # flash sales: reserve at add-to-cart
         return
     price = await _price(conn, reads, cart, item.variant_id, item.quantity)
     await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
@@ -550,6 +554,7 @@ async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], i
             "metadata": item.metadata,
         },
     )
+    await flash.hold(conn, reads.catalog, cart, item.variant_id)  # flash sales: reserve at add-to-cart
 
 
 async def _reprice(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:

@@ -13,6 +13,8 @@ from commerce import engine, fulfillment, inventory, order, payment, product, pr
 from commerce.cart import service as carts
 from commerce.errors import InvalidData, NotAllowed, NotFound, from_engine
 from commerce.flows import cart as cart_flow
+from commerce.flows import flash
+from commerce.inventory import holds, limits
 
 RESERVE_ATTEMPTS = 3
 SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfied by the current shipping methods"
@@ -20,6 +22,16 @@ SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfie
 
 async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: str) -> str:
     """The id of the cart's order, placing it now unless it was placed before."""
+    # A sold-out variant is refused from memory (flows.flash), before the transaction and its locks; one read of the
+    # cart's lines.
+    lines = await carts.items(conn, cart_id)
+    try:
+        await flash.refuse_sold_out(str(i["variant_id"]) for i in lines if i.get("variant_id"))
+    except NotAllowed:
+        # A placed cart answers its order; a flash-sale product's line answers for its hold (taken, or expired).
+        placed = await order.service.by_cart(conn, cart_id)
+        if placed is None and not await holds.with_policy(conn, sorted({str(i["product_id"]) for i in lines})):
+            raise
     async with conn.transaction():
         if await carts.lock(conn, cart_id) is None:
             raise NotFound(f"Cart id not found: {cart_id}")
@@ -30,7 +42,9 @@ async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: 
         variants = await validate(conn, reads, cart)
         collection = payment_collection(cart)
         order_id = await order.service.create(conn, cart, collection["id"], _promotion_ids(cart))
-        await reserve(conn, cart, order_id, variants)
+        policies = await holds.policies(conn, sorted({str(i["product_id"]) for i in cart["items"]}))
+        await _count_limited(conn, cart, policies)
+        await reserve(conn, cart, order_id, variants, policies)
         await promotion.service.register_usage(conn, _adjustments(cart), cart["currency_code"])
         await payment.service.authorize_collection(
             conn, collection["id"], cart["total"], {"cart_id": cart_id, "order_id": order_id, "email": cart["email"]}
@@ -90,13 +104,68 @@ def payment_collection(cart: dict[str, Any]) -> dict[str, Any]:
     return dict(collection)
 
 
-async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: str, variants: dict[str, Any]) -> None:
+async def reserve(
+    conn: AsyncConnection[Any],
+    cart: dict[str, Any],
+    order_id: str,
+    variants: dict[str, Any],
+    policies: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Reserve the order's stock at the locations serving its sales channel: the engine plans where each unit comes
-    from, and each reservation is one conditional UPDATE of its level, so concurrent orders never oversell."""
+    from, and each reservation is one conditional UPDATE of its level, so concurrent orders never oversell. Lines of
+    a flash-sale product take over the holds made at add-to-cart instead (flows.flash)."""
     managed = {vid: v for vid, v in variants.items() if v["manage_inventory"]}
     if not managed:
         return
-    channel = cart["sales_channel_id"]
+    ordered = await order.service.items(conn, order_id)
+    lines = await _take_holds(conn, cart, ordered, order_id, policies or {})
+    rows = [
+        {"id": i["id"], "variant_id": i["variant_id"], "quantity": i["quantity"]}
+        for i in lines
+        if i.get("variant_id") in managed
+    ]
+    extra = {"description": f"Order {order_id}", "external_id": order_id, "created_by": "checkout"}
+    await reserve_lines(conn, cart["sales_channel_id"], rows, managed, extra)
+
+
+async def _take_holds(
+    conn: AsyncConnection[Any],
+    cart: dict[str, Any],
+    ordered: list[dict[str, Any]],
+    order_id: str,
+    policies: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The order lines still to reserve: a line of a product that holds at add-to-cart takes over its cart line's
+    live holds (order lines are in cart order), and fails when they expired (the units went back on sale)."""
+    held_products = {p for p, policy in policies.items() if policy["hold_seconds"] is not None}
+    if not held_products:
+        return ordered
+    rest = []
+    for item, line in zip(cart["items"], ordered, strict=False):
+        if str(item["product_id"]) not in held_products:
+            rest.append(line)
+            continue
+        taken = await holds.convert(conn, str(item["id"]), str(line["id"]), order_id)
+        if taken < line["quantity"]:
+            raise NotAllowed(
+                f"The hold on {item['title']} in this cart expired and its units went back on sale: remove it and "
+                "add it to the cart again",
+                code="hold_expired",
+            )
+    return rest
+
+
+async def reserve_lines(
+    conn: AsyncConnection[Any],
+    channel: str | None,
+    lines: list[dict[str, Any]],
+    managed: dict[str, Any],
+    extra: dict[str, Any],
+) -> None:
+    """Reserve these lines (`id`, `variant_id`, `quantity`) of managed variants at the channel's locations, each
+    reservation row carrying `extra` (description, external_id, created_by, expires_at)."""
+    if not lines:
+        return
     locations = await stock_location.service.locations_for_channel(conn, channel) if channel else []
     links = await inventory.service.variant_links(conn, sorted(managed))
     spec = [
@@ -109,14 +178,9 @@ async def reserve(conn: AsyncConnection[Any], cart: dict[str, Any], order_id: st
         for vid, v in managed.items()
     ]
     item_ids = sorted({link["inventory_item_id"] for found in links.values() for link in found})
-    lines = [
-        {"id": i["id"], "variant_id": i["variant_id"], "quantity": i["quantity"]}
-        for i in await order.service.items(conn, order_id)
-        if i.get("variant_id") in managed
-    ]
     for attempt in range(1, RESERVE_ATTEMPTS + 1):
         levels = await inventory.service.levels(conn, item_ids, locations) if item_ids else []
-        rows = _plan(lines, spec, levels, locations, order_id)
+        rows = _plan(lines, spec, levels, locations, extra)
         if not rows:
             return
         try:
@@ -136,7 +200,7 @@ def _plan(
     spec: list[dict[str, Any]],
     levels: list[dict[str, Any]],
     locations: list[str],
-    order_id: str,
+    extra: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """The reservation rows the engine plans for these lines at these levels."""
     try:
@@ -144,26 +208,38 @@ def _plan(
     except engine.CommerceEngineError as exc:
         raise from_engine(exc) or exc from None
     rows = [
-        {**_reservation(a, order_id), "location_id": a["location_id"], "allow_backorder": False}
+        {**_reservation(a, extra), "location_id": a["location_id"], "allow_backorder": False}
         for a in plan["allocations"]
     ]
     for b in plan["backorders"]:
         # A backordered unit is reserved where the item is stocked at all (it goes below what is on hand).
         where = next((lvl["location_id"] for lvl in levels if lvl["inventory_item_id"] == b["inventory_item_id"]), None)
         if where is not None:
-            rows.append({**_reservation(b, order_id), "location_id": where, "allow_backorder": True})
+            rows.append({**_reservation(b, extra), "location_id": where, "allow_backorder": True})
     return rows
 
 
-def _reservation(planned: dict[str, Any], order_id: str) -> dict[str, Any]:
+def _reservation(planned: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return {
         "line_item_id": planned["line_id"],
         "inventory_item_id": planned["inventory_item_id"],
         "quantity": planned["quantity"],
-        "description": f"Order {order_id}",
-        "external_id": order_id,
-        "created_by": "checkout",
+        **extra,
     }
+
+
+async def _count_limited(conn: AsyncConnection[Any], cart: dict[str, Any], policies: dict[str, dict[str, Any]]) -> None:
+    """Count the order's units of products with a per-customer limit against its buyer (inventory.limits)."""
+    limited = {p: policy["max_per_customer"] for p, policy in policies.items() if policy["max_per_customer"]}
+    if not limited:
+        return
+    units: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for item in cart["items"]:
+        if item.get("product_id"):
+            units[str(item["product_id"])] = units.get(str(item["product_id"]), 0) + int(item["quantity"])
+            titles[str(item["product_id"])] = str(item.get("product_title") or item.get("title") or "")
+    await limits.count(conn, str(cart["email"]), {p: u for p, u in units.items() if p in limited}, limited, titles)
 
 
 def _adjustments(cart: dict[str, Any]) -> list[dict[str, Any]]:

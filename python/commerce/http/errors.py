@@ -3,6 +3,7 @@
 import logging
 
 import psycopg
+from psycopg.errors import DeadlockDetected, SerializationFailure
 from psycopg_pool import PoolTimeout
 
 from commerce.errors import CommerceError, Unavailable, from_engine
@@ -39,6 +40,10 @@ def _unavailable(exc: Exception, request_id: bytes, where: str) -> Unavailable |
     if isinstance(exc, PoolTimeout):
         log.warning("no database connection free in %s (request %s)", where, request_id.decode())
         return Unavailable("The server is busy: no database connection came free in time. Retry shortly.", 1)
+    if isinstance(exc, DeadlockDetected | SerializationFailure):
+        # A deadlock or serialization failure: PostgreSQL rolled this one back, nothing was written.
+        log.warning("rolled back (%s) in %s (request %s)", type(exc).__name__, where, request_id.decode())
+        return Unavailable("The request conflicted with another one and was rolled back. Retry shortly.", 1)
     if isinstance(exc, psycopg.OperationalError):
         log.warning("database unavailable in %s (request %s): %s", where, request_id.decode(), exc)
         return Unavailable("The database is unavailable. Retry shortly.", 2)

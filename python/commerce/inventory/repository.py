@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from psycopg import AsyncConnection, errors, sql
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from commerce.db.paging import any_of, fetch_page, like
@@ -171,6 +172,7 @@ async def soft_delete_item(conn: AsyncConnection[Any], item_id: str) -> bool:
     """The item, its levels and its variant links go together (the caller holds the transaction)."""
     if await fetch_one(conn, SOFT_DELETE_ITEM, (item_id,)) is None:
         return False
+    await conn.execute(UNSPLIT, {"items": [item_id]})
     await conn.execute(SOFT_DELETE_ITEM_LEVELS, (item_id,))
     await conn.execute(DELETE_ITEM_LINKS, (item_id,))
     return True
@@ -207,12 +209,12 @@ VALUES (%(id)s, %(inventory_item_id)s, %(location_id)s, %(stocked_quantity)s, %(
 RETURNING {LEVEL_COLUMNS}
 """
 LEVELS_OF_ITEMS = f"""
-SELECT {LEVEL_COLUMNS} FROM inventory_level WHERE inventory_item_id = ANY(%s) AND deleted_at IS NULL
+SELECT {LEVEL_COLUMNS} FROM inventory_level_total WHERE inventory_item_id = ANY(%s) AND deleted_at IS NULL
 ORDER BY created_at, id
 """
-LEVELS_BY_ID = f"SELECT {LEVEL_COLUMNS} FROM inventory_level WHERE id = ANY(%s) AND deleted_at IS NULL"
+LEVELS_BY_ID = f"SELECT {LEVEL_COLUMNS} FROM inventory_level_total WHERE id = ANY(%s) AND deleted_at IS NULL"
 LEVEL_AT = f"""
-SELECT {LEVEL_COLUMNS} FROM inventory_level
+SELECT {LEVEL_COLUMNS} FROM inventory_level_total
 WHERE inventory_item_id = %s AND location_id = %s AND deleted_at IS NULL
 """
 UPDATE_LEVEL = f"""
@@ -237,7 +239,7 @@ RETURNING id
 """
 # What the checkout's allocation and the engine take (engine.allocate / engine.availability input shape).
 STOCK = """
-SELECT inventory_item_id, location_id, stocked_quantity, reserved_quantity, incoming_quantity FROM inventory_level
+SELECT inventory_item_id, location_id, stocked_quantity, reserved_quantity, incoming_quantity FROM inventory_level_total
 WHERE inventory_item_id = ANY(%(items)s) AND deleted_at IS NULL
   AND (%(locations)s::text[] IS NULL OR location_id = ANY(%(locations)s::text[]))
 ORDER BY inventory_item_id, location_id
@@ -285,15 +287,23 @@ async def update_level(
         "stocked_quantity": stocked,
         "incoming_quantity": incoming,
     }
-    return await _one(conn, UPDATE_LEVEL, params)
+    async with folded(conn, [item_id]):
+        await _one(conn, UPDATE_LEVEL, params)
+    return await fetch_one(conn, LEVEL_AT, (item_id, location_id))  # the totals, buckets included
 
 
 async def delete_free_level(conn: AsyncConnection[Any], level_id: str, force: bool) -> bool:
-    return await fetch_one(conn, DELETE_FREE_LEVEL, {"id": level_id, "force": force}) is not None
+    async with folded(conn, await _items_of_levels(conn, [level_id])):
+        return await fetch_one(conn, DELETE_FREE_LEVEL, {"id": level_id, "force": force}) is not None
 
 
 async def delete_unreserved_level(conn: AsyncConnection[Any], level_id: str) -> bool:
-    return await fetch_one(conn, DELETE_UNRESERVED_LEVEL, (level_id,)) is not None
+    async with folded(conn, await _items_of_levels(conn, [level_id])):
+        return await fetch_one(conn, DELETE_UNRESERVED_LEVEL, (level_id,)) is not None
+
+
+async def _items_of_levels(conn: AsyncConnection[Any], level_ids: list[str]) -> list[str]:
+    return [r["inventory_item_id"] for r in await fetch_all(conn, ITEMS_OF_LEVELS, (level_ids,))]
 
 
 async def stock(
@@ -311,7 +321,7 @@ async def list_levels(
         where.append(sql.SQL("location_id = ANY(%(location_id)s)"))
         params["location_id"] = location_ids
     order_sql = order_by(order, LEVEL_ORDERABLE)
-    return await fetch_page(conn, "inventory_level", LEVEL_COLUMNS, where, params, order_sql, limit, offset)
+    return await fetch_page(conn, "inventory_level_total", LEVEL_COLUMNS, where, params, order_sql, limit, offset)
 
 
 # --- reservations: the stock operations ------------------------------------------------------------
@@ -319,21 +329,116 @@ async def list_levels(
 # matched, the reservation row. No read-modify-write: concurrent checkouts serialise on the level's row lock and
 # each re-checks the condition on the row as the previous one left it.
 RESERVE = f"""
-WITH level AS (
+WITH pick AS (
+    -- A split level (buckets > 0): a bucket with enough available, picked at random among those no other
+    -- transaction holds, so concurrent buyers of one SKU take different rows.
+    SELECT b.level_id, b.bucket FROM inventory_level_bucket b
+    JOIN inventory_level l ON l.id = b.level_id
+    WHERE l.inventory_item_id = %(inventory_item_id)s AND l.location_id = %(location_id)s AND l.deleted_at IS NULL
+      AND l.buckets > 0 AND b.stocked_quantity - b.reserved_quantity >= %(quantity)s
+    ORDER BY random() LIMIT 1
+    FOR UPDATE OF b SKIP LOCKED
+), in_bucket AS (
+    UPDATE inventory_level_bucket b SET reserved_quantity = b.reserved_quantity + %(quantity)s
+    FROM pick
+    WHERE b.level_id = pick.level_id AND b.bucket = pick.bucket
+      AND b.stocked_quantity - b.reserved_quantity >= %(quantity)s
+    RETURNING b.level_id
+), level AS (
     UPDATE inventory_level
     SET reserved_quantity = reserved_quantity + %(quantity)s, updated_at = now()
     WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)s AND deleted_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM in_bucket)
       AND (%(allow_backorder)s OR stocked_quantity - reserved_quantity >= %(quantity)s)
     RETURNING id
 )
 INSERT INTO reservation_item (id, line_item_id, inventory_item_id, location_id, quantity, allow_backorder,
-                              description, external_id, created_by, metadata)
+                              description, external_id, created_by, metadata, expires_at)
 SELECT %(id)s::text, %(line_item_id)s::text, %(inventory_item_id)s::text, %(location_id)s::text,
        %(quantity)s::integer, %(allow_backorder)s::boolean, %(description)s::text, %(external_id)s::text,
-       %(created_by)s::text, %(metadata)s::jsonb
-FROM level
+       %(created_by)s::text, %(metadata)s::jsonb, %(expires_at)s::timestamptz
+FROM (SELECT level_id FROM in_bucket UNION ALL SELECT id FROM level) taken
 RETURNING {RESERVATION_COLUMNS}
 """
+# The rarer writes of a split level fold its buckets back into its row (UNSPLIT), change the row, and spread its
+# available units over fresh buckets again (SPLIT), in one transaction: totals never change by folding.
+UNSPLIT = """
+WITH lv AS (
+    SELECT id FROM inventory_level
+    WHERE inventory_item_id = ANY(%(items)s) AND buckets > 0 AND deleted_at IS NULL
+    FOR UPDATE
+), gone AS (
+    DELETE FROM inventory_level_bucket b USING lv WHERE b.level_id = lv.id
+    RETURNING b.level_id, b.stocked_quantity, b.reserved_quantity
+), sums AS (
+    SELECT level_id, sum(stocked_quantity)::integer AS stocked, sum(reserved_quantity)::integer AS reserved
+    FROM gone GROUP BY level_id
+)
+UPDATE inventory_level l
+SET stocked_quantity = l.stocked_quantity + sums.stocked, reserved_quantity = l.reserved_quantity + sums.reserved
+FROM sums WHERE l.id = sums.level_id
+"""
+SPLIT = """
+WITH lv AS (
+    SELECT id, buckets, greatest(stocked_quantity - reserved_quantity, 0) AS free FROM inventory_level
+    WHERE inventory_item_id = ANY(%(items)s) AND buckets > 0 AND deleted_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM inventory_level_bucket b WHERE b.level_id = inventory_level.id)
+    FOR UPDATE
+), made AS (
+    INSERT INTO inventory_level_bucket (level_id, bucket, stocked_quantity)
+    SELECT lv.id, n, lv.free / lv.buckets + CASE WHEN n < lv.free %% lv.buckets THEN 1 ELSE 0 END
+    FROM lv CROSS JOIN LATERAL generate_series(0, lv.buckets - 1) AS n
+    RETURNING level_id, stocked_quantity
+)
+UPDATE inventory_level l SET stocked_quantity = l.stocked_quantity - m.total
+FROM (SELECT level_id, sum(stocked_quantity)::integer AS total FROM made GROUP BY level_id) m
+WHERE l.id = m.level_id
+"""
+LOCK_SPLIT = """
+SELECT id FROM inventory_level WHERE inventory_item_id = ANY(%(items)s) AND deleted_at IS NULL ORDER BY id FOR UPDATE
+"""
+SET_BUCKETS = """
+UPDATE inventory_level SET buckets = %(buckets)s, updated_at = now()
+WHERE inventory_item_id = %(item)s AND location_id = %(location)s AND deleted_at IS NULL
+RETURNING id
+"""
+ITEMS_OF_LINES = """
+SELECT DISTINCT inventory_item_id FROM reservation_item WHERE line_item_id = ANY(%s) AND deleted_at IS NULL
+"""
+ITEM_OF_RESERVATION = "SELECT inventory_item_id FROM reservation_item WHERE id = %s AND deleted_at IS NULL"
+ITEMS_OF_LEVELS = "SELECT DISTINCT inventory_item_id FROM inventory_level WHERE id = ANY(%s)"
+
+
+@asynccontextmanager
+async def folded(conn: AsyncConnection[Any], item_ids: list[str]) -> AsyncIterator[None]:
+    """The levels of these items as single rows for the duration (split ones folded, then split again after), in
+    the caller's transaction or one of its own."""
+    own = conn.info.transaction_status == TransactionStatus.IDLE
+    async with conn.transaction() if own else _nothing():
+        if item_ids:
+            # The level rows first, in a statement of their own: once a fold holds them no other fold can be midway,
+            # and UNSPLIT's own snapshot (taken after) sees the buckets the last fold made.
+            await conn.execute(LOCK_SPLIT, {"items": item_ids})
+            await conn.execute(UNSPLIT, {"items": item_ids})
+        yield
+        if item_ids:
+            await conn.execute(SPLIT, {"items": item_ids})
+
+
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
+
+
+async def set_buckets(conn: AsyncConnection[Any], item_id: str, location_id: str, buckets: int) -> bool:
+    """Split the level into `buckets` buckets (0: one row again); False when there is no such level."""
+    async with folded(conn, [item_id]):
+        return (
+            await fetch_one(conn, SET_BUCKETS, {"item": item_id, "location": location_id, "buckets": buckets})
+            is not None
+        )
+
+
 # Soft-delete the lines' reservations and give their quantity back to each level, in one statement.
 RELEASE = """
 WITH gone AS (
@@ -417,6 +522,7 @@ def _reservation_params(row: dict[str, Any]) -> dict[str, Any]:
         "description": None,
         "external_id": None,
         "created_by": None,
+        "expires_at": None,
         **row,
         "metadata": jsonb(row.get("metadata")),
     }
@@ -426,18 +532,67 @@ async def reserve(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> lis
     """Run RESERVE for each row, pipelined (one round trip); per row the reservation made, or None where the level
     was missing or short."""
     cur = conn.cursor(row_factory=dict_row)
+    params = [_reservation_params(r) for r in rows]
     async with db_errors():
-        await cur.executemany(RESERVE, [_reservation_params(r) for r in rows], returning=True)
+        await cur.executemany(RESERVE, params, returning=True)
     out: list[dict[str, Any] | None] = []
     while True:
         out.append(await cur.fetchone() if cur.rowcount == 1 else None)
         if not cur.nextset():
             break
+    for n, made in enumerate(out):
+        if made is None and await _split_has(conn, params[n]):
+            # No free bucket had the units, yet the level has them (held by other buyers now, or spread thinner
+            # than asked): fold the buckets nobody holds into the level's row and take them from there. Never wait
+            # for a held bucket here: this transaction may hold a bucket lock itself, and a wait could close a cycle.
+            async with db_errors():
+                await conn.execute(LOCK_LEVEL, params[n])
+                await conn.execute(UNSPLIT_FREE, params[n])
+                out[n] = await fetch_one(conn, RESERVE, params[n])
+                await conn.execute(SPLIT, {"items": [params[n]["inventory_item_id"]]})
     return out
 
 
+LOCK_LEVEL = """
+SELECT id FROM inventory_level
+WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)s AND deleted_at IS NULL FOR UPDATE
+"""
+# The buckets of the level that no transaction holds, folded into its row (SPLIT spreads them again once every
+# bucket is folded; until then buyers who miss a bucket reserve on the row).
+UNSPLIT_FREE = """
+WITH free AS (
+    SELECT b.level_id, b.bucket FROM inventory_level_bucket b
+    JOIN inventory_level l ON l.id = b.level_id
+    WHERE l.inventory_item_id = %(inventory_item_id)s AND l.location_id = %(location_id)s AND l.deleted_at IS NULL
+    FOR UPDATE OF b SKIP LOCKED
+), gone AS (
+    DELETE FROM inventory_level_bucket b USING free WHERE b.level_id = free.level_id AND b.bucket = free.bucket
+    RETURNING b.level_id, b.stocked_quantity, b.reserved_quantity
+), sums AS (
+    SELECT level_id, sum(stocked_quantity)::integer AS stocked, sum(reserved_quantity)::integer AS reserved
+    FROM gone GROUP BY level_id
+)
+UPDATE inventory_level l
+SET stocked_quantity = l.stocked_quantity + sums.stocked, reserved_quantity = l.reserved_quantity + sums.reserved
+FROM sums WHERE l.id = sums.level_id
+"""
+
+
+SPLIT_HAS = """
+SELECT 1 FROM inventory_level_total
+WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)s AND deleted_at IS NULL
+  AND buckets > 0 AND stocked_quantity - reserved_quantity >= %(quantity)s
+"""
+
+
+async def _split_has(conn: AsyncConnection[Any], row: dict[str, Any]) -> bool:
+    """The row's level is split and has the units in total (as of now, held ones included)."""
+    return not row["allow_backorder"] and await fetch_one(conn, SPLIT_HAS, row) is not None
+
+
 async def release(conn: AsyncConnection[Any], line_item_ids: list[str]) -> None:
-    async with db_errors():
+    items = [r["inventory_item_id"] for r in await fetch_all(conn, ITEMS_OF_LINES, (line_item_ids,))]
+    async with db_errors(), folded(conn, items):
         await conn.execute(RELEASE, (line_item_ids,))
 
 
@@ -457,19 +612,22 @@ async def grow_reservation(conn: AsyncConnection[Any], reservation_id: str, by: 
 
 async def ship(conn: AsyncConnection[Any], item_id: str, location_id: str, quantity: int) -> bool:
     params = {"item": item_id, "location": location_id, "q": quantity}
-    return await _one(conn, SHIP, params) is not None
+    async with folded(conn, [item_id]):
+        return await _one(conn, SHIP, params) is not None
 
 
 async def restock(conn: AsyncConnection[Any], item_id: str, location_id: str, quantity: int) -> bool:
     params = {"item": item_id, "location": location_id, "q": quantity}
-    return await _one(conn, RESTOCK, params) is not None
+    async with folded(conn, [item_id]):
+        return await _one(conn, RESTOCK, params) is not None
 
 
 async def adjust_reserved(
     conn: AsyncConnection[Any], item_id: str, location_id: str, delta: int, allow_backorder: bool
 ) -> bool:
     params = {"item": item_id, "location": location_id, "delta": delta, "allow_backorder": allow_backorder}
-    return await _one(conn, ADJUST_RESERVED, params) is not None
+    async with folded(conn, [item_id]):
+        return await _one(conn, ADJUST_RESERVED, params) is not None
 
 
 async def insert_reservation(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
@@ -494,7 +652,9 @@ async def update_reservation(conn: AsyncConnection[Any], reservation_id: str, ch
 
 
 async def delete_reservation(conn: AsyncConnection[Any], reservation_id: str) -> bool:
-    return await _one(conn, DELETE_RESERVATION, (reservation_id,)) is not None
+    found = await fetch_one(conn, ITEM_OF_RESERVATION, (reservation_id,))
+    async with folded(conn, [found["inventory_item_id"]] if found else []):
+        return await _one(conn, DELETE_RESERVATION, (reservation_id,)) is not None
 
 
 async def list_reservations(

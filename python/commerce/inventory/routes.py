@@ -35,6 +35,7 @@ from commerce.inventory.schemas import (
     ReservationQuery,
     ReservationResponse,
     RetrieveQuery,
+    SplitLevel,
     UpdateInventoryItem,
     UpdateLevel,
     UpdateReservation,
@@ -135,6 +136,15 @@ async def update_level(req: Request) -> Response:
         await service.update_level(
             conn, item_id, req.params["location_id"], data.get("stocked_quantity"), data.get("incoming_quantity")
         )
+        return json_response({"inventory_item": await _item(conn, item_id, plan)})
+
+
+async def split_level(req: Request) -> Response:
+    data = await req.json(SplitLevel)
+    plan = _item_plan(req)
+    item_id = req.params["id"]
+    async with req.state.pool.connection() as conn:
+        await service.split_level(conn, item_id, req.params["location_id"], data.buckets)
         return json_response({"inventory_item": await _item(conn, item_id, plan)})
 
 
@@ -332,6 +342,17 @@ ROUTES = [
         "admin",
         "Set the item's stocked and incoming quantity at a location",
         body=UpdateLevel,
+        query=RetrieveQuery,
+        response=InventoryItemResponse,
+        tag=T,
+    ),
+    Route(
+        "POST",
+        f"{LEVELS}/:location_id/buckets",
+        split_level,
+        "admin",
+        "Split a hot level over N rows (flash sales: buyers of one SKU reserve side by side; totals stay exact)",
+        body=SplitLevel,
         query=RetrieveQuery,
         response=InventoryItemResponse,
         tag=T,

@@ -88,6 +88,13 @@ class UpdateLevel(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     incoming_quantity: Quantity | Unset = UNSET
 
 
+class SplitLevel(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How many rows a hot level's available units are spread over (0: one row), so concurrent buyers of one SKU
+    do not queue on one row lock."""
+
+    buckets: Annotated[int, msgspec.Meta(ge=0, le=64)]
+
+
 class LevelQuery(ListQuery, kw_only=True):
     limit: Limit = 50
     location_id: list[str] | None = None

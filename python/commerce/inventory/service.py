@@ -328,6 +328,13 @@ async def update_level(
     return row
 
 
+async def split_level(conn: AsyncConnection[Any], item_id: str, location_id: str, buckets: int) -> None:
+    """Spread the level's available units over `buckets` rows (0: one row again); totals do not change. Reservations
+    then take units from a bucket picked at random, so a flash sale's buyers of one SKU proceed side by side."""
+    if not await repo.set_buckets(conn, item_id, location_id, buckets):
+        raise _not_stocked(item_id, location_id)
+
+
 async def delete_level(conn: AsyncConnection[Any], item_id: str, location_id: str) -> str:
     """Soft-delete the item's level at the location, refused while it holds reservations; returns the level id."""
     level = await repo.level_at(conn, item_id, location_id)

@@ -1,0 +1,133 @@
+"""Flash-sale work that spans the cart, checkout and the stock read model: a sold-out variant is refused from this
+worker's memory, before any database work; a product with a hold policy (inventory.holds) reserves at add-to-cart,
+and every worker sweeps the expired holds back into stock.
+
+The stock read model (catalog.stock) is this worker's picture of every level's available units; PostgreSQL NOTIFYs
+`inventory_sold_out` when a level's available quantity reaches zero (migrations/0041), and the app reloads the model at
+once on it (not after the usual 100 ms), so every worker knows within milliseconds. What the model says sold out is
+refused with the checkout's own answer (400 insufficient_inventory); what it says available is still decided by the
+checkout's conditional UPDATE, so a stale picture can refuse a sale for those milliseconds but never oversell."""
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from commerce import product
+from commerce.cart import service as carts
+from commerce.catalog.stock import Stock
+from commerce.db.changes import Cached
+from commerce.errors import NotAllowed
+from commerce.inventory import holds
+
+log = logging.getLogger("commerce.flash")
+SOLD_OUT_NOTICE = "inventory_sold_out"  # the payload of migrations/0041's NOTIFY
+
+
+class SoldOut:
+    """The worker's stock model (one per process; the app hands it over at startup)."""
+
+    def __init__(self) -> None:
+        self.stock: Cached[Stock] | None = None
+        self.pool: AsyncConnectionPool[Any] | None = None
+
+    def serve(self, stock: "Cached[Stock]", pool: AsyncConnectionPool[Any]) -> None:
+        self.stock, self.pool = stock, pool
+
+    async def refuse(self, variant_ids: Iterable[str]) -> None:
+        """NotAllowed (insufficient_inventory, as the checkout says it) when a variant is sold out everywhere. The
+        model is as fresh as the catalog's (reloaded after a stock change, at most 100 ms behind; at once after a
+        sell-out); until the worker has loaded it once, nothing is refused here."""
+        if self.stock is None or self.pool is None:
+            return
+        # peek, not get: the caller may hold a pooled connection already (see Cached.peek).
+        stock = self.stock.peek(self.pool)
+        if stock is None:
+            return
+        for vid in variant_ids:
+            if stock.sold_out(vid):
+                raise NotAllowed(
+                    f"Some variant does not have the required inventory: {vid} has 0 available",
+                    code="insufficient_inventory",
+                )
+
+
+SOLD_OUT = SoldOut()
+
+
+async def refuse_sold_out(variant_ids: Iterable[str]) -> None:
+    await SOLD_OUT.refuse(variant_ids)
+
+
+def reload_on_sold_out(stock: "Cached[Any]", pool: AsyncConnectionPool[Any]) -> None:
+    """Reload the stock model now (in the background), not at the next throttled refresh."""
+    stock.expire()
+    task = asyncio.get_running_loop().create_task(stock.get(pool), name="commerce-stock-sold-out")
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: "asyncio.Task[Any]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("stock reload after a sell-out failed: %s", task.exception())
+
+
+# --- holds: reserve at add-to-cart ------------------------------------------------------------------------------
+async def hold(conn: AsyncConnection[Any], catalog: Any, cart: dict[str, Any], variant_id: str) -> None:
+    """When the variant's product holds at add-to-cart (inventory.holds), reserve the units of the cart's lines of
+    it that are not held yet, until now + its hold time (the caller's transaction: a shortage fails the add).
+    `catalog`: the catalog read model (catalog.service.Catalog), which knows the variant's product."""
+    found_in_catalog = catalog.variants.get(variant_id)
+    if found_in_catalog is None:
+        return
+    policy = await holds.policy(conn, found_in_catalog[0].id)
+    if policy is None or policy["hold_seconds"] is None:
+        return
+    found = (await product.service.purchasable(conn, [variant_id])).get(variant_id)
+    if found is None or not found["manage_inventory"]:
+        return
+    lines = [i for i in await carts.items(conn, cart["id"]) if i["variant_id"] == variant_id]
+    have = await holds.held(conn, [str(i["id"]) for i in lines])
+    short = [
+        {"id": i["id"], "variant_id": variant_id, "quantity": i["quantity"] - have.get(str(i["id"]), 0)}
+        for i in lines
+        if i["quantity"] > have.get(str(i["id"]), 0)
+    ]
+    until = datetime.now(UTC) + timedelta(seconds=policy["hold_seconds"])
+    extra = {"description": f"Hold of cart {cart['id']}", "external_id": cart["id"], "created_by": "hold"}
+    from commerce.flows import checkout  # checkout imports this module (sold-out refusals)
+
+    await checkout.reserve_lines(
+        conn, cart["sales_channel_id"], short, {variant_id: found}, {**extra, "expires_at": until}
+    )
+
+
+class Sweeper:
+    """This worker's release of expired holds, every `interval` seconds (safe with any number of workers and
+    processes: each batch claims its rows FOR UPDATE SKIP LOCKED)."""
+
+    def __init__(self, pool: AsyncConnectionPool[Any], interval: float) -> None:
+        self.pool = pool
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="commerce-hold-sweeper")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                async with self.pool.connection() as conn:
+                    while await holds.sweep(conn) == holds.SWEEP_BATCH:
+                        pass
+            except Exception as exc:  # the next round tries again
+                log.warning("hold sweep failed: %s", exc)
