@@ -54,6 +54,8 @@ from commerce.settings import Settings
 from commerce.stock_location import routes as stock_location_routes
 from commerce.store import routes as store_routes
 from commerce.tax import routes as tax_routes
+from commerce.tax import service as tax_service
+from commerce.tax.service import TaxRates
 
 log = logging.getLogger("commerce")
 STOCK_REFRESH = 0.1  # seconds
@@ -72,6 +74,7 @@ class AppState:
     stock: Cached[Stock]
     prices: Cached[Prices]
     promotions: Cached[Promotions]
+    tax_rates: Cached[TaxRates]
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -150,6 +153,7 @@ class App:
             stock=Cached(feed, catalog_source.STOCK_TABLES, StockLoader(feed), min_interval=STOCK_REFRESH),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
+            tax_rates=Cached(feed, tax_service.TABLES, tax_service.load_rates),
         )
         await asyncio.gather(feed.start(), _first_connection(pool))
         outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)

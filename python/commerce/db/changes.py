@@ -101,10 +101,16 @@ class Cached(Generic[T]):
     def invalidate(self) -> None:
         self._stale = True
 
-    async def get(self, pool: AsyncConnectionPool[Any]) -> T:
+    async def get(self, pool: AsyncConnectionPool[Any], *, fresh: bool = False) -> T:
+        """The value; `fresh` ignores `min_interval` (it reloads if a change was notified since the last load)."""
         if not self._feed.connected:
             return await self._load(pool)
-        if self._value is not None and self._min_interval and monotonic() - self._loaded_at < self._min_interval:
+        if (
+            not fresh
+            and self._value is not None
+            and self._min_interval
+            and monotonic() - self._loaded_at < self._min_interval
+        ):
             return self._value
         # A request that arrives while a reload runs waits for it: the change it may follow is in that reload.
         if self._stale or self._value is None or self._lock.locked():

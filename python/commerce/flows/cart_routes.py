@@ -29,7 +29,7 @@ def _customer(req: Request) -> str | None:
 
 async def create(req: Request) -> Response:
     data = await req.json(CreateCart)
-    reads = await service.reads_for(req)
+    reads = await service.reads_for(req, stock=True)
     async with req.state.pool.connection() as conn:
         shop = await store_service.default_store(conn)
         cart = await service.create(
@@ -42,7 +42,7 @@ async def retrieve(req: Request) -> Response:
     req.query(CartQuery)
     reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
-        cart = await service.retrieve(conn, reads, req.params["id"])
+        cart = await service.retrieve_rendered(conn, reads, req.params["id"])
     return json_response({"cart": cart})
 
 
@@ -56,7 +56,7 @@ async def update(req: Request) -> Response:
 
 async def add_item(req: Request) -> Response:
     data = await req.json(ItemInput)
-    reads = await service.reads_for(req)
+    reads = await service.reads_for(req, stock=True)
     async with req.state.pool.connection() as conn:
         cart = await service.add_item(conn, reads, req.params["id"], data)
     return json_response({"cart": cart})
@@ -64,7 +64,7 @@ async def add_item(req: Request) -> Response:
 
 async def update_item(req: Request) -> Response:
     data = await req.json(UpdateItem)
-    reads = await service.reads_for(req)
+    reads = await service.reads_for(req, stock=True)
     async with req.state.pool.connection() as conn:
         cart = await service.update_item(conn, reads, req.params["id"], req.params["line_id"], data)
     return json_response({"cart": cart})

@@ -11,7 +11,7 @@ from psycopg import AsyncConnection
 
 from commerce import engine, fulfillment, inventory, order, payment, product, promotion, stock_location
 from commerce.cart import service as carts
-from commerce.errors import InvalidData, NotAllowed, NotFound, from_engine
+from commerce.errors import InvalidData, NotAllowed, from_engine
 from commerce.flows import cart as cart_flow
 
 RESERVE_ATTEMPTS = 3
@@ -21,12 +21,10 @@ SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfie
 async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: str) -> str:
     """The id of the cart's order, placing it now unless it was placed before."""
     async with conn.transaction():
-        if await carts.lock(conn, cart_id) is None:
-            raise NotFound(f"Cart id not found: {cart_id}")
+        cart = await cart_flow.retrieve(conn, reads, cart_id, lock=True)  # NotFound without one
         placed = await order.service.by_cart(conn, cart_id)
         if placed is not None:
             return placed
-        cart = await cart_flow.retrieve(conn, reads, cart_id)
         variants = await validate(conn, reads, cart)
         collection = payment_collection(cart)
         order_id = await order.service.create(conn, cart, collection["id"], _promotion_ids(cart))

@@ -34,6 +34,7 @@ class State(Protocol):
     stock: Cached[Any]
     prices: Cached[Any]
     promotions: Cached[Any]
+    tax_rates: Cached[Any]
 
 
 class Actor(msgspec.Struct, frozen=True):
