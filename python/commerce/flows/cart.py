@@ -113,7 +113,7 @@ async def _change(
             rendered = _render(reads, cart)
             written = await carts.write(conn, cart, rendered)
         if written is not None:
-            return await _send(conn, reads, rendered, cart)
+            return await _send(conn, reads.regions, rendered, cart)
     raise RuntimeError("a change under the cart's row lock was not written")  # the WHERE holds under the lock
 
 
@@ -168,7 +168,7 @@ async def create(
     cart["created_at"] = cart["updated_at"] = datetime.now(UTC)
     rendered = _render(reads, cart)
     await carts.insert(conn, cart, rendered)
-    return await _send(conn, reads, rendered, cart)
+    return await _send(conn, reads.regions, rendered, cart)
 
 
 async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str, *, lock: bool = False) -> dict[str, Any]:
@@ -185,18 +185,19 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str, *, lo
     }
 
 
-async def retrieve_rendered(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> msgspec.Raw:
+async def retrieve_rendered(conn: AsyncConnection[Any], req: Request, cart_id: str) -> msgspec.Raw:
     """The cart (JSON) as GET /store/carts/:id sends it: one primary-key read of what its last change rendered, with
-    its region, customer and payment collection as they are now."""
+    its region, customer and payment collection as they are now. Only the regions read model is needed then."""
     found = await carts.read_rendered(conn, cart_id)
     if found is None:
         raise _not_found(cart_id)
     if found["rendered"] is None:  # a cart from before renderings were kept, or a completed one
+        reads = await reads_for(req)
         cart = await carts.read(conn, cart_id)
         if cart is None:
             raise _not_found(cart_id)
-        return await _send(conn, reads, _render(reads, cart), cart)
-    return await _send(conn, reads, found["rendered"], found)
+        return await _send(conn, reads.regions, _render(reads, cart), cart)
+    return await _send(conn, await req.state.regions.get(req.state.pool), found["rendered"], found)
 
 
 def _render(reads: Reads, cart: dict[str, Any]) -> bytes:
@@ -204,10 +205,12 @@ def _render(reads: Reads, cart: dict[str, Any]) -> bytes:
     return _JSON.encode(_view(reads, cart))[:-1]
 
 
-async def _send(conn: AsyncConnection[Any], reads: Reads, rendered: bytes, cart: dict[str, Any]) -> msgspec.Raw:
+async def _send(
+    conn: AsyncConnection[Any], regions: RegionCatalog, rendered: bytes, cart: dict[str, Any]
+) -> msgspec.Raw:
     """A rendered cart completed with what other modules own, as they are now: region, payment collection,
     customer (`cart` needs region_id, customer and payment_collection_id)."""
-    region = reads.regions.by_id.get(cart["region_id"] or "")
+    region = regions.by_id.get(cart["region_id"] or "")
     extra = _JSON.encode({"region": region, **await _beside(conn, cart)})
     return msgspec.Raw(b"".join((rendered, b",", extra[1:])))
 

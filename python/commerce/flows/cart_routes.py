@@ -40,9 +40,8 @@ async def create(req: Request) -> Response:
 
 async def retrieve(req: Request) -> Response:
     req.query(CartQuery)
-    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
-        cart = await service.retrieve_rendered(conn, reads, req.params["id"])
+        cart = await service.retrieve_rendered(conn, req, req.params["id"])
     return json_response({"cart": cart})
 
 
