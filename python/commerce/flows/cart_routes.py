@@ -31,7 +31,8 @@ async def create(req: Request) -> Response:
     data = await req.json(CreateCart)
     reads = await service.reads_for(req, stock=True)
     async with req.state.pool.connection() as conn:
-        shop = await store_service.default_store(conn)
+        # The store's default region only matters (and is read) when the body names none.
+        shop = await store_service.default_store(conn) if data.region_id is None else None
         cart = await service.create(
             conn, reads, data, req.sales_channel_ids, _customer(req), shop.default_region_id if shop else None
         )
