@@ -1,7 +1,13 @@
-"""HTTP benchmark: cart retrieve and add-to-cart vs a one-SELECT-per-request app and a bare ASGI app, in one run.
+"""HTTP benchmark: cart retrieve and cart changes vs a one-SELECT-per-request app and a bare ASGI app, in one run.
 
-    GET  /store/carts/<id>              rotating over RETRIEVE_CARTS carts of one line each
-    POST /store/carts/<id>/line-items   {"variant_id": <one of the variants>, "quantity": 1}, over ADD_CARTS carts
+    GET  /store/carts/<id>                       rotating over RETRIEVE_CARTS carts of one line each
+    POST /store/carts/<id>/line-items            {"variant_id": <one of the variants>, "quantity": 1}, over ADD_CARTS
+    POST /store/carts/<id>/line-items/<line_id>  {"quantity": 1 or 2}, over CHANGE_CARTS carts of one line
+    POST /store/carts/<id>/promotions            {"promo_codes": [PROMO_CODE]} (10 % off), over CHANGE_CARTS carts
+    POST /store/carts/<id>                       {"shipping_address": one of two US addresses}, over CHANGE_CARTS
+
+Each is measured with 1 Granian worker (ours and both baselines), then again with 2 workers, in the same run; the
+PostgreSQL round trips of each (and of cart creation) are counted on the wire by bench/http_checkout.py's proxy.
 
 One run, one process, as bench/http_products.py: a fresh database (DATABASE_URL's server, else an embedded
 PostgreSQL in a temp dir) is migrated and seeded with the demo store and catalog; our server (DB_POOL_SIZE left at
@@ -22,9 +28,13 @@ quantity (Medusa's merge), so after the first passes over the carts every add is
 """
 
 import json
+import statistics
 import sys
 import tempfile
+import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +46,35 @@ SECTION = "http-carts"
 REGION = "North America"
 RETRIEVE_CARTS = 200
 ADD_CARTS = 500
+CHANGE_CARTS = 200  # carts of one line for each of quantity, promotion and address changes
 VARIANT_COUNT = 4  # variants the add-to-cart script rotates over (each from another product)
-GOAL_ADD_PERCENT = 50.0
-GOAL_RETRIEVE_PERCENT = 100.0
+PROMO_CODE = "BENCH10"
 GOAL_CONNECTIONS = 64
-RETRIEVE = "commerce-core cart retrieve"
-ADD = "commerce-core add-to-cart"
+COUNT_REQUESTS = 20  # requests of each kind run one at a time through the counting proxy ...
+WARM_REQUESTS = 10  # ... after these (statements get prepared, pooled connections used)
+ADDRESSES = [
+    {"first_name": "Ada", "last_name": "Shopper", "address_1": "1 Main St", "city": "Oakland", "country_code": "us",
+     "province": "us-ca", "postal_code": "94607"},
+    {"first_name": "Ada", "last_name": "Shopper", "address_1": "2 Side St", "city": "Oakland", "country_code": "us",
+     "province": "us-ca", "postal_code": "94612"},
+]  # fmt: skip
 ONE_SELECT = "one-SELECT app"
 BARE = "bare ASGI app"
-OURS = (RETRIEVE, ADD)
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    label: str  # as the table shows it
+    goal: float | None  # % of the one-SELECT app's req/s
+
+
+RETRIEVE = Op("retrieve", "`GET /store/carts/<id>`", 100.0)
+ADD = Op("add", "add-to-cart `POST /store/carts/<id>/line-items`", 50.0)
+QUANTITY = Op("quantity", "update quantity `POST /store/carts/<id>/line-items/<line_id>`", 40.0)
+PROMO = Op("promo", "apply a promo code `POST /store/carts/<id>/promotions`", 40.0)
+ADDRESS = Op("address", "set the shipping address `POST /store/carts/<id>`", 40.0)
+OPS = (RETRIEVE, ADD, QUANTITY, PROMO, ADDRESS)
 
 
 def json_or_fail(what: str, status: int, body: bytes) -> dict[str, Any]:
@@ -76,16 +106,44 @@ def variant_ids(url: str, headers: dict[str, str], region: str) -> list[str]:
 
 def create_carts(url: str, headers: dict[str, str], region: str, variant: str, count: int) -> list[str]:
     """`count` carts made through the API, each with one `variant`; their ids."""
+    return [c for c, _ in make_carts(url, headers, region, variant, count)]
+
+
+def make_carts(url: str, headers: dict[str, str], region: str, variant: str, count: int) -> list[tuple[str, str]]:
+    """`count` carts made through the API, each with one `variant`; their (id, line id)."""
     payload = {"region_id": region, "items": [{"variant_id": variant, "quantity": 1}]}
 
-    def one(_: int) -> str:
+    def one(_: int) -> tuple[str, str]:
         cart = json_or_fail("POST /store/carts", *harness.post_json(url + "/store/carts", payload, headers))["cart"]
         if len(cart["items"]) != 1:
             raise RuntimeError(f"POST /store/carts made a cart with {len(cart['items'])} items, want 1")
-        return str(cart["id"])
+        return str(cart["id"]), str(cart["items"][0]["id"])
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         return list(pool.map(one, range(count)))
+
+
+def set_up_admin(url: str) -> None:
+    """Through the admin API: the promotion PROMO_CODE (10 % off items) and a US tax region with a default rate
+    (so a US shipping address taxes the cart)."""
+    from commerce.flows import setup
+
+    login = {"email": setup.DEMO_ADMIN_EMAIL, "password": setup.DEMO_ADMIN_PASSWORD}
+    token = json_or_fail("login", *harness.post_json(url + "/auth/user/emailpass", login))["token"]
+    admin = {"authorization": f"Bearer {token}"}
+    promotion = {
+        "code": PROMO_CODE,
+        "type": "standard",
+        "status": "active",
+        "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
+    }
+    json_or_fail("POST /admin/promotions", *harness.post_json(url + "/admin/promotions", promotion, admin))
+    tax = {
+        "country_code": "us",
+        "provider_id": "tp_system",
+        "default_tax_rate": {"rate": 8, "code": "US", "name": "US default"},
+    }
+    json_or_fail("POST /admin/tax-regions", *harness.post_json(url + "/admin/tax-regions", tax, admin))
 
 
 def lua_list(values: list[str]) -> str:
@@ -105,7 +163,7 @@ end
 
 
 def add_script(carts: list[str], variants: list[str]) -> str:
-    """POST /store/carts/<id>/line-items: cart after cart (64 connections rarely wait on one cart's row lock), the
+    """POST /store/carts/<id>/line-items: cart after cart (64 connections rarely write one cart at once), the
     variant changing on each pass over the carts."""
     return f"""-- bench/http_carts.py: POST /store/carts/<id>/line-items, rotating over {len(carts)} carts and \
 {len(variants)} variants
@@ -123,16 +181,133 @@ end
 """
 
 
+def rotate_script(name: str, paths: list[str], bodies: list[str]) -> str:
+    """POST paths[i mod n] with bodies[pass mod len(bodies)]: cart after cart, the body changing on each pass."""
+    return f"""-- bench/http_carts.py: {name}, rotating over {len(paths)} carts and {len(bodies)} bodies
+local paths = {lua_list(paths)}
+local bodies = {lua_list(bodies)}
+local i = 0
+wrk.headers["content-type"] = "application/json"
+request = function()
+  local path = paths[(i % #paths) + 1]
+  local body = bodies[(math.floor(i / #paths) % #bodies) + 1]
+  i = i + 1
+  return wrk.format("POST", path, nil, body)
+end
+"""
+
+
+def scripts(scratch: Path, carts: dict[str, list[tuple[str, str]]], variants: list[str]) -> dict[str, Path]:
+    texts = {
+        RETRIEVE.name: retrieve_script([c for c, _ in carts[RETRIEVE.name]]),
+        ADD.name: add_script([c for c, _ in carts[ADD.name]], variants),
+        QUANTITY.name: rotate_script(
+            "update quantity",
+            [f"/store/carts/{c}/line-items/{line}" for c, line in carts[QUANTITY.name]],
+            ['{"quantity":2}', '{"quantity":1}'],
+        ),
+        PROMO.name: rotate_script(
+            "apply a promo code",
+            [f"/store/carts/{c}/promotions" for c, _ in carts[PROMO.name]],
+            [json.dumps({"promo_codes": [PROMO_CODE]})],
+        ),
+        ADDRESS.name: rotate_script(
+            "set the shipping address",
+            [f"/store/carts/{c}" for c, _ in carts[ADDRESS.name]],
+            [json.dumps({"shipping_address": a}) for a in ADDRESSES],
+        ),
+    }
+    out = {}
+    for name, text in texts.items():
+        out[name] = scratch / f"cart_{name}.lua"
+        out[name].write_text(text)
+    return out
+
+
+def requests_of(op: Op, carts: list[tuple[str, str]], variants: list[str]) -> list[tuple[str, str, Any]]:
+    """(method, path, body) of COUNT_REQUESTS requests of `op`, as its wrk script sends them."""
+    out: list[tuple[str, str, Any]] = []
+    for n in range(COUNT_REQUESTS):
+        cart, line = carts[n % len(carts)]
+        if op is RETRIEVE:
+            out.append(("GET", f"/store/carts/{cart}", None))
+        elif op is ADD:
+            out.append(("POST", f"/store/carts/{cart}/line-items", {"variant_id": variants[n % 2], "quantity": 1}))
+        elif op is QUANTITY:
+            out.append(("POST", f"/store/carts/{cart}/line-items/{line}", {"quantity": 1 + n % 2}))
+        elif op is PROMO:
+            out.append(("POST", f"/store/carts/{cart}/promotions", {"promo_codes": [PROMO_CODE]}))
+        else:
+            out.append(("POST", f"/store/carts/{cart}", {"shipping_address": ADDRESSES[n % 2]}))
+    return out
+
+
+@dataclass
+class RoundTrips:
+    per_request: list[int]
+    statements: list[int]
+    last: list[Any]  # http_checkout.Turn (imported late: http_checkout imports this module)
+
+    def median(self) -> float:
+        return float(statistics.median(self.per_request))
+
+    def describe(self) -> str:
+        def spread(values: list[int]) -> str:
+            low, high, mid = min(values), max(values), statistics.median(values)
+            return f"{mid:g}" + (f" (min {low}, max {high})" if low != high else "")
+
+        return f"{spread(self.per_request)} round trips, {spread(self.statements)} statements"
+
+
+def count_round_trips(
+    db_url: str, headers: dict[str, str], plans: dict[str, list[tuple[str, str, Any]]]
+) -> dict[str, RoundTrips]:
+    """Each plan's requests one at a time (the first WARM_REQUESTS of each not counted) on a second server whose
+    PostgreSQL traffic goes through the counting proxy; each Turn belongs to the request in whose window it started."""
+    import http.client
+
+    from http_checkout import wire_counter
+
+    windows: dict[str, list[tuple[float, float]]] = {}
+    with wire_counter(db_url) as wire, harness.commerce_server(wire.url, pool_size=None) as counted:
+        parsed = urllib.parse.urlsplit(counted.url)
+        client = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=10)
+        try:
+            for name, plan in plans.items():
+                windows[name] = []
+                for n, (method, path, body) in enumerate(plan):
+                    sent = {**headers, "content-type": "application/json"} if body is not None else headers
+                    begin = time.perf_counter()
+                    client.request(method, path, body=None if body is None else json.dumps(body), headers=sent)
+                    response = client.getresponse()
+                    answer = response.read()
+                    end = time.perf_counter()
+                    if response.status != 200:
+                        raise RuntimeError(f"{method} {path} through the proxy answered {response.status}: {answer!r}")
+                    if n >= WARM_REQUESTS:
+                        windows[name].append((begin, end))
+                    time.sleep(0.01)
+        finally:
+            client.close()
+        time.sleep(0.2)
+        turns = sorted([t for t in wire.turns if not t.background], key=lambda t: t.start)
+    out = {}
+    for name, spans in windows.items():
+        mine: list[list[Any]] = [[t for t in turns if b <= t.start <= e] for b, e in spans]
+        trips = [sum(t.round_trips for t in ts) for ts in mine]
+        out[name] = RoundTrips(trips, [sum(len(t.statements) for t in ts) for ts in mine], mine[-1])
+    return out
+
+
 def cart_stats(db_url: str, carts: list[str]) -> dict[str, int]:
     """Lines and quantities of the add-to-cart carts, read from PostgreSQL after the runs."""
 
     async def work(conn: Any) -> dict[str, int]:
         cursor = await conn.execute(
             """
-            SELECT count(*), coalesce(sum(quantity), 0), coalesce(max(quantity), 0),
-                   (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM cart_line_item
-                     WHERE cart_id = ANY(%(carts)s) AND deleted_at IS NULL GROUP BY cart_id) AS per_cart)
-            FROM cart_line_item WHERE cart_id = ANY(%(carts)s) AND deleted_at IS NULL
+            SELECT count(*), coalesce(sum((i ->> 'quantity')::int), 0), coalesce(max((i ->> 'quantity')::int), 0),
+                   (SELECT max(jsonb_array_length(items)) FROM cart WHERE id = ANY(%(carts)s))
+            FROM cart, jsonb_array_elements(cart.items) AS i WHERE cart.id = ANY(%(carts)s)
             """,
             {"carts": carts},
         )
@@ -154,16 +329,17 @@ def verdict(met: bool) -> str:
 def ours_errors(cmp: Comparison) -> dict[str, tuple[int, int]]:
     """(non-2xx responses, socket errors) of our targets, over all measured runs, where there were any."""
     found = {}
-    for name in OURS:
-        non_2xx = sum(r.non_2xx for r in cmp.runs[name])
-        sockets = sum(sum(r.socket_errors.values()) for r in cmp.runs[name])
+    for op in OPS:
+        non_2xx = sum(r.non_2xx for r in cmp.runs[op.name])
+        sockets = sum(sum(r.socket_errors.values()) for r in cmp.runs[op.name])
         if non_2xx or sockets:
-            found[name] = (non_2xx, sockets)
+            found[op.name] = (non_2xx, sockets)
     return found
 
 
-def row(cmp: Comparison, name: str, label: str) -> list[str]:
+def row(cmp: Comparison, name: str, label: str, trips: RoundTrips | None) -> list[str]:
     best: WrkResult = cmp.best(name)
+    one = cmp.best(ONE_SELECT)
     all_runs = ", ".join(
         fmt_rate(r.requests_per_s)
         + (f" ({r.others_cpus:.2f})" if r.others_cpus is not None else "")
@@ -173,91 +349,138 @@ def row(cmp: Comparison, name: str, label: str) -> list[str]:
     return [
         label,
         f"**{fmt_rate(best.requests_per_s)}**",
+        f"{100 * best.requests_per_s / one.requests_per_s:.1f} %",
         fmt_ms(best.p50_ms),
         fmt_ms(best.p99_ms),
-        fmt_rate(per_cpu) if (per_cpu := cmp.best_per_cpu(name)) else "—",
         f"{best.server_cpu_s / best.requests * 1e6:,.0f} µs" if best.server_cpu_s and best.requests else "—",
         f"{best.db_cpu_s / best.requests * 1e6:,.0f} µs" if best.db_cpu_s is not None and best.requests else "—",
+        f"{trips.median():g}" if trips else "1" if name == ONE_SELECT else "0",
         all_runs,
     ]
 
 
+def goals(cmp: Comparison) -> list[str]:
+    one = cmp.best(ONE_SELECT).requests_per_s
+    out = []
+    for op in OPS:
+        ratio = 100 * cmp.best(op.name).requests_per_s / one
+        assert op.goal is not None
+        out.append(f"{op.name} {ratio:.1f} % (goal >= {op.goal:.0f} %: **{verdict(ratio >= op.goal)}**)")
+    return out
+
+
+def phase_table(cmp: Comparison, trips: dict[str, RoundTrips], size: int) -> str:
+    rows = [row(cmp, op.name, f"commerce-core {op.label}", trips.get(op.name)) for op in OPS]
+    rows.append(row(cmp, ONE_SELECT, f"one-SELECT app (`GET`, one PK SELECT, {size}-byte body)", None))
+    rows.append(row(cmp, BARE, f"bare ASGI app (`GET`, no database, {size}-byte body)", None))
+    return table(
+        [
+            "target",
+            "req/s (best)",
+            "/ one-SELECT",
+            "p50",
+            "p99",
+            "server CPU per req",
+            "PostgreSQL CPU per req",
+            "round trips per req",
+            f"each {cmp.settings.duration} run: req/s (CPUs used by others)",
+        ],
+        rows,
+        "lrrrrrrrr",
+    )
+
+
 def render(
-    cmp: Comparison,
-    servers: dict[str, GranianServer],
+    phases: dict[int, Comparison],
+    trips: dict[str, RoundTrips],
+    servers: dict[int, dict[str, GranianServer]],
     sizes: dict[str, int],
     variants: list[str],
     stats: dict[str, int],
     load_before: str,
     key: str,
     db_pid: int | None,
+    scripts_used: dict[str, Path],
     scratch: Path,
 ) -> tuple[str, str, bool]:
     """(section markdown, one-line summary, whether our server answered every request with a 2xx)."""
-    settings = cmp.settings
-    retrieve, add, one, bare = (cmp.best(n) for n in (RETRIEVE, ADD, ONE_SELECT, BARE))
-    add_ratio = 100 * add.requests_per_s / one.requests_per_s
-    retrieve_ratio = 100 * retrieve.requests_per_s / one.requests_per_s
-    errors = ours_errors(cmp)
+    from http_checkout import turn_label
+
+    settings = phases[1].settings
+    errors = {w: e for w, cmp in phases.items() if (e := ours_errors(cmp))}
     size = sizes["retrieve"]
-    at = f"at {settings.connections} connections, 1 worker"
     off_goal = (
         f" (the goals are stated at {GOAL_CONNECTIONS} connections; this run used {settings.connections})"
         if settings.connections != GOAL_CONNECTIONS
         else ""
     )
-    measured_adds = sum(r.requests for r in cmp.runs[ADD])
+    measured_adds = sum(r.requests for cmp in phases.values() for r in cmp.runs[ADD.name])
     added = stats["quantity"] - ADD_CARTS  # each cart started with one unit of one line
     lines = []
     if errors:
         lines += [
-            "**FAILED: our server answered errors during the runs** (non-2xx responses, socket errors): "
-            + ", ".join(f"{name}: {n} non-2xx, {s} socket errors" for name, (n, s) in errors.items())
-            + ". The figures below count those error responses as requests; they are not valid.",
+            f"**FAILED: our server answered errors during the runs** (non-2xx responses, socket errors): {errors}. "
+            "The figures below count those error responses as requests; they are not valid.",
             "",
         ]
     lines += [
-        f"Our server on the demo store and catalog, {len(variants)} variants of the {REGION} region (USD), carts made "
-        f"through the API (`POST /store/carts` with `region_id` and one item), publishable key header; against two "
-        f"baselines answering a {size}-byte JSON body (the size of our cart retrieve): `bench/one_select_app.py`, a "
-        "bare ASGI app (no framework) running one primary-key `SELECT id, currency_code, email FROM cart WHERE id = "
-        "$1` per request on the same database through a psycopg `AsyncConnectionPool` shaped like ours (min 2, max "
-        "10 connections, autocommit, psycopg's default prepared statements), and `bench/bare_app.py` (no database). "
-        "All served by Granian, 1 worker, `--interface asgi --loop uvloop`, started by the same process as wrk.",
+        "**Design (issue 11).** A cart is one row: its lines (each with its adjustments and tax lines), shipping "
+        "methods, promotion codes and addresses are JSONB documents in the cart row, with a `version`. A change "
+        "reads the aggregate in one statement (the cart row, and read beside it its customer's email, account and "
+        "groups and the id of its payment collection), computes the new state in memory (prices from the engine's "
+        "PriceIndex, promotions and totals from the engine, tax rates and stock from per-worker read models kept "
+        "fresh by NOTIFY) and writes it back in one `UPDATE cart ... WHERE id = $1 AND version = $2`, outside any "
+        "transaction; a writer that lost reads again, and after 3 losses reads under `FOR UPDATE` in a transaction, "
+        "so a hot cart still makes progress (tests/concurrency/test_cart_writers.py: 56 writers on one cart over 2 "
+        "worker processes lose nothing). The answer is built from the state written, so it costs no read, and the "
+        "rendered cart (less region, customer and payment collection, added fresh) is written with it, so a "
+        "retrieve is one primary-key read that sends stored bytes. Why not relational tables in pipeline mode "
+        "(reasoned from the old design's figures, not measured side by side): also 2 round trips, but the row lock "
+        "held across one and a DELETE + INSERT per side table on every change (the old design cost 0.67 ms of "
+        "PostgreSQL CPU per add); one row is one index lookup and one heap update. Checkout reads the same "
+        "aggregate under `FOR UPDATE` and bumps `version` when it completes the cart, so a change racing it "
+        "fails cleanly.",
         "",
-        f"- **Cart retrieve**: `GET /store/carts/<id>` rotating over {RETRIEVE_CARTS} carts of one line each "
-        f"({size} bytes: the Medusa `{{cart}}` object with its one line item and the totals fields computed by "
-        "the engine). The one-SELECT and bare apps get the same rotating paths.",
-        f'- **Add-to-cart**: `POST /store/carts/<id>/line-items {{"variant_id": ..., "quantity": 1}}` '
-        f"(`content-type: application/json`) rotating over {ADD_CARTS} other carts (request i goes to cart i mod "
-        f"{ADD_CARTS}, so the {settings.connections} concurrent writers are always on different carts' row locks) "
-        f"and, pass after pass, {len(variants)} variants. Each cart was created with the first of them, so it never "
-        f"holds more than {len(variants)} lines. Every wrk run (warm-up included) starts over at the first cart and "
-        f"variant; an add of a variant not yet in the cart inserts a line ({stats['lines'] - ADD_CARTS:,} such adds in "
-        "all, over the whole run), any other add raises that line's quantity (Medusa merges it). Either way the "
-        "server locks the cart, prices the line for its quantity, evaluates promotions and taxes, writes, and "
-        f"answers the whole cart ({sizes['add']} bytes when it holds all {len(variants)} lines).",
+        f"Our server on the demo store and catalog plus, through the admin API, the promotion `{PROMO_CODE}` (10 % "
+        f"off items) and a US tax region (8 % default rate); {len(variants)} variants of the {REGION} region (USD); "
+        "carts made through the API (`POST /store/carts` with `region_id` and one item); publishable key header. "
+        f"Baselines answering a {size}-byte JSON body (the size of our cart retrieve): `bench/one_select_app.py` "
+        "(no framework, one primary-key `SELECT id, currency_code, email FROM cart WHERE id = $1` per request on "
+        "the same database through a psycopg pool shaped like ours) and `bench/bare_app.py` (no database). All "
+        "served by Granian, `--interface asgi --loop uvloop`, started by the same process as wrk; first with 1 "
+        "worker each, then with 2 workers each (the machine's 2 cores), same carts, same run.",
         "",
-        table(
-            [
-                "target",
-                "req/s (best)",
-                "p50",
-                "p99",
-                "req per server CPU-s (best)",
-                "server CPU per req",
-                "PostgreSQL CPU per req",
-                f"each {settings.duration} run: req/s (CPUs used by others)",
-            ],
-            [
-                row(cmp, RETRIEVE, "commerce-core `GET /store/carts/<id>`"),
-                row(cmp, ADD, "commerce-core `POST /store/carts/<id>/line-items`"),
-                row(cmp, ONE_SELECT, f"one-SELECT app (`GET`, one PK SELECT, {size}-byte body)"),
-                row(cmp, BARE, f"bare ASGI app (`GET`, no database, {size}-byte body)"),
-            ],
-            "lrrrrrrr",
-        ),
+        f"- **retrieve**: rotating over {RETRIEVE_CARTS} carts of one line ({size} bytes). The baselines get the "
+        "same paths.",
+        f"- **add**: rotating over {ADD_CARTS} carts and, pass after pass, {len(variants)} variants (a new line, or "
+        f"Medusa's merge into the line of that variant; {stats['lines'] - ADD_CARTS:,} new lines in all); the "
+        f"answer is the whole cart (up to {sizes['add']} bytes).",
+        f'- **quantity**: `{{"quantity": 2}}` then `1` on each pass over {CHANGE_CARTS} carts\' one line.',
+        f'- **promo**: `{{"promo_codes": ["{PROMO_CODE}"]}}` over {CHANGE_CARTS} carts (evaluated and written '
+        "every time; applying a code a cart holds still answers the cart).",
+        f"- **address**: one of two US addresses (California) over {CHANGE_CARTS} carts: a new address, the "
+        "shipping method cleared, the lines taxed from the worker's tax rates.",
         "",
+        f"Round trips per request are counted on the wire (a second server, 1 worker, whose connections go through "
+        f"bench/http_checkout.py's protocol-reading proxy; {COUNT_REQUESTS - WARM_REQUESTS} requests of each kind "
+        "one at a time after "
+        f"{WARM_REQUESTS} warm ones; a round trip is one wait on PostgreSQL): "
+        + "; ".join(f"{name}: {t.describe()}" for name, t in trips.items())
+        + ". The last counted request's statements: "
+        + "; ".join(f"{name}: " + ", ".join(turn_label(t) for t in tr.last) for name, tr in trips.items() if tr.last)
+        + ".",
+        "",
+    ]
+    for workers, cmp in phases.items():
+        lines += [
+            f"**{workers} worker{'s' if workers > 1 else ''}, {settings.connections} connections:**",
+            "",
+            phase_table(cmp, trips, size),
+            "",
+            f"Goals ({workers} worker{'s' if workers > 1 else ''}){off_goal}: " + "; ".join(goals(cmp)) + ".",
+            "",
+        ]
+    lines += [
         "CPU per request is from the kept run: the Granian server's processes, and the PostgreSQL server's "
         "(postmaster and backends; "
         + (
@@ -267,75 +490,42 @@ def render(
         )
         + ").",
         "",
-        f"**add-to-cart / one-SELECT = {add_ratio:.1f} %**, **cart retrieve / one-SELECT = {retrieve_ratio:.1f} %** "
-        f"of the one-SELECT app's requests per second (for scale, the one-SELECT app is "
-        f"{100 * one.requests_per_s / bare.requests_per_s:.1f} % of the bare app; cart retrieve "
-        f"{100 * retrieve.requests_per_s / bare.requests_per_s:.1f} % and add-to-cart "
-        f"{100 * add.requests_per_s / bare.requests_per_s:.1f} % of it).",
-        "",
-        f"Goals {at}{off_goal}:",
-        f"- add-to-cart >= {GOAL_ADD_PERCENT:.0f} % of the one-SELECT app's req/s: "
-        f"**{verdict(add_ratio >= GOAL_ADD_PERCENT)}** ({add_ratio:.1f} %).",
-        f"- cart retrieve >= the one-SELECT app's req/s: **{verdict(retrieve_ratio >= GOAL_RETRIEVE_PERCENT)}** "
-        f"({retrieve_ratio:.1f} %).",
-        f"- every request of ours answered 2xx: **{verdict(not errors)}**"
-        + (
-            ""
-            if errors
-            else f" (wrk counted no non-2xx response and no socket error in the {2 * settings.rounds} measured runs)."
-        ),
-        "",
         f"After the runs the {ADD_CARTS} add-to-cart carts held {stats['lines']:,} lines (at most {stats['max_lines']} "
         f"per cart, quantities up to {stats['max_quantity']:,}); their quantities add up to {added:,} units more than "
         f"they were created with, for {measured_adds:,} adds that wrk counted as answered in the measured runs (the "
-        "warm-up's adds and those still in flight when a run stopped count in the carts but not in wrk's figure"
-        + (
-            "): no add was lost."
-            if added >= measured_adds
-            else "): **fewer units than answered adds: adds were lost**."
-        ),
+        "warm-ups' adds and those still in flight when a run stopped count in the carts but not in wrk's figure"
+        + ("): no add was lost." if added >= measured_adds else "): **fewer units than answered adds: adds lost**."),
         "",
-        f"- Load: `{shown(add.command, key, scratch)}` (cart retrieve: `{shown(retrieve.command, key, scratch)}`, and "
-        "the same retrieve script without the key header on the baselines; the Lua scripts are written by this "
-        "benchmark into a temp dir); "
-        f"{settings.warmup} warm-up per target, then {settings.rounds} rounds of {settings.duration} in turn (ours "
-        f"retrieve, ours add, one-SELECT, bare), each after waiting up to {settings.quiet_wait:.0f} s for other "
-        f"processes to use < {harness.QUIET_CPUS} CPUs; best run of each kept (p50/p99 are from that run).",
-        f"- Servers: `{servers['ours'].command}` (env COMMERCE_DATABASE_URL, JWT_SECRET; DB_POOL_SIZE unset: the "
-        f"server's default, 10), `{servers['one'].command}` (env ONE_SELECT_DATABASE_URL = the same database, "
-        f"ONE_SELECT_BODY_BYTES={size}, ONE_SELECT_POOL_SIZE=10) and `{servers['bare'].command}` "
-        f"(env BARE_BODY_BYTES={size}).",
-        f"- Database: {harness.database_kind()}, migrated and seeded with the demo store and catalog "
-        f"(`commerce.flows.setup.seed_demo`) plus the {RETRIEVE_CARTS + ADD_CARTS + 1} benchmark carts, dropped "
+        f"- Load: `{shown(phases[1].best(ADD.name).command, key, scratch)}` and the same with "
+        + ", ".join(f"`{p.name}`" for p in scripts_used.values())
+        + " (Lua scripts written by this benchmark into a temp dir; the baselines get the retrieve script without "
+        f"the key header); {settings.warmup} warm-up per target, then {settings.rounds} rounds of "
+        f"{settings.duration} in turn, each after waiting up to {settings.quiet_wait:.0f} s for other processes to "
+        f"use < {harness.QUIET_CPUS} CPUs; best run of each kept (p50/p99 are from that run).",
+        f"- Servers (1 worker): `{servers[1]['ours'].command}` (env COMMERCE_DATABASE_URL, JWT_SECRET; DB_POOL_SIZE "
+        f"unset: the server's default, 10), `{servers[1]['one'].command}` (ONE_SELECT_POOL_SIZE=10) and "
+        f"`{servers[1]['bare'].command}`; with 2 workers the same commands with `--workers 2`.",
+        f"- Database: {harness.database_kind()}, migrated and seeded with the demo store and catalog, dropped "
         "afterwards.",
         f"- Rust engine: {harness.engine_build()}. Load average before the run (1/5/15 min): {load_before}.",
     ]
-    others = cmp.others_cpus()
-    if others is not None:
-        lines.append(
-            f"- Noise: other processes on the machine used up to {others:.2f} CPUs during the kept (best) runs"
-            + (
-                f" (of {nproc()}): **the figures are noisy** (the ratios can be off either way); "
-                "re-run on a quiet machine."
-                if others >= harness.QUIET_CPUS
-                else f" (of {nproc()}): quiet."
+    for workers, cmp in phases.items():
+        others = cmp.others_cpus()
+        if others is not None:
+            lines.append(
+                f"- Noise ({workers} worker{'s' if workers > 1 else ''}): other processes on the machine used up to "
+                f"{others:.2f} CPUs during the kept runs (of {nproc()})"
+                + (
+                    ": **the figures are noisy** (the machine was shared with other engineers' work; ratios from "
+                    "one run)."
+                    if others >= harness.QUIET_CPUS
+                    else ": quiet."
+                )
             )
-        )
-    baseline_errors = {n: c for n, c in cmp.errors().items() if n not in OURS and c}
-    if baseline_errors:
-        lines.append(
-            "- **Errors from the baselines** (non-2xx responses or socket errors; their figures are suspect): "
-            + ", ".join(f"{name}: {count}" for name, count in baseline_errors.items())
-        )
-    summary = (
-        f"retrieve {fmt_rate(retrieve.requests_per_s)} req/s (p50 {fmt_ms(retrieve.p50_ms)}, p99 "
-        f"{fmt_ms(retrieve.p99_ms)}), add {fmt_rate(add.requests_per_s)} req/s (p50 {fmt_ms(add.p50_ms)}, p99 "
-        f"{fmt_ms(add.p99_ms)}), one-SELECT {fmt_rate(one.requests_per_s)}, bare {fmt_rate(bare.requests_per_s)}; "
-        f"add/one-SELECT {add_ratio:.1f} % (goal {verdict(add_ratio >= GOAL_ADD_PERCENT)}), retrieve/one-SELECT "
-        f"{retrieve_ratio:.1f} % (goal {verdict(retrieve_ratio >= GOAL_RETRIEVE_PERCENT)})"
-        + (f"; FAILED: errors from ours {errors}" if errors else "")
+    summary = "; ".join(f"{w} worker(s): " + ", ".join(goals(cmp)) for w, cmp in phases.items()) + (
+        f"; FAILED: errors from ours {errors}" if errors else ""
     )
-    return "\n".join(lines) + "\n", summary, not errors
+    return "\n".join(lines) + "\n", summary.replace("**", ""), not errors
 
 
 def check_baseline(server: GranianServer, path: str, size: int) -> None:
@@ -347,68 +537,79 @@ def check_baseline(server: GranianServer, path: str, size: int) -> None:
 def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
     """Run the benchmark; (section markdown, one-line summary, whether ours answered only 2xx)."""
     load_before = load_average()
-    with harness.demo_store() as store, harness.commerce_server(store.db_url, pool_size=None) as ours:
+    with harness.demo_store() as store:
         db_pid = harness.account_database(store.db_url)
         headers = store.headers
-        region = region_id(ours.url, headers)
-        variants = variant_ids(ours.url, headers, region)
-        harness.log(f"creating {RETRIEVE_CARTS} + {ADD_CARTS} carts through the API")
-        retrieve_carts = create_carts(ours.url, headers, region, variants[0], RETRIEVE_CARTS)
-        add_carts = create_carts(ours.url, headers, region, variants[0], ADD_CARTS)
-        path = f"/store/carts/{retrieve_carts[0]}"
-        cart = json_or_fail(f"GET {path}", *harness.fetch(ours.url + path, headers))["cart"]
-        if cart["id"] != retrieve_carts[0] or len(cart["items"]) != 1 or cart.get("total") is None:
-            raise RuntimeError(f"GET {path} answered an unexpected cart: {cart!r}")
-        sizes = {"retrieve": len(harness.fetch(ours.url + path, headers)[1])}
-        # One add of every variant to a cart outside the rotation: the add answer's size with all lines.
-        probe = create_carts(ours.url, headers, region, variants[0], 1)[0]
-        for variant in variants:
-            status, body = harness.post_json(
-                f"{ours.url}/store/carts/{probe}/line-items", {"variant_id": variant, "quantity": 1}, headers
-            )
-            added = json_or_fail(f"POST /store/carts/{probe}/line-items", status, body)["cart"]
-        if len(added["items"]) != len(variants):
-            raise RuntimeError(f"the probe cart has {len(added['items'])} lines, want {len(variants)}")
-        sizes["add"] = len(body)
-
-        retrieve_lua = scratch / "cart_retrieve.lua"
-        retrieve_lua.write_text(retrieve_script(retrieve_carts))
-        add_lua = scratch / "cart_add.lua"
-        add_lua.write_text(add_script(add_carts, variants))
-
-        one_select = harness.GranianServer(
-            "bench.one_select_app:app",
-            env={
-                "ONE_SELECT_DATABASE_URL": store.db_url,
-                "ONE_SELECT_BODY_BYTES": str(sizes["retrieve"]),
-                "ONE_SELECT_POOL_SIZE": "10",
-            },
-            name="one-SELECT app",
+        with harness.commerce_server(store.db_url, pool_size=None) as setup_server:
+            url = setup_server.url
+            set_up_admin(url)
+            region = region_id(url, headers)
+            variants = variant_ids(url, headers, region)
+            harness.log("creating the benchmark carts through the API")
+            carts = {
+                RETRIEVE.name: make_carts(url, headers, region, variants[0], RETRIEVE_CARTS),
+                ADD.name: make_carts(url, headers, region, variants[0], ADD_CARTS),
+                **{op.name: make_carts(url, headers, region, variants[0], CHANGE_CARTS) for op in OPS[2:]},
+            }
+            path = f"/store/carts/{carts[RETRIEVE.name][0][0]}"
+            cart = json_or_fail(f"GET {path}", *harness.fetch(url + path, headers))["cart"]
+            if len(cart["items"]) != 1 or cart.get("total") is None:
+                raise RuntimeError(f"GET {path} answered an unexpected cart: {cart!r}")
+            sizes = {"retrieve": len(harness.fetch(url + path, headers)[1])}
+            probe = make_carts(url, headers, region, variants[0], 1)[0][0]
+            for variant in variants:
+                status, body = harness.post_json(
+                    f"{url}/store/carts/{probe}/line-items", {"variant_id": variant, "quantity": 1}, headers
+                )
+                added = json_or_fail(f"POST /store/carts/{probe}/line-items", status, body)["cart"]
+            if len(added["items"]) != len(variants):
+                raise RuntimeError(f"the probe cart has {len(added['items'])} lines, want {len(variants)}")
+            sizes["add"] = len(body)
+        harness.log("counting PostgreSQL round trips of each kind of request, one at a time")
+        trips = count_round_trips(
+            store.db_url, headers, {op.name: requests_of(op, carts[op.name], variants) for op in OPS}
         )
-        with one_select as one, harness.bare_server(sizes["retrieve"]) as bare:
-            check_baseline(one, path, sizes["retrieve"])
-            check_baseline(bare, path, sizes["retrieve"])
-            harness.log(
-                f"cart retrieve {sizes['retrieve']} bytes, add answer up to {sizes['add']} bytes; measuring {settings}"
+        lua = scripts(scratch, carts, variants)
+        phases: dict[int, Comparison] = {}
+        servers: dict[int, dict[str, GranianServer]] = {}
+        for workers in (1, 2):
+            one_select = harness.GranianServer(
+                "bench.one_select_app:app",
+                workers=workers,
+                env={
+                    "ONE_SELECT_DATABASE_URL": store.db_url,
+                    "ONE_SELECT_BODY_BYTES": str(sizes["retrieve"]),
+                    "ONE_SELECT_POOL_SIZE": "10",
+                },
+                name="one-SELECT app",
             )
-            cmp = harness.compare(
-                [
-                    Target(RETRIEVE, ours.url + "/", headers, server_pid=ours.pid, script=retrieve_lua),
-                    Target(ADD, ours.url + "/", headers, server_pid=ours.pid, script=add_lua),
-                    Target(ONE_SELECT, one.url + "/", server_pid=one.pid, script=retrieve_lua),
-                    Target(BARE, bare.url + "/", server_pid=bare.pid, script=retrieve_lua),
-                ],
-                settings,
-            )
-            stats = cart_stats(store.db_url, add_carts)
-            servers = {"ours": ours, "one": one, "bare": bare}
-            return render(cmp, servers, sizes, variants, stats, load_before, store.publishable_key, db_pid, scratch)
+            with (
+                harness.commerce_server(store.db_url, workers=workers, pool_size=None) as ours,
+                one_select as one,
+                harness.bare_server(sizes["retrieve"], workers=workers) as bare,
+            ):
+                check_baseline(one, path, sizes["retrieve"])
+                check_baseline(bare, path, sizes["retrieve"])
+                harness.log(f"{workers} worker(s): measuring {settings}")
+                targets = [
+                    Target(op.name, ours.url + "/", headers, server_pid=ours.pid, script=lua[op.name]) for op in OPS
+                ]
+                targets += [
+                    Target(ONE_SELECT, one.url + "/", server_pid=one.pid, script=lua[RETRIEVE.name]),
+                    Target(BARE, bare.url + "/", server_pid=bare.pid, script=lua[RETRIEVE.name]),
+                ]
+                phases[workers] = harness.compare(targets, settings)
+                servers[workers] = {"ours": ours, "one": one, "bare": bare}
+        stats = cart_stats(store.db_url, [c for c, _ in carts[ADD.name]])
+        return render(
+            phases, trips, servers, sizes, variants, stats, load_before, store.publishable_key, db_pid, lua, scratch
+        )
 
 
 def main() -> int:
     settings = BenchSettings.from_env()
     harness.wrk_binary()  # fail before setting anything up
-    title = "http-carts: cart retrieve and add-to-cart vs a one-SELECT app and a bare ASGI app"
+    title = "http-carts: cart retrieve and cart changes vs a one-SELECT app and a bare ASGI app, 1 and 2 workers"
     command = default_command(harness.ENV_NAMES)
     try:
         with tempfile.TemporaryDirectory(prefix="commerce-bench-carts-") as scratch:

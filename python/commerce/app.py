@@ -38,6 +38,7 @@ from commerce.http.errors import error_response
 from commerce.http.metrics import Metrics
 from commerce.http.response import encode
 from commerce.http.router import Route
+from commerce.inventory import holds
 from commerce.inventory import routes as inventory_routes
 from commerce.payment import routes as payment_routes
 from commerce.pricing import routes as pricing_routes
@@ -54,6 +55,8 @@ from commerce.settings import Settings
 from commerce.stock_location import routes as stock_location_routes
 from commerce.store import routes as store_routes
 from commerce.tax import routes as tax_routes
+from commerce.tax import service as tax_service
+from commerce.tax.service import TaxRates
 
 log = logging.getLogger("commerce")
 STOCK_REFRESH = 0.1  # seconds
@@ -74,6 +77,8 @@ class AppState:
     stock: Cached[Stock]
     prices: Cached[Prices]
     promotions: Cached[Promotions]
+    tax_rates: Cached[TaxRates]
+    hold_policies: Cached[dict[str, dict[str, Any]]]
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -154,6 +159,8 @@ class App:
             stock=Cached(feed, catalog_source.STOCK_TABLES, StockLoader(feed), min_interval=STOCK_REFRESH),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
+            tax_rates=Cached(feed, tax_service.TABLES, tax_service.load_rates),
+            hold_policies=Cached(feed, (holds.TABLE,), holds.load_policies),
         )
         # A level sold out: every worker reloads its stock at once (flows.flash refuses from it).
         stock = self.state.stock

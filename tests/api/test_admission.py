@@ -15,7 +15,8 @@ from tests.shop import build, ok, product
 
 WAITING = """
 SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%%FROM cart%%'
+WHERE datname = current_database() AND wait_event_type = 'Lock'
+  AND (query ILIKE '%%FROM cart%%' OR query ILIKE '%%UPDATE cart%%')
 """
 
 

@@ -18,6 +18,7 @@ from commerce.errors import InvalidData
 from commerce.flows.cart import Reads
 from commerce.promotion.service import load_promotions
 from commerce.region.service import load_catalog as load_regions
+from commerce.tax.service import load_rates
 from tests.conftest import assert_error, eventually
 
 ENABLED = [
@@ -666,7 +667,11 @@ def test_option_for_cart_is_what_a_shipping_method_copies(
     async def work() -> tuple[list[dict[str, Any]], list[str]]:
         async with AsyncConnectionPool(db_url, min_size=1, max_size=2, open=False) as pool:
             reads = Reads(
-                await load_catalog(pool), await load_prices(pool), await load_regions(pool), await load_promotions(pool)
+                await load_catalog(pool),
+                await load_prices(pool),
+                await load_regions(pool),
+                await load_promotions(pool),
+                await load_rates(pool),
             )
             async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
                 picked = [

@@ -1,57 +1,8 @@
-"""Carts (module: cart): its own rows only: carts, addresses, line items, adjustments, tax lines, shipping methods
-and entered codes. The work that spans modules (prices, stock, promotions, taxes, shipping) is commerce.flows.cart;
-a cart change there holds the row lock `lock` takes."""
+"""Carts (module: cart): its own row only: each cart with its line items (their adjustments and tax lines), shipping
+methods, entered codes and addresses, read and written whole. The work that spans modules (prices, stock,
+promotions, taxes, shipping) is commerce.flows.cart, which computes a change in memory and writes it back with
+`write` (optimistic: None when another writer changed the cart since `read`)."""
 
-from commerce.cart.repository import (
-    add_codes,
-    addresses,
-    adjustments,
-    codes,
-    complete,
-    delete_item,
-    get,
-    insert,
-    insert_address,
-    insert_item,
-    items,
-    lock,
-    methods,
-    remove_codes,
-    replace_adjustments,
-    replace_methods,
-    replace_tax_lines,
-    set_item_metadata,
-    set_method_taxes,
-    set_quantity,
-    tax_lines,
-    touch,
-    update,
-    whole,
-)
+from commerce.cart.repository import complete, insert, read, read_rendered, write
 
-__all__ = [
-    "add_codes",
-    "addresses",
-    "adjustments",
-    "codes",
-    "complete",
-    "delete_item",
-    "get",
-    "insert",
-    "insert_address",
-    "insert_item",
-    "items",
-    "lock",
-    "methods",
-    "remove_codes",
-    "replace_adjustments",
-    "replace_methods",
-    "replace_tax_lines",
-    "set_item_metadata",
-    "set_method_taxes",
-    "set_quantity",
-    "tax_lines",
-    "touch",
-    "update",
-    "whole",
-]
+__all__ = ["complete", "insert", "read", "read_rendered", "write"]

@@ -118,10 +118,16 @@ class Cached(Generic[T]):
         self._stale = True
         self._loaded_at = 0.0
 
-    async def get(self, pool: AsyncConnectionPool[Any]) -> T:
+    async def get(self, pool: AsyncConnectionPool[Any], *, fresh: bool = False) -> T:
+        """The value; `fresh` ignores `min_interval` (it reloads if a change was notified since the last load)."""
         if not self._feed.connected:
             return await self._load(pool)
-        if self._value is not None and self._min_interval and monotonic() - self._loaded_at < self._min_interval:
+        if (
+            not fresh
+            and self._value is not None
+            and self._min_interval
+            and monotonic() - self._loaded_at < self._min_interval
+        ):
             return self._value
         # A request that arrives while a reload runs waits for it: the change it may follow is in that reload.
         if self._stale or self._value is None or self._lock.locked():

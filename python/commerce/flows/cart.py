@@ -1,37 +1,47 @@
 """Cart flows (Medusa's cart workflows): add, update and remove items, promotions, taxes, the shipping method, and
-the cart view with totals, calling the cart, customer, promotion, tax and fulfillment services. Every change is one
-transaction holding the cart's row lock; line items are priced by the engine's
-PriceIndex for the cart's context (currency, region, customer groups, quantity tier); totals come from the engine's
-cart_totals, computed from the lines read in the same snapshot."""
+the cart view with totals, calling the cart, customer, promotion, tax and fulfillment services. A cart is one
+aggregate: a change reads it whole (one statement), computes the new state in memory from the worker's read models
+(line prices from the engine's PriceIndex for the cart's context, promotions and totals from the engine, tax rates,
+stock) and writes it back in one conditional statement; the answer is built from that state, so its totals are
+the engine's over exactly the lines shown."""
 
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import customer, fulfillment, inventory, payment, product, stock_location, tax
+from commerce import customer, fulfillment, payment
 from commerce import totals as cart_totals
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.prices import Prices
 from commerce.catalog.service import Catalog
+from commerce.catalog.stock import Stock
 from commerce.errors import InvalidData, NotAllowed, NotFound
 from commerce.flows import flash
 from commerce.http import Request
 from commerce.ids import new_id
 from commerce.promotion.service import Promotions
 from commerce.region.service import RegionCatalog
+from commerce.tax.service import TaxRates
 
 
 class Reads(NamedTuple):
-    """The read models a cart change needs: products and variants, prices, regions, promotions."""
+    """The read models a cart change needs: products and variants, prices, regions, promotions, tax rates, and for
+    a change that adds units, the stock."""
 
     catalog: Catalog
     prices: Prices
     regions: RegionCatalog
     promotions: Promotions
+    taxes: TaxRates
+    stock: Stock | None = None
+    holds: Mapping[str, dict[str, Any]] = MappingProxyType({})  # flash-sale settings by product id (inventory.holds)
 
     def weight(self, cart: dict[str, Any]) -> Decimal:
         """The total weight of the cart's items: each variant's weight, else its product's (0 when neither is set)."""
@@ -62,19 +72,60 @@ class Reads(NamedTuple):
         return self.prices.calculate(price_set_ids, context)
 
 
-async def reads_for(req: Request) -> Reads:
-    """The read models as this worker holds them now (each reloads after a NOTIFY of its tables)."""
+async def reads_for(req: Request, *, stock: bool = False) -> Reads:
+    """The read models as this worker holds them now (each reloads after a NOTIFY of its tables). With `stock`, the
+    stock model too, reloaded if anything changed it (a display may lag STOCK_REFRESH; the add-to-cart check not)."""
     pool = req.state.pool
     return Reads(
         await req.state.catalog.get(pool),
         await req.state.prices.get(pool),
         await req.state.regions.get(pool),
         await req.state.promotions.get(pool),
+        await req.state.tax_rates.get(pool),
+        await req.state.stock.get(pool, fresh=True) if stock else None,
+        await req.state.hold_policies.get(pool),
     )
 
 
 def _not_found(cart_id: str) -> NotFound:
     return NotFound(f"Cart id not found: {cart_id}")
+
+
+OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the row lock (a hot cart: always progress)
+Apply = Callable[[AsyncConnection[Any], Reads, dict[str, Any]], Awaitable[list[str] | None]]
+
+
+async def _change(
+    conn: AsyncConnection[Any],
+    reads: Reads,
+    cart_id: str,
+    apply: Apply,
+    *,
+    force_taxes: bool = False,
+    locked: bool = False,
+) -> msgspec.Raw:
+    """One cart change: read the aggregate, `apply` the change to it in memory (it returns the codes that must now
+    apply, or None), evaluate promotions and taxes, write it back with its rendering over the version read, answer
+    the new cart (JSON). A write that lost to another writer starts over from a fresh read; after
+    OPTIMISTIC_ATTEMPTS such losses the change reads under the row lock instead, so it cannot lose again. Either way
+    no writer's change is ever lost. With `locked` (a change that also reserves stock: flash-sale holds) it starts
+    under the lock, so its reservations and its write commit together or not at all."""
+    for attempt in range(OPTIMISTIC_ATTEMPTS if locked else 0, OPTIMISTIC_ATTEMPTS + 1):
+        locked = attempt == OPTIMISTIC_ATTEMPTS
+        async with conn.transaction() if locked else nullcontext():
+            cart = await carts.read(conn, cart_id, lock=locked)
+            if cart is None:
+                raise _not_found(cart_id)
+            if cart["completed_at"] is not None:
+                raise NotAllowed(f"Cart {cart_id} is already completed")
+            strict = await apply(conn, reads, cart)
+            _reckon(reads, cart, strict, force_taxes=force_taxes)
+            cart["updated_at"] = datetime.now(UTC)
+            rendered = _render(reads, cart)
+            written = await carts.write(conn, cart, rendered)
+        if written is not None:
+            return await _send(conn, reads.regions, rendered, cart)
+    raise RuntimeError("a change under the cart's row lock was not written")  # the WHERE holds under the lock
 
 
 async def create(
@@ -84,7 +135,7 @@ async def create(
     key_channels: tuple[str, ...],
     customer_id: str | None,
     default_region_id: str | None,
-) -> dict[str, Any]:
+) -> msgspec.Raw:
     region_id = data.region_id or default_region_id
     region = reads.regions.by_id.get(region_id or "")
     if region is None:
@@ -99,218 +150,267 @@ async def create(
     channel = _channel(data.sales_channel_id, key_channels)
     email = data.email
     await flash.refuse_sold_out(i.variant_id for i in data.items)  # from memory, before any database work
-    async with conn.transaction():
-        if customer_id is None and email:
-            customer_id = await customer.service.guest_for_email(conn, email)
-        elif customer_id is not None and not email:
-            email = (await customer.service.retrieve(conn, customer_id)).email  # as Medusa: the customer's email
-        row = await carts.insert(
-            conn,
-            {
-                "id": new_id("cart"),
-                "region_id": region.id,
-                "customer_id": customer_id,
-                "sales_channel_id": channel,
-                "email": email,
-                "currency_code": currency,
-                "metadata": data.metadata,
-            },
-        )
-        changes = {}
-        if data.shipping_address is not None:
-            _check_country(region, data.shipping_address.country_code)
-            changes["shipping_address_id"] = await _address(conn, data.shipping_address, customer_id)
-        if data.billing_address is not None:
-            changes["billing_address_id"] = await _address(conn, data.billing_address, customer_id)
-        if changes:
-            await carts.update(conn, row["id"], changes)
-        for item in data.items:
-            await _add(conn, reads, {**row, **changes}, item)
-        if data.promo_codes:
-            await carts.add_codes(conn, row["id"], data.promo_codes)
-        await _promote(conn, reads, {**row, **changes}, strict=data.promo_codes or None)
-    return await retrieve(conn, reads, row["id"])
+    if data.shipping_address is not None:
+        _check_country(region, data.shipping_address.country_code)
+    if customer_id is None and email:
+        customer_id = await customer.service.guest_for_email(conn, email)
+    who = await customer.service.summary(conn, customer_id) if customer_id else None
+    if who is not None and not email:
+        email = who["email"]  # as Medusa: the customer's email
+    cart: dict[str, Any] = {
+        "id": new_id("cart"),
+        "region_id": region.id,
+        "customer_id": customer_id,
+        "sales_channel_id": channel,
+        "email": email,
+        "currency_code": currency,
+        "metadata": data.metadata,
+        "completed_at": None,
+        "items": [],
+        "shipping_methods": [],
+        "promo_codes": list(dict.fromkeys(data.promo_codes)),
+        "shipping_address": _address(data.shipping_address, customer_id),
+        "billing_address": _address(data.billing_address, customer_id),
+        "customer": who,
+        "payment_collection_id": None,
+    }
+    for item in data.items:
+        _add(reads, cart, item)
+    _reckon(reads, cart, data.promo_codes or None)
+    cart["created_at"] = cart["updated_at"] = datetime.now(UTC)
+    rendered = _render(reads, cart)
+    held = sorted({i.variant_id for i in data.items if flash.holds_at_add(reads.catalog, reads.holds, i.variant_id)})
+    async with conn.transaction() if held else nullcontext():  # the cart and its flash-sale holds, together
+        await carts.insert(conn, cart, rendered)
+        for variant_id in held:
+            await flash.hold(conn, reads.catalog, reads.holds, cart, variant_id)
+    return await _send(conn, reads.regions, rendered, cart)
 
 
-async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
+async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str, *, lock: bool = False) -> dict[str, Any]:
     """The cart with its lines, adjustments, tax lines, shipping methods and addresses, read in one statement (one
-    snapshot: the totals come from exactly the lines shown)."""
-    found = await carts.whole(conn, cart_id)
+    snapshot: the totals come from exactly the lines shown); with `lock`, holding its row lock (checkout)."""
+    cart = await carts.read(conn, cart_id, lock=lock)
+    if cart is None:
+        raise _not_found(cart_id)
+    region = reads.regions.by_id.get(cart["region_id"] or "")
+    return {
+        **_view(reads, cart),
+        "region": msgspec.to_builtins(region) if region else None,
+        **await _beside(conn, cart),
+    }
+
+
+async def retrieve_rendered(conn: AsyncConnection[Any], req: Request, cart_id: str) -> msgspec.Raw:
+    """The cart (JSON) as GET /store/carts/:id sends it: one primary-key read of what its last change rendered, with
+    its region, customer and payment collection as they are now. Only the regions read model is needed then."""
+    found = await carts.read_rendered(conn, cart_id)
     if found is None:
         raise _not_found(cart_id)
-    row = found["cart"]
-    addresses = {a["id"]: a for a in found["addresses"]}
-    view = _view(reads, row, found["items"], found["adjustments"], found["tax_lines"], found["methods"], addresses)
-    view["payment_collection"] = await payment.service.collection_of_cart(conn, cart_id)
-    who = await customer.service.summary(conn, row["customer_id"]) if row["customer_id"] else None
-    view["customer"] = (
-        None
-        if who is None
-        else {"id": who["id"], "email": who["email"], "groups": [{"id": g} for g in who["group_ids"]]}
-    )
-    return view
+    if found["rendered"] is None:  # a cart from before renderings were kept, or a completed one
+        reads = await reads_for(req)
+        cart = await carts.read(conn, cart_id)
+        if cart is None:
+            raise _not_found(cart_id)
+        return await _send(conn, reads.regions, _render(reads, cart), cart)
+    return await _send(conn, await req.state.regions.get(req.state.pool), found["rendered"], found)
+
+
+def _render(reads: Reads, cart: dict[str, Any]) -> bytes:
+    """The cart view as JSON, less its closing brace (what `_send` completes)."""
+    return _JSON.encode(_view(reads, cart))[:-1]
+
+
+async def _send(
+    conn: AsyncConnection[Any], regions: RegionCatalog, rendered: bytes, cart: dict[str, Any]
+) -> msgspec.Raw:
+    """A rendered cart completed with what other modules own, as they are now: region, payment collection,
+    customer (`cart` needs region_id, customer and payment_collection_id)."""
+    region = regions.by_id.get(cart["region_id"] or "")
+    extra = _JSON.encode({"region": region, **await _beside(conn, cart)})
+    return msgspec.Raw(b"".join((rendered, b",", extra[1:])))
+
+
+async def _beside(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str, Any]:
+    """The cart's payment collection (read only when it has one) and customer."""
+    collection_id = cart["payment_collection_id"]
+    who = cart["customer"]
+    return {
+        "payment_collection": (
+            await payment.service.collection_of_cart(conn, cart["id"]) if collection_id is not None else None
+        ),
+        "customer": (
+            None
+            if who is None
+            else {"id": who["id"], "email": who["email"], "groups": [{"id": g} for g in who["group_ids"]]}
+        ),
+    }
+
+
+_JSON = msgspec.json.Encoder(decimal_format="number")  # as commerce.http's json_response
 
 
 async def add_shipping_method(
     conn: AsyncConnection[Any], reads: Reads, cart_id: str, option_id: str, data: dict[str, Any] | None
-) -> dict[str, Any]:
+) -> msgspec.Raw:
     """The cart ships with this option (it replaces the one chosen before); 400 when it does not serve the cart."""
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        option = await fulfillment.service.option_for_cart(conn, reads, option_id, await retrieve(conn, reads, cart_id))
-        await carts.replace_methods(
-            conn,
-            cart_id,
-            [
-                (
-                    new_id("casm"),
-                    option["id"],
-                    option["name"],
-                    option["amount"],
-                    option["is_tax_inclusive"],
-                    {**(option.get("data") or {}), **(data or {})},
-                ),
-            ],
-        )
-        await _promote(conn, reads, row)
-        await carts.touch(conn, cart_id)
-    return await retrieve(conn, reads, cart_id)
+
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+        option = await fulfillment.service.option_for_cart(conn, reads, option_id, _view(reads, cart))
+        now = _now()
+        cart["shipping_methods"] = [
+            {
+                "id": new_id("casm"),
+                "cart_id": cart_id,
+                "shipping_option_id": option["id"],
+                "name": option["name"],
+                "amount": option["amount"],
+                "is_tax_inclusive": option["is_tax_inclusive"],
+                "data": {**(option.get("data") or {}), **(data or {})},
+                "tax_lines": [],
+                "created_at": now,
+                "updated_at": now,
+            }
+        ]
+
+    return await _change(conn, reads, cart_id, apply)
 
 
 async def update(
     conn: AsyncConnection[Any], reads: Reads, cart_id: str, data: UpdateCart, key_channels: tuple[str, ...]
-) -> dict[str, Any]:
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        changes: dict[str, Any] = {}
+) -> msgspec.Raw:
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> list[str] | None:
+        changed: set[str] = set()
         if data.email is not msgspec.UNSET:
-            changes["email"] = data.email
-            if data.email and row["customer_id"] is None:
+            cart["email"] = data.email
+            if data.email and cart["customer_id"] is None:
                 # As Medusa: an email on a guest cart finds or makes the guest customer behind it.
-                changes["customer_id"] = await customer.service.guest_for_email(conn, data.email)
+                guest = await customer.service.guest_for_email(conn, data.email)
+                cart["customer_id"], cart["customer"] = guest, await customer.service.summary(conn, guest)
         if data.metadata is not msgspec.UNSET:
-            changes["metadata"] = data.metadata
+            cart["metadata"] = data.metadata
         if data.sales_channel_id is not msgspec.UNSET:
-            changes["sales_channel_id"] = _channel(data.sales_channel_id, key_channels)
-        region = reads.regions.by_id.get(row["region_id"] or "")
-        if data.region_id is not msgspec.UNSET and data.region_id != row["region_id"]:
+            cart["sales_channel_id"] = _channel(data.sales_channel_id, key_channels)
+            changed.add("sales_channel_id")
+        region = reads.regions.by_id.get(cart["region_id"] or "")
+        if data.region_id is not msgspec.UNSET and data.region_id != cart["region_id"]:
             region = reads.regions.by_id.get(data.region_id)
             if region is None:
                 raise NotFound(f"Region with id: {data.region_id} was not found")
-            changes |= {"region_id": region.id, "currency_code": region.currency_code}
+            cart |= {"region_id": region.id, "currency_code": region.currency_code}
+            changed.add("region_id")
             # The address of another region does not ship from this one (Medusa clears it).
-            current = (
-                (await carts.addresses(conn, [row["shipping_address_id"]])).get(row["shipping_address_id"])
-                if row["shipping_address_id"]
-                else None
-            )
+            current = cart["shipping_address"]
             if current and not _in_region(region, current["country_code"]):
-                changes["shipping_address_id"] = None
+                cart["shipping_address"] = None
+                changed.add("shipping_address")
         for kind in ("shipping_address", "billing_address"):
             value = getattr(data, kind)
             if value is not msgspec.UNSET:
                 if kind == "shipping_address" and value is not None:
                     _check_country(region, value.country_code)
-                changes[f"{kind}_id"] = None if value is None else await _address(conn, value, row["customer_id"])
-        if changes:
-            await carts.update(conn, cart_id, changes)
-        row |= changes
-        if "region_id" in changes or "sales_channel_id" in changes:
-            await _reprice(conn, reads, row)
-        if {"region_id", "shipping_address_id", "sales_channel_id"} & changes.keys():
+                cart[kind] = _address(value, cart["customer_id"])
+                changed.add(kind)
+        if {"region_id", "sales_channel_id"} & changed:
+            _reprice(reads, cart)
+        if {"region_id", "shipping_address", "sales_channel_id"} & changed:
             # The chosen shipping option may not serve the new address: the shopper picks again.
-            await carts.replace_methods(conn, cart_id, [])
+            cart["shipping_methods"] = []
         codes = [] if data.promo_codes is msgspec.UNSET else data.promo_codes
-        if codes:
-            await carts.add_codes(conn, cart_id, codes)
-        await _promote(conn, reads, row, strict=codes or None)
-    return await retrieve(conn, reads, cart_id)
+        _add_codes(cart, codes)
+        return codes or None
+
+    return await _change(conn, reads, cart_id, apply)
 
 
-async def add_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item: ItemInput) -> dict[str, Any]:
+async def add_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item: ItemInput) -> msgspec.Raw:
     await flash.refuse_sold_out([item.variant_id])  # from memory, before any database work
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        await _add(conn, reads, row, item)
-        await _promote(conn, reads, row)
-        await carts.touch(conn, cart_id)
-    return await retrieve(conn, reads, cart_id)
+    holding = flash.holds_at_add(reads.catalog, reads.holds, item.variant_id)
+
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+        _add(reads, cart, item)
+        if holding:
+            await flash.hold(conn, reads.catalog, reads.holds, cart, item.variant_id)
+
+    return await _change(conn, reads, cart_id, apply, locked=holding)
 
 
 async def update_item(
     conn: AsyncConnection[Any], reads: Reads, cart_id: str, item_id: str, data: UpdateItem
-) -> dict[str, Any]:
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        current = next((i for i in await carts.items(conn, cart_id) if i["id"] == item_id), None)
+) -> msgspec.Raw:
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+        lines = cart["items"]
+        current = next((i for i in lines if i["id"] == item_id), None)
         if current is None:
             raise NotFound(f"Line item with id: {item_id} was not found")
         if data.quantity == 0:
-            await carts.delete_item(conn, cart_id, item_id)
-        else:
-            price = await _price(conn, reads, row, str(current["variant_id"]), data.quantity)
-            if data.quantity > current["quantity"]:
-                lines = await carts.items(conn, cart_id)
-                others = sum(
-                    i["quantity"] for i in lines if i["variant_id"] == current["variant_id"] and i["id"] != item_id
-                )
-                await _check_stock(conn, row, str(current["variant_id"]), others + data.quantity)
-            await carts.set_quantity(conn, cart_id, item_id, data.quantity, price)
-            if data.metadata is not msgspec.UNSET:
-                await carts.set_item_metadata(conn, cart_id, item_id, data.metadata)
-        await _promote(conn, reads, row)
-        await carts.touch(conn, cart_id)
-    return await retrieve(conn, reads, cart_id)
+            lines.remove(current)
+            return
+        variant_id = str(current["variant_id"])
+        price = _price(reads, cart, variant_id, data.quantity)
+        if data.quantity > current["quantity"]:
+            others = sum(i["quantity"] for i in lines if i["variant_id"] == variant_id and i["id"] != item_id)
+            _check_stock(reads, cart, variant_id, others + data.quantity)
+        _set_quantity(current, data.quantity, price)
+        if data.metadata is not msgspec.UNSET:
+            current["metadata"] = data.metadata
+
+    return await _change(conn, reads, cart_id, apply)
 
 
-async def delete_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item_id: str) -> dict[str, Any]:
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        if not await carts.delete_item(conn, cart_id, item_id):
+async def delete_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item_id: str) -> msgspec.Raw:
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+        kept = [i for i in cart["items"] if i["id"] != item_id]
+        if len(kept) == len(cart["items"]):
             raise NotFound(f"Line item with id: {item_id} was not found")
-        await _promote(conn, reads, row)
-        await carts.touch(conn, cart_id)
-    return await retrieve(conn, reads, cart_id)
+        cart["items"] = kept
+
+    return await _change(conn, reads, cart_id, apply)
 
 
 async def set_customer(
     conn: AsyncConnection[Any], reads: Reads, cart_id: str, customer_id: str, email: str
-) -> dict[str, Any]:
+) -> msgspec.Raw:
     """A logged-in customer takes over a guest cart (and its prices become theirs)."""
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        if row["customer_id"] and row["customer_id"] != customer_id:
+
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+        owner = cart["customer"]
+        if cart["customer_id"] and cart["customer_id"] != customer_id and owner is not None and owner["has_account"]:
             # A guest's cart (an email only) can be taken over; a registered customer's cannot.
-            try:
-                owner = await customer.service.retrieve(conn, row["customer_id"])
-            except NotFound:
-                owner = None
-            if owner is not None and owner.has_account:
-                raise NotAllowed("Cannot transfer cart to another customer")
-        await carts.update(conn, cart_id, {"customer_id": customer_id, "email": email})
-        row |= {"customer_id": customer_id, "email": email}
-        await _reprice(conn, reads, row)
-        await _promote(conn, reads, row)
-    return await retrieve(conn, reads, cart_id)
+            raise NotAllowed("Cannot transfer cart to another customer")
+        cart |= {"customer_id": customer_id, "email": email}
+        cart["customer"] = await customer.service.summary(conn, customer_id)
+        _reprice(reads, cart)
+
+    return await _change(conn, reads, cart_id, apply)
 
 
-async def add_promotions(conn: AsyncConnection[Any], reads: Reads, cart_id: str, codes: list[str]) -> dict[str, Any]:
+async def add_promotions(conn: AsyncConnection[Any], reads: Reads, cart_id: str, codes: list[str]) -> msgspec.Raw:
     """Apply codes: each must give the cart something now, else 400 naming the code and why (cart unchanged)."""
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        await carts.add_codes(conn, cart_id, codes)
-        await _promote(conn, reads, row, strict=codes)
-        await carts.touch(conn, cart_id)
-    return await retrieve(conn, reads, cart_id)
+
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> list[str]:
+        _add_codes(cart, codes)
+        return codes
+
+    return await _change(conn, reads, cart_id, apply)
 
 
-async def remove_promotions(conn: AsyncConnection[Any], reads: Reads, cart_id: str, codes: list[str]) -> dict[str, Any]:
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        await carts.remove_codes(conn, cart_id, codes)
-        await _promote(conn, reads, row)
-        await carts.touch(conn, cart_id)
-    return await retrieve(conn, reads, cart_id)
+async def remove_promotions(conn: AsyncConnection[Any], reads: Reads, cart_id: str, codes: list[str]) -> msgspec.Raw:
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+        gone = set(codes)
+        cart["promo_codes"] = [c for c in cart["promo_codes"] if c not in gone]
+
+    return await _change(conn, reads, cart_id, apply)
+
+
+async def calculate_taxes(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> msgspec.Raw:
+    """Tax lines for the cart's shipping address now, also where the region does not tax automatically."""
+
+    async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+        if cart["shipping_address"] is None:
+            raise InvalidData("The cart needs a shipping address with a country to calculate taxes")
+
+    return await _change(conn, reads, cart_id, apply, force_taxes=True)
 
 
 REASONS = {
@@ -325,19 +425,14 @@ REASONS = {
 }
 
 
-async def _promote(
-    conn: AsyncConnection[Any],
-    reads: Reads,
-    cart: dict[str, Any],
-    strict: list[str] | None = None,
-    *,
-    force_taxes: bool = False,
-) -> None:
-    """One engine evaluation for the cart as it now is; its adjustments replace the old ones. Codes in `strict`
-    (just entered) must apply, or the whole change fails."""
-    items = await carts.items(conn, cart["id"])
-    codes = await carts.codes(conn, cart["id"])
-    groups = await _groups(conn, cart["customer_id"])
+def _add_codes(cart: dict[str, Any], codes: list[str]) -> None:
+    cart["promo_codes"] = list(dict.fromkeys([*cart["promo_codes"], *codes]))
+
+
+def _reckon(reads: Reads, cart: dict[str, Any], strict: list[str] | None = None, *, force_taxes: bool = False) -> None:
+    """One engine evaluation of the promotions for the cart as it now is (its adjustments replace the old ones),
+    then its tax lines. Codes in `strict` (just entered) must apply, or the whole change fails."""
+    items = cart["items"]
     context_items = []
     for i in items:
         entry = reads.catalog.variants.get(str(i["variant_id"]))
@@ -363,84 +458,70 @@ async def _promote(
         "currency_code": cart["currency_code"],
         "region_id": cart["region_id"],
         "region": {"id": cart["region_id"]},
-        "customer": {"id": cart["customer_id"], "groups": [{"id": g} for g in groups]},
+        "customer": {"id": cart["customer_id"], "groups": [{"id": g} for g in _groups(cart)]},
         "items": context_items,
         "shipping_methods": [],
     }
-    result = reads.promotions.set.evaluate(context, codes, datetime.now(UTC))
+    result = reads.promotions.set.evaluate(context, cart["promo_codes"], datetime.now(UTC))
     rejected = {r["code"]: r["reason"] for r in result["rejected_codes"]}
     applied_codes = {a["code"] for a in result["item_adjustments"] if a.get("code")}
     for code in strict or []:
         reason = rejected.get(code) or (None if code in applied_codes else "not_applicable")
         if reason:
             raise InvalidData(f"The promotion code {code} is invalid: {REASONS.get(reason, reason)}")
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for a in sorted(result["item_adjustments"], key=lambda a: a["promotion_id"]):
+        by_item.setdefault(a["item_id"], []).append(
+            {
+                "id": new_id("caliadj"),
+                "item_id": a["item_id"],
+                "amount": a["amount"],
+                "code": a.get("code"),
+                "promotion_id": a["promotion_id"],
+                "is_tax_inclusive": bool(a.get("is_tax_inclusive")),
+            }
+        )
+    for i in items:
+        i["adjustments"] = by_item.get(i["id"], [])
     region = reads.regions.by_id.get(cart["region_id"] or "")
     if force_taxes or (region is not None and region.automatic_taxes):
-        await _tax(conn, cart, items)
+        _tax(reads, cart)
     else:
         # Without automatic taxes, lines are taxed on request (POST .../taxes) and a change drops that result.
-        await carts.replace_tax_lines(conn, cart["id"], [])
-    await carts.replace_adjustments(
-        conn,
-        cart["id"],
-        [
-            (
-                new_id("caliadj"),
-                a["item_id"],
-                a["amount"],
-                a.get("code"),
-                a["promotion_id"],
-                bool(a.get("is_tax_inclusive")),
-            )
-            for a in result["item_adjustments"]
-        ],
-    )
+        for i in items:
+            i["tax_lines"] = []
 
 
-async def calculate_taxes(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> dict[str, Any]:
-    """Tax lines for the cart's shipping address now, also where the region does not tax automatically."""
-    async with conn.transaction():
-        row = await _locked(conn, cart_id)
-        if row["shipping_address_id"] is None:
-            raise InvalidData("The cart needs a shipping address with a country to calculate taxes")
-        await _promote(conn, reads, row, force_taxes=True)
-        await carts.touch(conn, cart_id)
-    return await retrieve(conn, reads, cart_id)
-
-
-async def _tax(conn: AsyncConnection[Any], cart: dict[str, Any], items: list[dict[str, Any]]) -> None:
-    """Replace the lines' tax lines with the tax module's for the shipping address (none without one)."""
-    rows: list[tuple[Any, ...]] = []
-    address_id = cart.get("shipping_address_id")
-    address = (await carts.addresses(conn, [address_id])).get(address_id) if address_id else None
-    methods = await carts.methods(conn, cart["id"])
-    method_lines: dict[str, list[Any]] = {m["id"]: [] for m in methods}
+def _tax(reads: Reads, cart: dict[str, Any]) -> None:
+    """The lines' and methods' tax lines for the shipping address, from the worker's copy of the tax rates (none
+    without an address)."""
+    items = cart["items"]
+    methods = cart["shipping_methods"]
+    address = cart["shipping_address"]
+    item_lines: dict[str, list[Any]] = {}
+    method_lines: dict[str, list[Any]] = {}
     if address and address["country_code"]:
-        lines = await tax.service.tax_lines(
-            conn,
+        lines = reads.taxes.lines(
             {"country_code": address["country_code"], "province_code": address["province"]},
             [{"id": i["id"], "product_id": i["product_id"], "product_type_id": i["product_type_id"]} for i in items],
             [{"id": m["id"], "shipping_option_id": m["shipping_option_id"]} for m in methods],
         )
-        for method_id, found in lines["shipping_methods"].items():
-            method_lines[method_id] = [{**t, "rate": str(t["rate"])} for t in found]
-        for item_id, item_lines in lines["items"].items():
-            rows += [
-                (new_id("calitxl"), item_id, t["rate"], t["code"], t["name"], t["tax_rate_id"], t["provider_id"])
-                for t in item_lines
-            ]
-    await carts.replace_tax_lines(conn, cart["id"], rows)
-    for method_id, found in method_lines.items():
-        await carts.set_method_taxes(conn, cart["id"], method_id, found)
-
-
-async def _locked(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any]:
-    row = await carts.lock(conn, cart_id)
-    if row is None:
-        raise _not_found(cart_id)
-    if row["completed_at"] is not None:
-        raise NotAllowed(f"Cart {cart_id} is already completed")
-    return row
+        item_lines, method_lines = dict(lines["items"]), dict(lines["shipping_methods"])
+    for i in items:
+        i["tax_lines"] = [
+            {
+                "id": new_id("calitxl"),
+                "item_id": i["id"],
+                "rate": t["rate"],
+                "code": t["code"],
+                "name": t["name"],
+                "tax_rate_id": t["tax_rate_id"],
+                "provider_id": t["provider_id"],
+            }
+            for t in item_lines.get(i["id"], [])
+        ]
+    for m in methods:
+        m["tax_lines"] = [dict(t) for t in method_lines.get(m["id"], [])]
 
 
 def _in_region(region: Any, country_code: str | None) -> bool:
@@ -460,21 +541,37 @@ def _channel(asked: str | None, key_channels: tuple[str, ...]) -> str | None:
     return key_channels[0] if len(key_channels) == 1 else None
 
 
-async def _address(conn: AsyncConnection[Any], data: AddressInput, customer_id: str | None) -> str:
+_TIME = msgspec.json.Encoder()
+
+
+def _now() -> str:
+    """Now as the documents keep timestamps (ISO 8601, UTC, as msgspec encodes a datetime)."""
+    return _TIME.encode(datetime.now(UTC)).decode()[1:-1]
+
+
+def _address(data: AddressInput | None, customer_id: str | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
     values = msgspec.structs.asdict(data)
     if values["country_code"]:
         values["country_code"] = values["country_code"].lower()
-    row = await carts.insert_address(conn, {**values, "id": new_id("caaddr"), "customer_id": customer_id})
-    return str(row["id"])
+    now = _now()
+    return {
+        "id": new_id("caaddr"),
+        "customer_id": customer_id,
+        **values,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+    }
 
 
-async def _groups(conn: AsyncConnection[Any], customer_id: str | None) -> list[str]:
-    return await customer.service.group_ids(conn, customer_id) if customer_id else []
+def _groups(cart: dict[str, Any]) -> list[str]:
+    who = cart["customer"]
+    return list(who["group_ids"]) if who else []
 
 
-async def _price(
-    conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int
-) -> dict[str, Any]:
+def _price(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -> dict[str, Any]:
     """unit_price, compare_at_unit_price and tax inclusivity of a variant for this cart and quantity."""
     found = reads.catalog.variants.get(variant_id)
     if found is None or (cart["sales_channel_id"] and cart["sales_channel_id"] not in found[0].channel_ids):
@@ -485,7 +582,7 @@ async def _price(
     context = {
         "currency_code": cart["currency_code"],
         "region_id": cart["region_id"],
-        "customer_group_ids": await _groups(conn, cart["customer_id"]),
+        "customer_group_ids": _groups(cart),
         "quantity": quantity,
         "now": datetime.now(UTC),
     }
@@ -505,15 +602,17 @@ async def _price(
     }
 
 
-async def _check_stock(conn: AsyncConnection[Any], cart: dict[str, Any], variant_id: str, quantity: int) -> None:
+def _check_stock(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -> None:
     """Refuse more units of a managed, non-backorderable variant than the locations of the cart's sales channel can
-    sell (Medusa's confirm-inventory on add to cart). Checkout checks again, atomically, when it reserves."""
-    found = (await product.service.purchasable(conn, [variant_id])).get(variant_id)
-    if found is None or not found["manage_inventory"] or found["allow_backorder"]:
+    sell (Medusa's confirm-inventory on add to cart), from the worker's stock model read fresh for the change.
+    Checkout checks again, atomically, when it reserves."""
+    stock = reads.stock
+    if stock is None:
+        raise RuntimeError("this cart change needs the stock model (reads_for(req, stock=True))")
+    if not stock.manages(variant_id) or stock.allows_backorder(variant_id):
         return
     channel = cart["sales_channel_id"]
-    locations = await stock_location.service.locations_for_channel(conn, channel) if channel else []
-    available = (await inventory.service.availability_by_variant(conn, [variant_id], locations)).get(variant_id, 0)
+    available = stock.quantity(variant_id, [channel] if channel else []) or 0
     if quantity > available:
         raise NotAllowed(
             f"Some variant does not have the required inventory: {variant_id} has {available} available",
@@ -521,8 +620,18 @@ async def _check_stock(conn: AsyncConnection[Any], cart: dict[str, Any], variant
         )
 
 
-async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], item: ItemInput) -> None:
-    lines = await carts.items(conn, cart["id"])
+def _set_quantity(line: dict[str, Any], quantity: int, price: dict[str, Any]) -> None:
+    line |= {
+        "quantity": quantity,
+        "unit_price": price["unit_price"],
+        "compare_at_unit_price": price["compare_at_unit_price"],
+        "is_tax_inclusive": price["is_tax_inclusive"],
+        "updated_at": _now(),
+    }
+
+
+def _add(reads: Reads, cart: dict[str, Any], item: ItemInput) -> None:
+    lines = cart["items"]
     in_cart = sum(i["quantity"] for i in lines if i["variant_id"] == item.variant_id)
     existing = next(
         (i for i in lines if i["variant_id"] == item.variant_id and (i["metadata"] or None) == (item.metadata or None)),
@@ -532,73 +641,65 @@ async def _add(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], i
         quantity = existing["quantity"] + item.quantity
         if quantity > 100_000:
             raise InvalidData("Invalid request: quantity must be at most 100000")
-        price = await _price(conn, reads, cart, item.variant_id, quantity)
-        await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
-        await carts.set_quantity(conn, cart["id"], existing["id"], quantity, price)
-        await flash.hold(conn, reads.catalog, cart, item.variant_id)  # flash sales: reserve at add-to-cart
+        price = _price(reads, cart, item.variant_id, quantity)
+        _check_stock(reads, cart, item.variant_id, in_cart + item.quantity)
+        _set_quantity(existing, quantity, price)
         return
-    price = await _price(conn, reads, cart, item.variant_id, item.quantity)
-    await _check_stock(conn, cart, item.variant_id, in_cart + item.quantity)
+    price = _price(reads, cart, item.variant_id, item.quantity)
+    _check_stock(reads, cart, item.variant_id, in_cart + item.quantity)
     snap = price.pop("snapshot")
-    await carts.insert_item(
-        conn,
+    now = _now()
+    lines.append(
         {
-            **{k: v for k, v in snap.items() if k != "price_set_id"},
-            **price,
             "id": new_id("cali"),
             "cart_id": cart["id"],
             "title": snap["product_title"],
             "subtitle": snap["variant_title"],
+            **{k: v for k, v in snap.items() if k != "price_set_id"},
             "quantity": item.quantity,
             "is_custom_price": False,
+            **price,
             "metadata": item.metadata,
-        },
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+            "adjustments": [],
+            "tax_lines": [],
+        }
     )
-    await flash.hold(conn, reads.catalog, cart, item.variant_id)  # flash sales: reserve at add-to-cart
 
 
-async def _reprice(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
+def _reprice(reads: Reads, cart: dict[str, Any]) -> None:
     """Price every line again for the cart's (new) context; a line with no price there fails the change."""
-    for item in await carts.items(conn, cart["id"]):
-        price = await _price(conn, reads, cart, str(item["variant_id"]), item["quantity"])
-        await carts.set_quantity(conn, cart["id"], item["id"], item["quantity"], price)
+    for line in cart["items"]:
+        _set_quantity(line, line["quantity"], _price(reads, cart, str(line["variant_id"]), line["quantity"]))
 
 
-def _view(
-    reads: Reads,
-    row: dict[str, Any],
-    items: list[dict[str, Any]],
-    adjustments: list[dict[str, Any]],
-    tax_lines: list[dict[str, Any]],
-    methods: list[dict[str, Any]],
-    addresses: dict[str, dict[str, Any]],
-) -> dict[str, Any]:
-    by_line: dict[str, list[dict[str, Any]]] = {}
-    for a in adjustments:
-        by_line.setdefault(a["item_id"], []).append(a)
-    taxes: dict[str, list[dict[str, Any]]] = {}
-    for t in tax_lines:
-        taxes.setdefault(t["item_id"], []).append(t)
+def _view(reads: Reads, cart: dict[str, Any]) -> dict[str, Any]:
+    """The cart object of Medusa's `{cart}` answer, less region, payment_collection and customer."""
+    items = cart["items"]
+    methods = cart["shipping_methods"]
     totals = cart_totals.compute(
-        row["currency_code"],
+        cart["currency_code"],
         items,
         methods,
-        item_adjustments=by_line,
-        item_tax_lines=taxes,
+        item_adjustments={i["id"]: i["adjustments"] for i in items},
+        item_tax_lines={i["id"]: i["tax_lines"] for i in items},
         method_tax_lines={m["id"]: m["tax_lines"] for m in methods},
     )
     method_totals = {t["id"]: t for t in totals["shipping_methods"]}
     by_item = {t["id"]: t for t in totals["items"]}
-    region = reads.regions.by_id.get(row["region_id"] or "")
-    view: dict[str, Any] = {
-        **row,
+    shipping, billing = cart["shipping_address"], cart["billing_address"]
+    return {
+        **{k: cart[k] for k in CART_FIELDS},
+        "shipping_address_id": shipping["id"] if shipping else None,
+        "billing_address_id": billing["id"] if billing else None,
+        "deleted_at": None,
         **{k: totals[k] for k in cart_totals.FIELDS},
         "items": [
             {
                 **i,
                 **_product_and_variant(reads, i),
-                "adjustments": by_line.get(i["id"], []),
-                "tax_lines": taxes.get(i["id"], []),
                 **{k: v for k, v in by_item[i["id"]].items() if k not in ("id", "unit_price", "quantity")},
             }
             for i in items
@@ -606,18 +707,33 @@ def _view(
         "shipping_methods": [
             {
                 **m,
-                "tax_lines": [{**t, "rate": Decimal(t["rate"])} for t in m["tax_lines"]],
                 "adjustments": [],
                 **{k: v for k, v in method_totals[m["id"]].items() if k not in ("id", "amount")},
             }
             for m in methods
         ],
-        "promotions": _promotions(reads, adjustments),
-        "region": msgspec.to_builtins(region) if region else None,
-        "shipping_address": addresses.get(row["shipping_address_id"] or ""),
-        "billing_address": addresses.get(row["billing_address_id"] or ""),
+        "promotions": _promotions(reads, sorted((a for i in items for a in i["adjustments"]), key=_adjustment_order)),
+        "shipping_address": shipping,
+        "billing_address": billing,
     }
-    return view
+
+
+CART_FIELDS = (
+    "id",
+    "region_id",
+    "customer_id",
+    "sales_channel_id",
+    "email",
+    "currency_code",
+    "metadata",
+    "completed_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def _adjustment_order(a: dict[str, Any]) -> tuple[str, str, str]:
+    return (a["item_id"], a["promotion_id"], a["id"])
 
 
 def _promotions(reads: Reads, adjustments: list[dict[str, Any]]) -> list[dict[str, Any]]:

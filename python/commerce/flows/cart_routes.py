@@ -29,9 +29,10 @@ def _customer(req: Request) -> str | None:
 
 async def create(req: Request) -> Response:
     data = await req.json(CreateCart)
-    reads = await service.reads_for(req)
+    reads = await service.reads_for(req, stock=True)
     async with req.state.pool.connection() as conn:
-        shop = await store_service.default_store(conn)
+        # The store's default region only matters (and is read) when the body names none.
+        shop = await store_service.default_store(conn) if data.region_id is None else None
         cart = await service.create(
             conn, reads, data, req.sales_channel_ids, _customer(req), shop.default_region_id if shop else None
         )
@@ -40,9 +41,8 @@ async def create(req: Request) -> Response:
 
 async def retrieve(req: Request) -> Response:
     req.query(CartQuery)
-    reads = await service.reads_for(req)
     async with req.state.pool.connection() as conn:
-        cart = await service.retrieve(conn, reads, req.params["id"])
+        cart = await service.retrieve_rendered(conn, req, req.params["id"])
     return json_response({"cart": cart})
 
 
@@ -56,7 +56,7 @@ async def update(req: Request) -> Response:
 
 async def add_item(req: Request) -> Response:
     data = await req.json(ItemInput)
-    reads = await service.reads_for(req)
+    reads = await service.reads_for(req, stock=True)
     async with req.state.pool.connection() as conn:
         cart = await service.add_item(conn, reads, req.params["id"], data)
     return json_response({"cart": cart})
@@ -64,7 +64,7 @@ async def add_item(req: Request) -> Response:
 
 async def update_item(req: Request) -> Response:
     data = await req.json(UpdateItem)
-    reads = await service.reads_for(req)
+    reads = await service.reads_for(req, stock=True)
     async with req.state.pool.connection() as conn:
         cart = await service.update_item(conn, reads, req.params["id"], req.params["line_id"], data)
     return json_response({"cart": cart})

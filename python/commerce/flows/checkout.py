@@ -11,7 +11,7 @@ from psycopg import AsyncConnection
 
 from commerce import engine, fulfillment, inventory, order, payment, product, promotion, stock_location
 from commerce.cart import service as carts
-from commerce.errors import InvalidData, NotAllowed, NotFound, from_engine
+from commerce.errors import InvalidData, NotAllowed, from_engine
 from commerce.flows import cart as cart_flow
 from commerce.flows import flash
 from commerce.inventory import holds, limits
@@ -22,27 +22,25 @@ SHIPPING_UNMET = "The cart items require shipping profiles that are not satisfie
 
 async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: str) -> str:
     """The id of the cart's order, placing it now unless it was placed before."""
-    # A sold-out variant is refused from memory (flows.flash), before the transaction and its locks; one read of the
-    # cart's lines.
-    lines = await carts.items(conn, cart_id)
+    # A sold-out variant is refused from memory (flows.flash), before the transaction and its locks.
+    found = await carts.read(conn, cart_id)
+    lines = found["items"] if found is not None else []
     try:
         await flash.refuse_sold_out(str(i["variant_id"]) for i in lines if i.get("variant_id"))
     except NotAllowed:
         # A placed cart answers its order; a flash-sale product's line answers for its hold (taken, or expired).
         placed = await order.service.by_cart(conn, cart_id)
-        if placed is None and not await holds.with_policy(conn, sorted({str(i["product_id"]) for i in lines})):
+        if placed is None and not any(str(i["product_id"]) in reads.holds for i in lines):
             raise
     async with conn.transaction():
-        if await carts.lock(conn, cart_id) is None:
-            raise NotFound(f"Cart id not found: {cart_id}")
+        cart = await cart_flow.retrieve(conn, reads, cart_id, lock=True)  # NotFound without one
         placed = await order.service.by_cart(conn, cart_id)
         if placed is not None:
             return placed
-        cart = await cart_flow.retrieve(conn, reads, cart_id)
         variants = await validate(conn, reads, cart)
         collection = payment_collection(cart)
         order_id = await order.service.create(conn, cart, collection["id"], _promotion_ids(cart))
-        policies = await holds.policies(conn, sorted({str(i["product_id"]) for i in cart["items"]}))
+        policies = {p: reads.holds[p] for p in {str(i["product_id"]) for i in cart["items"]} if p in reads.holds}
         await _count_limited(conn, cart, policies)
         await reserve(conn, cart, order_id, variants, policies)
         await promotion.service.register_usage(conn, _adjustments(cart), cart["currency_code"])

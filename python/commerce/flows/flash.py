@@ -10,7 +10,7 @@ checkout's conditional UPDATE, so a stale picture can refuse a sale for those mi
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,6 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from commerce import product
-from commerce.cart import service as carts
 from commerce.catalog.stock import Stock
 from commerce.db.changes import Cached
 from commerce.errors import NotAllowed
@@ -76,26 +75,39 @@ def _log_failure(task: "asyncio.Task[Any]") -> None:
 
 
 # --- holds: reserve at add-to-cart ------------------------------------------------------------------------------
-async def hold(conn: AsyncConnection[Any], catalog: Any, cart: dict[str, Any], variant_id: str) -> None:
-    """When the variant's product holds at add-to-cart (inventory.holds), reserve the units of the cart's lines of
-    it that are not held yet, until now + its hold time (the caller's transaction: a shortage fails the add).
+def holds_at_add(catalog: Any, policies: Mapping[str, dict[str, Any]], variant_id: str) -> bool:
+    """Whether adding this variant to a cart reserves it (its product has a hold time): from memory.
     `catalog`: the catalog read model (catalog.service.Catalog), which knows the variant's product."""
-    found_in_catalog = catalog.variants.get(variant_id)
-    if found_in_catalog is None:
+    found = catalog.variants.get(variant_id)
+    policy = policies.get(found[0].id) if found is not None else None
+    return policy is not None and policy["hold_seconds"] is not None
+
+
+async def hold(
+    conn: AsyncConnection[Any],
+    catalog: Any,
+    policies: Mapping[str, dict[str, Any]],
+    cart: dict[str, Any],
+    variant_id: str,
+) -> None:
+    """Reserve the units of the cart's lines of this variant that are not held yet, until now + its product's hold
+    time, in the caller's transaction (with the cart's write: a shortage fails the change, a lost write its holds).
+    `cart`: the cart aggregate as it will be written (flows.cart)."""
+    if not holds_at_add(catalog, policies, variant_id):
         return
-    policy = await holds.policy(conn, found_in_catalog[0].id)
-    if policy is None or policy["hold_seconds"] is None:
-        return
+    policy = policies[catalog.variants[variant_id][0].id]
     found = (await product.service.purchasable(conn, [variant_id])).get(variant_id)
     if found is None or not found["manage_inventory"]:
         return
-    lines = [i for i in await carts.items(conn, cart["id"]) if i["variant_id"] == variant_id]
+    lines = [i for i in cart["items"] if i["variant_id"] == variant_id]
     have = await holds.held(conn, [str(i["id"]) for i in lines])
     short = [
         {"id": i["id"], "variant_id": variant_id, "quantity": i["quantity"] - have.get(str(i["id"]), 0)}
         for i in lines
         if i["quantity"] > have.get(str(i["id"]), 0)
     ]
+    if not short:
+        return
     until = datetime.now(UTC) + timedelta(seconds=policy["hold_seconds"])
     extra = {"description": f"Hold of cart {cart['id']}", "external_id": cart["id"], "created_by": "hold"}
     from commerce.flows import checkout  # checkout imports this module (sold-out refusals)

@@ -34,6 +34,8 @@ class State(Protocol):
     stock: Cached[Any]
     prices: Cached[Any]
     promotions: Cached[Any]
+    tax_rates: Cached[Any]
+    hold_policies: Cached[Any]
 
 
 class Actor(msgspec.Struct, frozen=True):

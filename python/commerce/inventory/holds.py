@@ -5,6 +5,7 @@ order's reservation by the checkout, released by the sweeper when it expires."""
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from commerce.db.rows import fetch_all, fetch_one
 from commerce.errors import NotFound
@@ -18,10 +19,10 @@ ON CONFLICT (product_id) DO UPDATE
 SET hold_seconds = EXCLUDED.hold_seconds, max_per_customer = EXCLUDED.max_per_customer, updated_at = now()
 RETURNING {POLICY_COLUMNS}
 """
+TABLE = "inventory_hold_policy"
+ALL_POLICIES = f"SELECT {POLICY_COLUMNS} FROM inventory_hold_policy"
 POLICY = f"SELECT {POLICY_COLUMNS} FROM inventory_hold_policy WHERE product_id = %s"
 DELETE_POLICY = f"DELETE FROM inventory_hold_policy WHERE product_id = %s RETURNING {POLICY_COLUMNS}"
-POLICIES = f"SELECT {POLICY_COLUMNS} FROM inventory_hold_policy WHERE product_id = ANY(%s)"
-HOLDING = "SELECT product_id FROM inventory_hold_policy WHERE product_id = ANY(%s) AND hold_seconds IS NOT NULL"
 HELD = """
 SELECT line_item_id, coalesce(sum(quantity), 0)::integer AS quantity FROM reservation_item
 WHERE line_item_id = ANY(%s) AND deleted_at IS NULL AND expires_at > now()
@@ -71,25 +72,14 @@ async def set_policy(
     return row
 
 
+async def load_policies(pool: AsyncConnectionPool[Any]) -> dict[str, dict[str, Any]]:
+    """Every product's flash-sale setting, by product id: a worker's read model (few rows: the products on sale)."""
+    async with pool.connection() as conn:
+        return {r["product_id"]: r for r in await fetch_all(conn, ALL_POLICIES)}
+
+
 async def policy(conn: AsyncConnection[Any], product_id: str) -> dict[str, Any] | None:
     return await fetch_one(conn, POLICY, (product_id,))
-
-
-async def policies(conn: AsyncConnection[Any], product_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The flash-sale settings of these products (those that have one), by product id."""
-    if not product_ids:
-        return {}
-    return {r["product_id"]: r for r in await fetch_all(conn, POLICIES, (product_ids,))}
-
-
-async def with_policy(conn: AsyncConnection[Any], product_ids: list[str]) -> set[str]:
-    """The products among these that hold at add-to-cart."""
-    if not product_ids:
-        return set()
-    rows = await fetch_all(
-        conn, "SELECT product_id FROM inventory_hold_policy WHERE product_id = ANY(%s)", (product_ids,)
-    )
-    return {r["product_id"] for r in rows}
 
 
 async def delete_policy(conn: AsyncConnection[Any], product_id: str) -> dict[str, Any]:

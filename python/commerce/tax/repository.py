@@ -118,6 +118,19 @@ ORDER BY r.created_at, r.id
 """
 
 
+# Every live region with its rates and rules (the per-worker read model of tax_lines; CANDIDATES for all countries).
+ALL_CANDIDATES = """
+SELECT g.country_code, g.id AS region_id, g.province_code, g.parent_id, g.provider_id,
+       r.id AS rate_id, r.rate, r.code, r.name, r.is_default, r.is_combinable,
+       coalesce((SELECT json_agg(json_build_array(u.reference, u.reference_id)) FROM tax_rate_rule u
+                 WHERE u.tax_rate_id = r.id AND u.deleted_at IS NULL), '[]'::json) AS rules
+FROM tax_region g
+LEFT JOIN tax_rate r ON r.tax_region_id = g.id AND r.deleted_at IS NULL
+WHERE g.deleted_at IS NULL
+ORDER BY r.created_at, r.id
+"""
+
+
 def _any_or_null(column: str, values: list[str], params: dict[str, Any]) -> sql.Composable:
     """`column = ANY(values)`, where a value "null" selects the NULL rows."""
     parts: list[sql.Composable] = []
@@ -276,3 +289,7 @@ async def list_providers(
 
 async def candidates(conn: AsyncConnection[Any], country_code: str, province_code: str | None) -> list[dict[str, Any]]:
     return await fetch_all(conn, CANDIDATES, {"country_code": country_code, "province_code": province_code})
+
+
+async def all_candidates(conn: AsyncConnection[Any]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, ALL_CANDIDATES)
