@@ -47,7 +47,7 @@ def server(db_url: str, seeded: dict[str, str]) -> Iterator[Server]:
 
 @dataclass
 class Answer:
-    phase: str
+    phase: str  # when the answer came: a request sent before the stop and answered after it is of the outage
     request: str
     status: int  # 0: no answer (a timeout or a dropped connection)
     body: str
@@ -81,12 +81,11 @@ class Traffic:
         while not self._stop.is_set():
             name = names[i % len(names)]
             i += 1
-            phase = self.phase
             try:
                 r = self.calls[name]()
-                answer = Answer(phase, name, r.status_code, r.text, r.headers.get("retry-after"))
+                answer = Answer(self.phase, name, r.status_code, r.text, r.headers.get("retry-after"))
             except httpx.HTTPError as exc:
-                answer = Answer(phase, name, 0, repr(exc), None)
+                answer = Answer(self.phase, name, 0, repr(exc), None)
             self.answers.append(answer)
             time.sleep(0.02)
 
