@@ -47,7 +47,7 @@ def server(db_url: str, seeded: dict[str, str]) -> Iterator[Server]:
 
 @dataclass
 class Answer:
-    phase: str
+    phase: str  # when the answer came: a request sent before the stop and answered after it is of the outage
     request: str
     status: int  # 0: no answer (a timeout or a dropped connection)
     body: str

@@ -11,8 +11,10 @@ reproducible. The test fails on any failed check but two that do not apply here:
 Everything else is asserted: no 5xx, every answer's status, content type, headers and body as the document says,
 schema-violating requests refused, unsupported methods answered 405 with a correct Allow.
 
-The store run goes first: the admin run may revoke or delete what it finds in the answers (the publishable key, the
-region), which the store run needs and the admin run does not (its JWT stays valid)."""
+Operations on one thing get the id of a real one (a shop, a product, the customer's cart and address; never for a
+DELETE), so they are fuzzed past their 404 into the handler. The store run goes first: the admin run may revoke or
+delete what it finds in the answers (the publishable key, the region), which the store run needs and the admin run
+does not (its JWT stays valid)."""
 
 import json
 import os
@@ -26,7 +28,7 @@ import httpx
 import pytest
 
 from tests.conftest import Server
-from tests.shop import ok
+from tests.shop import ADDRESS, build, cart_ready, ok, product
 
 BIN = Path(sys.executable).parent
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "5")
@@ -42,11 +44,24 @@ def server(db_url: str, seeded: dict[str, str]) -> Iterator[Server]:
     srv.stop()
 
 
-def schemathesis(server: Server, workdir: Path, name: str, paths: str, headers: dict[str, str]) -> dict[str, Any]:
-    """One schemathesis run over the operations whose path matches `paths`; its JSON report."""
+def schemathesis(
+    server: Server,
+    workdir: Path,
+    name: str,
+    paths: str,
+    headers: dict[str, str],
+    real: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """One schemathesis run over the operations whose path matches `paths`; its JSON report. `real` gives parameter
+    values that name existing things (by a regex of the operations' paths), so those operations are fuzzed past
+    their 404 into the handler."""
     report = workdir / f"{name}.json"
+    config = workdir / f"{name}.toml"
+    config.write_text("".join(_operation(regex, values) for regex, values in (real or {}).items()))
     cmd = [
         str(BIN / "schemathesis"),
+        "--config-file",
+        str(config),
         "run",
         f"{server.url}/openapi.json",
         "--include-path-regex",
@@ -84,6 +99,15 @@ def schemathesis(server: Server, workdir: Path, name: str, paths: str, headers: 
     return found
 
 
+def _operation(regex: str, values: dict[str, str]) -> str:
+    pairs = ", ".join(f"{json.dumps(key)} = {json.dumps(value)}" for key, value in values.items())
+    # Not to DELETE: it would remove the thing before the other operations on it are fuzzed.
+    return (
+        f'[[operations]]\ninclude-path-regex = {json.dumps(regex)}\nexclude-method = "DELETE"\n'
+        f"parameters = {{ {pairs} }}\n\n"
+    )
+
+
 def assert_clean(run: dict[str, Any]) -> None:
     failures = [(f["code"], f["title"], f["count"], f["operations"]) for f in run["failures"]]
     # The failing cases in full (request, answer, curl to reproduce) are in schemathesis's output.
@@ -106,17 +130,65 @@ def customer_token(server: Server, seeded: dict[str, str]) -> str:
     return token
 
 
+@pytest.fixture(scope="module")
+def things(admin: httpx.Client, store: httpx.Client, customer_token: str) -> dict[str, Any]:
+    """A shop that sells (tests/shop.py), a product, the customer's address and a cart of theirs ready to complete:
+    what the operations are given ids of."""
+    shop = build(admin)
+    variant = product(admin, shop, "Fuzzed Tee", 20, 1000)
+    bearer = {"authorization": f"Bearer {customer_token}"}
+    cart = cart_ready(store, shop, [(variant["id"], 2)], email="fuzzed@example.com", headers=bearer)
+    address = ok(store.post("/store/customers/me/addresses", json=ADDRESS, headers=bearer))["customer"]["addresses"][0]
+    customer = ok(store.get("/store/customers/me", headers=bearer))["customer"]["id"]
+    return {"shop": shop, "variant": variant, "cart": cart, "address": address["id"], "customer": customer}
+
+
+def store_ids(t: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Real ids for the store operations, by a regex of their paths."""
+    cart, shop = t["cart"], t["shop"]
+    return {
+        r"^/store/carts/\{id\}/line-items/\{line_id\}$": {"id": cart["id"], "line_id": cart["items"][0]["id"]},
+        r"^/store/carts/\{id\}": {"id": cart["id"]},
+        r"^/store/products/\{id\}$": {"id": t["variant"]["product_id"]},
+        r"^/store/regions/\{id\}$": {"id": shop["region"]},
+        r"^/store/shipping-options$": {"cart_id": cart["id"]},
+        r"^/store/shipping-options/\{id\}/calculate$": {"id": shop["option"]},
+        r"^/store/payment-providers$": {"region_id": shop["region"]},
+        r"^/store/payment-collections/\{id\}/payment-sessions$": {"id": cart["payment_collection"]["id"]},
+        r"^/store/customers/me/addresses/\{address_id\}$": {"address_id": t["address"]},
+    }
+
+
+def admin_ids(t: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Real ids for the admin operations but DELETE, by a regex of their paths."""
+    shop, variant = t["shop"], t["variant"]
+    return {
+        r"^/admin/products/\{id\}/variants/\{variant_id\}": {"id": variant["product_id"], "variant_id": variant["id"]},
+        r"^/admin/products/\{id\}": {"id": variant["product_id"]},
+        r"^/admin/regions/\{id\}": {"id": shop["region"]},
+        r"^/admin/inventory-items/\{id\}": {"id": variant["inventory_item_id"]},
+        r"^/admin/stock-locations/\{id\}": {"id": shop["location"]},
+        r"^/admin/shipping-options/\{id\}": {"id": shop["option"]},
+        r"^/admin/shipping-profiles/\{id\}": {"id": shop["profile"]},
+        r"^/admin/sales-channels/\{id\}": {"id": shop["channel"]},
+        r"^/admin/customers/\{id\}": {"id": t["customer"]},
+    }
+
+
 @pytest.mark.timeout(600)
-def test_store_and_auth_operations(server: Server, seeded: dict[str, str], customer_token: str, tmp_path: Path) -> None:
+def test_store_and_auth_operations(
+    server: Server, seeded: dict[str, str], customer_token: str, things: dict[str, Any], tmp_path: Path
+) -> None:
     headers = {"x-publishable-api-key": seeded["publishable_key"], "authorization": f"Bearer {customer_token}"}
-    run = schemathesis(server, tmp_path, "store", "^/(store|auth|hooks|health|static)", headers)
+    run = schemathesis(server, tmp_path, "store", "^/(store|auth|hooks|health|static)", headers, store_ids(things))
     assert_clean(run)
     assert run["operations"]["tested"] >= 50
 
 
 @pytest.mark.timeout(600)
-def test_admin_operations(server: Server, admin_token: str, tmp_path: Path) -> None:
-    run = schemathesis(server, tmp_path, "admin", "^/admin", {"authorization": f"Bearer {admin_token}"})
+def test_admin_operations(server: Server, admin_token: str, things: dict[str, Any], tmp_path: Path) -> None:
+    bearer = {"authorization": f"Bearer {admin_token}"}
+    run = schemathesis(server, tmp_path, "admin", "^/admin", bearer, admin_ids(things))
     assert_clean(run)
     assert run["operations"]["tested"] >= 170
 
