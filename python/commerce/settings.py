@@ -19,6 +19,11 @@ class Settings:
     pool_size: int
     public_url: str  # where clients reach this server (absolute URLs of the files it serves)
     body_timeout: float  # seconds a request's whole body may take to arrive
+    database_listen_url: str | None = None  # LISTEN for the change feed: a session (None: the app's URL)
+    database_direct_url: str | None = None  # migrations' session advisory lock, CLI one-offs (None: DATABASE_URL)
+    database_replica_url: str | None = None  # lag-tolerant reads (catalog); None: everything on the primary
+    database_pooling: str = "auto"  # "transaction" (PgBouncer), "none" (direct), "auto" (detected at start)
+    replica_max_lag: float = 2.0  # seconds a replica may be behind before reads go to the primary
 
 
 def _int(name: str, default: int) -> int:
@@ -47,7 +52,29 @@ def load() -> Settings:
         pool_size=_int("DB_POOL_SIZE", 10),
         public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable}:{port}").rstrip("/"),
         body_timeout=_int("BODY_TIMEOUT", 10),
+        database_listen_url=os.environ.get("DATABASE_LISTEN_URL") or None,
+        database_direct_url=os.environ.get("DATABASE_DIRECT_URL") or None,
+        database_replica_url=os.environ.get("DATABASE_REPLICA_URL") or None,
+        database_pooling=_choice("DATABASE_POOLING", ("auto", "transaction", "none")),
+        replica_max_lag=_float("DATABASE_REPLICA_MAX_LAG", 2.0),
     )
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or allowed[0]
+    if raw not in allowed:
+        raise SystemExit(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
 
 
 def _local_secret(home: Path) -> str:
