@@ -5,6 +5,8 @@ connection (DATABASE_LISTEN_URL). The test database's own time zone is not UTC: 
 through PgBouncer too."""
 
 import asyncio
+import os
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,7 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from commerce.db.connect import behind_pooler
-from tests.conftest import Server, eventually
+from tests.conftest import BIN, Server, eventually
 from tests.scale.infra import PRICED, PgBouncer, reprice
 from tests.shop import build, cart_ready, level, money, ok, product
 
@@ -114,3 +116,29 @@ def test_nothing_failed_on_the_way(server: Server, bouncer: PgBouncer) -> None:
     log = server.log_text()
     assert "prepared statement" not in log and "Traceback" not in log, log[-4000:]
     assert "ERROR" not in bouncer.log_text(), bouncer.log_text()[-4000:]
+
+
+def test_without_a_listen_url_the_caches_read_through(
+    pooled_url: str, admin: httpx.Client, shop: dict[str, Any], seeded: dict[str, str]
+) -> None:
+    """No DATABASE_LISTEN_URL behind a pooler: no LISTEN (it would be lost on a pooled connection), so every read
+    goes to the database — slower, never stale — and the server says so."""
+    srv = Server(pooled_url, env={"DB_POOL_SIZE": "4"}).start()
+    try:
+        with httpx.Client(base_url=srv.url, headers={"x-publishable-api-key": seeded["publishable_key"]}) as store:
+            vase = product(admin, shop, "Unlistened Vase", 30, 5)
+            path = f"/store/products/{vase['product_id']}"
+            assert ok(store.get(path))["product"]["title"] == "Unlistened Vase"
+            ok(admin.post(f"/admin/products/{vase['product_id']}", json={"title": "Unlistened Vase II"}))
+            assert ok(store.get(path))["product"]["title"] == "Unlistened Vase II"  # at once: nothing was cached
+    finally:
+        srv.stop()
+    assert "DATABASE_LISTEN_URL is unset: caches read through" in srv.log_text()
+
+
+def test_the_cli_migrates_over_the_direct_url(bouncer: PgBouncer, db_url: str) -> None:
+    """`commerce migrate` holds a session advisory lock: it uses DATABASE_DIRECT_URL, not DATABASE_URL (here a
+    pooled URL naming a database that does not exist, so using it would fail)."""
+    env = {**os.environ, "DATABASE_URL": bouncer.url("no_such_database"), "DATABASE_DIRECT_URL": db_url}
+    done = subprocess.run([str(BIN / "commerce"), "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
