@@ -8,7 +8,7 @@ RUST_SRC := $(shell find rust_core/src -name '*.rs' 2>/dev/null) rust_core/Cargo
 NODE_COMPAT := tests/compat
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint rust-test py-test bench bench-engine load clean wheel
+.PHONY: help install serve test lint rust-test py-test bench bench-engine load clean wheel test-deps
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -45,7 +45,11 @@ rust-test: ## cargo test (pure domain code, no Python)
 	cargo test --quiet
 	cargo test --quiet --features python --lib python::  # the conversion tests, which need libpython
 
-py-test: install ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat
+test-deps: ## Debian's pgbouncer for tests/scale (installed when missing; needs root, as CI runs)
+	command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer)
+
+py-test: install test-deps ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat, scale
 	$(BIN)/pytest
 
 test: lint rust-test py-test ## everything CI runs

@@ -40,5 +40,7 @@ echo "bench: HTTP benchmark, full checkout journeys (16 and 64 concurrent) vs a 
 "$PY" bench/http_checkout.py
 echo "bench: startup, commerce serve to /health and to the first priced page, memory fresh ..." >&2
 "$PY" bench/startup.py
+echo "bench: scale simulation, N app nodes x M buyers against one PostgreSQL (docs/scaling.png) ..." >&2
+"$PY" bench/scale_sim.py
 
 echo "bench: results written to $(pwd)/bench/RESULTS.md"

@@ -25,8 +25,9 @@ from commerce.catalog.service import load_catalog as load_product_catalog
 from commerce.catalog.stock import Stock, StockLoader
 from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
-from commerce.db.changes import Cached, ChangeFeed
-from commerce.db.pool import make_pool
+from commerce.db.changes import Cached, ChangeFeed, listen_url
+from commerce.db.pool import make_pool, transaction_pooled
+from commerce.db.replica import make_replica
 from commerce.errors import Busy, CommerceError
 from commerce.flows import account_routes, cart_routes, checkout_routes, flash, flash_routes, order_routes
 from commerce.flows import payment as payment_flow_routes
@@ -145,9 +146,13 @@ class App:
         # Nothing heavy before the first request: the pool fills in the background (startup waits for one working
         # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
         # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
-        pool = make_pool(self.database_url, self.settings.pool_size, self.settings.pool_timeout)
+        # Whether DATABASE_URL is a transaction pooler decides prepared statements and where LISTEN goes.
+        s = self.settings
+        pooled = await transaction_pooled(s.database_pooling, self.database_url)
+        pool = make_pool(self.database_url, s.pool_size, pooled=pooled, timeout=s.pool_timeout)
         await pool.open(wait=False)
-        feed = ChangeFeed(self.database_url)
+        replica = await make_replica(s.database_replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
+        feed = ChangeFeed(listen_url(s.database_listen_url, self.database_url, pooled), replica)
         self.state = AppState(
             settings=self.settings,
             pool=pool,
@@ -167,6 +172,8 @@ class App:
         flash.SOLD_OUT.serve(stock, pool)
         feed.watch((flash.SOLD_OUT_NOTICE,), lambda: flash.reload_on_sold_out(stock, pool))
         await asyncio.gather(feed.start(), _first_connection(pool))
+        if feed.replica is not None:
+            await feed.replica.start()
         outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)
         feed.watch((events.TABLE,), outbox.wake)
         await outbox.start()
@@ -193,6 +200,8 @@ class App:
             if "outbox" in self.state.extras:
                 await self.state.extras["outbox"].stop()
             await self.state.feed.stop()
+            if self.state.feed.replica is not None:
+                await self.state.feed.replica.stop()
             await self.state.pool.close()
 
     async def _idempotent(self, req: Request, route: Route, key: str) -> Response:

@@ -16,10 +16,10 @@ SERVER_MODULES = "granian uvloop msgspec psycopg psycopg_pool argon2 jwt cryptog
 
 @contextmanager
 def database(settings: settings_module.Settings) -> Any:
-    """The database URL: DATABASE_URL, or the embedded server under COMMERCE_HOME (started, kept running
-    while the block runs)."""
+    """The database URL for migrations and one-off work: DATABASE_DIRECT_URL, else DATABASE_URL, else the embedded
+    server under COMMERCE_HOME (started, kept running while the block runs)."""
     if settings.database_url:
-        yield settings.database_url
+        yield settings.database_direct_url or settings.database_url
         return
     from commerce.db import embedded
 
@@ -67,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from granian import Granian
         from granian.constants import Interfaces, Loops
 
-        os.environ["COMMERCE_DATABASE_URL"] = url
+        os.environ["COMMERCE_DATABASE_URL"] = settings.database_url or url  # the app's URL may be a pooler
         print(f"commerce-core listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
         print(
             f"database: {'DATABASE_URL' if settings.database_url else 'embedded PostgreSQL in ' + str(settings.home)}"

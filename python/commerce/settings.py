@@ -23,6 +23,11 @@ class Settings:
     event_subscribers: str = ""  # `package.module:function, ...` subscribed to domain events (a mail sender)
     max_in_flight: int = 256  # requests a worker serves at once; more are answered 503 + Retry-After at once
     hold_sweep_interval: float = 1.0  # seconds between a worker's sweeps of expired flash-sale holds
+    database_listen_url: str | None = None  # LISTEN for the change feed: a session (None: the app's URL)
+    database_direct_url: str | None = None  # migrations' session advisory lock, CLI one-offs (None: DATABASE_URL)
+    database_replica_url: str | None = None  # lag-tolerant reads (catalog); None: everything on the primary
+    database_pooling: str = "auto"  # "transaction" (PgBouncer), "none" (direct), "auto" (detected at start)
+    replica_max_lag: float = 2.0  # seconds a replica may be behind before reads go to the primary
 
 
 def _int(name: str, default: int) -> int:
@@ -68,7 +73,19 @@ def load() -> Settings:
         event_subscribers=os.environ.get("EVENT_SUBSCRIBERS", ""),
         max_in_flight=max(1, _int("MAX_IN_FLIGHT", 256)),
         hold_sweep_interval=max(1, _int("HOLD_SWEEP_INTERVAL", 1)),
+        database_listen_url=os.environ.get("DATABASE_LISTEN_URL") or None,
+        database_direct_url=os.environ.get("DATABASE_DIRECT_URL") or None,
+        database_replica_url=os.environ.get("DATABASE_REPLICA_URL") or None,
+        database_pooling=_choice("DATABASE_POOLING", ("auto", "transaction", "none")),
+        replica_max_lag=_float("DATABASE_REPLICA_MAX_LAG", 2.0),
     )
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or allowed[0]
+    if raw not in allowed:
+        raise SystemExit(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
 
 
 def _local_secret(home: Path) -> str:

@@ -55,3 +55,28 @@ def test_the_checkout_benchmark_completes_journeys_without_errors(
     assert any("inventory_level" in s for turn in complete.turns for s in turn.statements)
     assert "journeys/s" in outcome.markdown and "round trips" in outcome.markdown
     assert (results.read_text() if results.exists() else None) == before  # the smoke run writes no results
+
+
+@pytest.fixture(scope="module")
+def scale_sim() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import scale_sim
+
+        yield scale_sim
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_the_scale_simulation_runs_two_nodes_and_plots(scale_sim: ModuleType, server_url: str, tmp_path: Path) -> None:
+    """bench/scale_sim.py at its smallest: two app nodes, two buyers, two seconds per run; the plot is drawn."""
+    outcome = scale_sim.measure(server_url, (1, 2), (2,), 2.0, 0.5, products=2, warmup=1.0, quiet_wait=0)
+    assert outcome.failed == 0, [r.failures[:2] for r in [*outcome.runs, outcome.hot]]
+    assert [(r.nodes, r.buyers) for r in outcome.runs] == [(1, 2), (2, 2)]
+    assert all(r.journeys for r in outcome.runs) and outcome.hot.journeys
+    one_row, many_rows, _ = outcome.ceiling
+    assert one_row > 0 and many_rows > 0
+    png = tmp_path / "scaling.png"
+    scale_sim.plot(outcome.runs, outcome.hot, png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "journeys/s" in scale_sim.render(outcome.runs, outcome.hot, outcome.ceiling, "test")

@@ -3,25 +3,44 @@
 Triggers (migrations) send the table name on channel `commerce_changes`. Several processes or
 machines stay coherent without a cache server. While the listener is not connected, caches
 reload on every read, so a lost notification can never leave a worker serving stale data.
+
+LISTEN needs a session of its own, so the feed connects to DATABASE_LISTEN_URL (a direct connection when the app's
+URL is a transaction pooler, where a LISTEN would be left behind on whichever server connection ran it). With no
+URL to listen on, the feed never connects and caches read through: slower, never stale. With a read replica, a
+cache reloads from it only once the replica shows the change that invalidated the cache (`Replica.source`).
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from time import monotonic
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+if TYPE_CHECKING:
+    from commerce.db.replica import Replica
 
 log = logging.getLogger("commerce.changes")
 T = TypeVar("T")
 CHANNEL = "commerce_changes"
 
 
+def listen_url(listen: str | None, database_url: str, pooled: bool) -> str | None:
+    """Where the feed LISTENs: DATABASE_LISTEN_URL, else the app's URL unless it is a transaction pooler (None)."""
+    if listen:
+        return listen
+    if pooled:
+        log.warning("DATABASE_URL is a transaction pooler and DATABASE_LISTEN_URL is unset: caches read through")
+        return None
+    return database_url
+
+
 class ChangeFeed:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str | None, replica: "Replica | None" = None) -> None:
         self._database_url = database_url
+        self.replica = replica
         self._watchers: dict[str, list[Callable[[], None]]] = {}
         self._all: list[Callable[[], None]] = []
         self.connected = False
@@ -34,6 +53,8 @@ class ChangeFeed:
         self._all.append(invalidate)
 
     async def start(self) -> None:
+        if self._database_url is None:
+            return
         self._task = asyncio.create_task(self._run(), name="commerce-change-feed")
         # Wait briefly for LISTEN so the first requests are served from the cache; if the database is slow
         # to answer, requests simply read through until it is.
@@ -55,6 +76,7 @@ class ChangeFeed:
             invalidate()
 
     async def _run(self) -> None:
+        assert self._database_url is not None
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(self._database_url, autocommit=True) as conn:
@@ -97,10 +119,25 @@ class Cached(Generic[T]):
         self._min_interval = min_interval
         self._loaded_at = 0.0
         self._refresh: asyncio.Task[T] | None = None
+        self._invalidated_at = monotonic()
         feed.watch(tables, self.invalidate)
 
     def invalidate(self) -> None:
         self._stale = True
+        self._invalidated_at = monotonic()
+
+    async def _load_fresh(self, pool: AsyncConnectionPool[Any]) -> T:
+        """Load from the replica when it already shows the change that made this value stale, else the primary."""
+        replica = self._feed.replica
+        source = await replica.source(fresh_after=self._invalidated_at) if replica is not None else None
+        if source is None:
+            return await self._load(pool)
+        try:
+            return await self._load(source)
+        except (psycopg.Error, PoolTimeout) as exc:  # gone, or a read cancelled by a recovery conflict
+            assert replica is not None
+            replica.failed(exc)
+            return await self._load(pool)
 
     def peek(self, pool: AsyncConnectionPool[Any]) -> T | None:
         """The value as this worker holds it now, without waiting: for a caller that already holds a connection of
@@ -136,7 +173,7 @@ class Cached(Generic[T]):
                     # Clear first: a change notified while loading marks it stale again.
                     self._stale = False
                     try:
-                        self._value = await self._load(pool)
+                        self._value = await self._load_fresh(pool)
                         self._loaded_at = monotonic()
                     except BaseException:
                         self._stale = True
