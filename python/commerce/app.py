@@ -54,6 +54,7 @@ from commerce.settings import Settings
 from commerce.stock_location import routes as stock_location_routes
 from commerce.store import routes as store_routes
 from commerce.tax import routes as tax_routes
+from commerce.user import routes as user_routes
 
 log = logging.getLogger("commerce")
 STOCK_REFRESH = 0.1  # seconds
@@ -115,6 +116,7 @@ def build_router() -> Router:
         fulfillment_records_routes.ROUTES,
         payment_routes.ROUTES,
         payment_flow_routes.ROUTES,
+        user_routes.ROUTES,
     ):
         router.extend(routes)
     return router
