@@ -28,7 +28,7 @@ from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed
 from commerce.db.pool import make_pool
 from commerce.errors import CommerceError
-from commerce.flows import account_routes, cart_routes, checkout_routes, order_routes
+from commerce.flows import account_routes, admin_ui_routes, cart_routes, checkout_routes, order_routes
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
 from commerce.fulfillment import routes as fulfillment_routes
@@ -117,6 +117,7 @@ def build_router() -> Router:
         payment_routes.ROUTES,
         payment_flow_routes.ROUTES,
         user_routes.ROUTES,
+        admin_ui_routes.ROUTES,
     ):
         router.extend(routes)
     return router
