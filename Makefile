@@ -10,7 +10,7 @@ ADMIN_SRC := admin/package-lock.json admin/vite.config.js $(wildcard admin/src/*
 ADMIN_OUT := python/commerce/admin_ui/index.html
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint rust-test py-test bench bench-engine clean admin-ui
+.PHONY: help install serve test lint rust-test py-test bench bench-engine clean admin-ui chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -53,7 +53,13 @@ rust-test: ## cargo test (pure domain code, no Python)
 	cargo test --quiet
 	cargo test --quiet --features python --lib python::  # the conversion tests, which need libpython
 
-py-test: install ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat
+chromium: ## Debian's chromium for tests/admin_ui (apt-get as root when /usr/bin/chromium is missing; skipped otherwise)
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "no /usr/bin/chromium and not root with apt-get: tests/admin_ui will be skipped"; fi
+
+py-test: install chromium ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat
 	$(BIN)/pytest
 
 test: lint rust-test py-test ## everything CI runs

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import assert_error
-from tests.shop import build, ok, product
+from tests.shop import build, cart_ready, ok, product
 
 ORDERS_LIST = (
     "id,status,created_at,email,display_id,custom_display_id,payment_status,fulfillment_status,total,currency_code,"
@@ -95,3 +95,95 @@ def test_feature_flags_and_notifications_are_true_empty_answers(admin: httpx.Cli
         "offset": 0,
         "limit": 1,
     }
+
+
+def test_promotion_rules_as_the_forms_show_them(admin: httpx.Client) -> None:
+    body = {
+        "code": "DASH5",
+        "type": "standard",
+        "application_method": {"type": "fixed", "target_type": "order", "value": 5, "currency_code": "usd"},
+        "rules": [{"attribute": "region.id", "operator": "in", "values": ["reg_a", "reg_b"]}],
+        "is_tax_inclusive": False,
+    }
+    promo = ok(admin.post("/admin/promotions", json=body))["promotion"]
+    rules = ok(admin.get(f"/admin/promotions/{promo['id']}/rules"))["rules"]
+    region, currency = rules
+    assert region["attribute"] == "region.id" and region["attribute_label"] == "Region"
+    assert region["operator_label"] == "In" and [v["value"] for v in region["values"]] == ["reg_a", "reg_b"]
+    # The fixed amount's currency is a field of the promotion, shown as a required rule (Medusa's "disguised").
+    assert currency["attribute"] == "currency_code" and currency["values"] == [{"label": "usd", "value": "usd"}]
+    assert ok(admin.get(f"/admin/promotions/{promo['id']}/target-rules"))["rules"] == []
+    # The create form asks with no promotion yet: the query's types decide.
+    fresh = ok(admin.get("/admin/promotions/null/rules", params={"application_method_type": "percentage"}))
+    assert fresh["rules"] == []
+    attrs = ok(admin.get("/admin/promotions/rule-attribute-options/target-rules"))["attributes"]
+    assert [a["id"] for a in attrs][:2] == ["product", "product_category"]
+    assert_error(admin.get("/admin/promotions/rule-attribute-options/nope"), 400, "invalid_data")
+    refused = admin.post("/admin/promotions", json={**body, "code": "DASH6", "is_tax_inclusive": True})
+    assert_error(refused, 400, "invalid_data", "tax-inclusive")
+
+
+def test_features_not_here_answer_empty(admin: httpx.Client) -> None:
+    for name in ("returns", "claims", "exchanges"):
+        assert ok(admin.get(f"/admin/{name}", params={"order_id": "order_x"})) == {
+            name: [],
+            "count": 0,
+            "offset": 0,
+            "limit": 20,
+        }
+    assert ok(admin.get("/admin/orders/order_x/changes")) == {"order_changes": []}
+    assert ok(admin.get("/admin/plugins")) == {"plugins": []}
+
+
+ORDER_PAGE = (
+    "id,status,created_at,canceled_at,email,display_id,custom_display_id,currency_code,metadata,total,"
+    "credit_line_total,item_subtotal,item_total,item_tax_total,original_item_tax_total,item_discount_total,"
+    "shipping_subtotal,original_total,original_tax_total,subtotal,discount_total,discount_subtotal,shipping_total,"
+    "shipping_tax_total,original_shipping_tax_total,shipping_discount_total,tax_total,refundable_total,order_change,"
+    "*customer,*items,*items.variant,*items.variant.product,*items.variant.options,+items.variant.manage_inventory,"
+    "*items.variant.inventory_items.inventory,+items.variant.inventory_items.required_quantity,+summary,"
+    "*shipping_address,*billing_address,*sales_channel,*promotions,*shipping_methods,*credit_lines,*fulfillments,"
+    "+fulfillments.shipping_option.service_zone.fulfillment_set.type,*fulfillments.items,*fulfillments.labels,"
+    "*payment_collections,*payment_collections.payment_sessions,*payment_collections.payments,"
+    "*payment_collections.payments.refunds,*payment_collections.payments.refunds.refund_reason,"
+    "region.automatic_taxes"
+)
+FULFIL_FORM = (
+    "currency_code,*items,*items.variant,+items.variant.product.shipping_profile.id,*shipping_address,"
+    "+shipping_methods.shipping_option_id,no_notification"
+)
+
+
+def test_order_page_and_fulfilment_form(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+    cart = cart_ready(store, shop, [(shop["variant"]["id"], 2)], email="page@example.com")
+    order_id = ok(store.post(f"/store/carts/{cart['id']}/complete"))["order"]["id"]
+    order = ok(admin.get(f"/admin/orders/{order_id}", params={"fields": ORDER_PAGE}))["order"]
+    assert order["payment_status"] == "authorized" and order["fulfillment_status"] == "not_fulfilled"
+    assert order["custom_display_id"] is None and order["order_change"] is None and order["promotions"] == []
+    assert order["refundable_total"] == 0  # nothing captured yet
+    (item,) = order["items"]
+    assert item["detail"]["fulfilled_quantity"] == 0 and item["quantity"] == 2
+    assert item["variant"]["manage_inventory"] is True
+    assert item["variant"]["inventory_items"][0]["inventory"]["id"] == shop["variant"]["inventory_item_id"]
+    form = ok(admin.get(f"/admin/orders/{order_id}", params={"fields": FULFIL_FORM}))["order"]
+    assert form["items"][0]["variant"]["product"]["shipping_profile"] == {"id": shop["profile"]}
+    option = ok(
+        admin.get(
+            f"/admin/shipping-options/{shop['option']}", params={"fields": "+service_zone.fulfillment_set.location.id"}
+        )
+    )["shipping_option"]
+    assert option["service_zone"]["fulfillment_set"]["location"] == {"id": shop["location"]}
+    body = {
+        "location_id": shop["location"],
+        "shipping_option_id": shop["option"],
+        "no_notification": True,
+        "items": [{"id": item["id"], "quantity": 2}],
+    }
+    ok(admin.post(f"/admin/orders/{order_id}/fulfillments", json=body))
+    fields = "*fulfillments,+fulfillments.shipping_option.service_zone.fulfillment_set.type"
+    done = ok(admin.get(f"/admin/orders/{order_id}", params={"fields": fields}))["order"]
+    assert done["fulfillment_status"] == "fulfilled"
+    assert done["fulfillments"][0]["shipping_option"]["service_zone"]["fulfillment_set"]["type"] == "shipping"
+    assert ok(admin.get(f"/admin/orders/{order_id}/preview"))["order"]["id"] == order_id
+    bad = {**body, "shipping_option_id": "so_nothing"}
+    assert_error(admin.post(f"/admin/orders/{order_id}/fulfillments", json=bad), 404, "not_found")

@@ -81,3 +81,9 @@ def test_demo_publishable_key_was_created_by_a_user(admin: httpx.Client) -> None
     for key in keys:
         r = admin.get(f"/admin/users/{key['created_by']}")
         assert r.status_code == 200, (key, r.text)
+
+
+def test_a_users_auth_providers(admin: httpx.Client) -> None:
+    me = admin.get("/admin/users/me").json()["user"]
+    assert admin.get(f"/admin/users/{me['id']}/auth-providers").json() == {"providers": ["emailpass"]}
+    assert_error(admin.get("/admin/users/user_nothing/auth-providers"), 404, "not_found")

@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 from commerce import api_key, auth, region, sales_channel, store, user
 from commerce.api_key.schemas import ApiKey, CreateApiKey
 from commerce.errors import DuplicateError
-from commerce.flows import demo_catalog, demo_shipping
+from commerce.flows import demo_catalog, demo_people, demo_shipping
 from commerce.region.schemas import CreateRegion
 from commerce.sales_channel.schemas import CreateSalesChannel
 from commerce.store.schemas import SupportedCurrency, UpdateStore
@@ -100,6 +100,7 @@ async def seed_demo(
     if catalog:
         shipping = await demo_shipping.seed_shipping(conn, channel.id, [na, eu])
         await demo_catalog.seed_catalog(conn, channel.id, shipping, public_url.rstrip("/"), products, progress)
+        await demo_people.seed_people(conn, [c.iso_2 for r in (na, eu) for c in r.countries], admin.id)
     if catalog:
         await conn.execute(ANALYZE)
 

@@ -523,6 +523,17 @@ def _type_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _attach_sets(conn: AsyncConnection[Any], zones: list[dict[str, Any]]) -> None:
+    """Each zone's `fulfillment_set`, with the stock `location` it belongs to (the admin's fulfilment form checks
+    the option ships from the location it fulfils at)."""
+    sets = {s["id"]: s for s in await repo.sets(conn, list({z["fulfillment_set_id"] for z in zones}))} if zones else {}
+    for set_id, row in sets.items():
+        location_id = await stock_location.service.location_of_fulfillment_set(conn, set_id)
+        row["location"] = {"id": location_id} if location_id else None
+    for z in zones:
+        z["fulfillment_set"] = sets.get(z["fulfillment_set_id"])
+
+
 async def _options_view(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
         return []
@@ -532,6 +543,7 @@ async def _options_view(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) 
         rules.setdefault(rule["shipping_option_id"], []).append(rule)
     prices = await pricing.service.variant_prices(conn, ids)
     zones = {z["id"]: z for z in await _zones_view(conn, await repo.zones(conn, [r["service_zone_id"] for r in rows]))}
+    await _attach_sets(conn, list(zones.values()))
     profiles = {p: await repo.profile(conn, p) for p in {r["shipping_profile_id"] for r in rows}}
     provider_rows = {p["id"]: p for p in await repo.providers(conn, list({r["provider_id"] for r in rows}))}
     return [

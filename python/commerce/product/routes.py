@@ -13,7 +13,6 @@ from commerce.product.schemas import (
     OPTION_SHAPE,
     PRODUCT_DEFAULTS,
     VARIANT_DEFAULTS,
-    VARIANT_SHAPE,
     BatchProducts,
     BatchProductsResponse,
     ChildDeleted,
@@ -129,9 +128,10 @@ async def create_variant(req: Request) -> Response:
 
 
 async def retrieve_variant(req: Request) -> Response:
-    plan = fields.plan(VARIANT_SHAPE, VARIANT_DEFAULTS, req.query(FieldsQuery).fields)
+    plan = fields.plan(product_admin.VARIANT_VIEW, VARIANT_DEFAULTS, req.query(FieldsQuery).fields)
     async with req.state.pool.connection() as conn:
         variant = await service.retrieve_variant(conn, req.params["id"], req.params["variant_id"], "options" in plan)
+        await product_admin.attach_variant_details(conn, req.params["id"], [variant], plan)
     return json_response({"variant": fields.apply(plan, variant)})
 
 

@@ -1,5 +1,6 @@
 """Admin routes for users (Medusa v2's /admin/users): the list, one user, the caller (`/me`), and profile edits."""
 
+from commerce import auth
 from commerce.errors import NotFound
 from commerce.http import Request, Response, Route, json_response, page
 from commerce.user import service
@@ -29,6 +30,14 @@ async def retrieve(req: Request) -> Response:
     return json_response({"user": user})
 
 
+async def auth_providers(req: Request) -> Response:
+    """Medusa's GET /admin/users/:id/auth-providers: the providers the user logs in with (`["emailpass"]`)."""
+    async with req.state.pool.connection() as conn:
+        await service.retrieve(conn, req.params["id"])
+        found = await auth.service.actor_providers(conn, "user", req.params["id"])
+    return json_response({"providers": found})
+
+
 async def update(req: Request) -> Response:
     data = await req.json(UpdateUser)
     async with req.state.pool.connection() as conn:
@@ -41,6 +50,7 @@ ROUTES = [
     Route("GET", "/admin/users", list_users, "admin", "List users", query=UserListQuery, response=UserList, tag=TAG),
     Route("GET", "/admin/users/me", me, "admin", "The logged-in user", response=UserResponse, tag=TAG),
     Route("GET", "/admin/users/:id", retrieve, "admin", "Get a user", response=UserResponse, tag=TAG),
+    Route("GET", "/admin/users/:id/auth-providers", auth_providers, "admin", "How a user logs in", tag=TAG),
     Route(
         "POST",
         "/admin/users/:id",
