@@ -52,6 +52,16 @@ def test_product_page_and_variants_table(admin: httpx.Client, shop: dict[str, An
     assert link["inventory"]["id"] == shop["variant"]["inventory_item_id"]
     (lvl,) = link["inventory"]["location_levels"]
     assert lvl["location_id"] == shop["location"] and lvl["stocked_quantity"] == 7
+    # The variant's page and the fulfilment form's stock check.
+    one = ok(
+        admin.get(
+            f"/admin/products/{product_id}/variants/{variant['id']}",
+            params={"fields": "*inventory,*inventory.location_levels,*inventory_items,*options,*options.option"},
+        )
+    )["variant"]
+    assert [i["id"] for i in one["inventory"]] == [shop["variant"]["inventory_item_id"]]
+    assert one["inventory"][0]["location_levels"][0]["stocked_quantity"] == 7
+    assert one["options"][0]["option"]["title"] == "Size"
 
 
 def test_collections_list_with_product_ids(admin: httpx.Client, shop: dict[str, Any]) -> None:

@@ -34,6 +34,7 @@ VARIANT_VIEW = Shape(
         ),
         "images": Shape(("id", "url", "rank"), {"variants": Shape(("id",))}),
         "inventory_items": LINK_SHAPE,
+        "inventory": ITEM_SHAPE,  # Medusa's variant.inventory: the linked items themselves
     },
 )
 
@@ -75,13 +76,15 @@ async def attach_inventory(conn: AsyncConnection[Any], variants: list[dict[str, 
     """`inventory_items` (the links, each with its `inventory` item and levels when asked) and `inventory_quantity`
     (what a managed variant can sell across every location: per item the sum of available stock over its required
     quantity, the least of them) when the plan shows them."""
-    if "inventory_items" not in plan and "inventory_quantity" not in plan:
+    if "inventory_items" not in plan and "inventory_quantity" not in plan and "inventory" not in plan:
         return
     links = plan.get("inventory_items")
-    with_items = "inventory_quantity" in plan or (links is not None and "inventory" in links)
+    with_items = "inventory_quantity" in plan or "inventory" in plan or (links is not None and "inventory" in links)
     found = await inventory.service.variant_inventory_items(conn, [v["id"] for v in variants], with_items)
     for v in variants:
         v["inventory_items"] = found[v["id"]]
+        if "inventory" in plan:
+            v["inventory"] = [link["inventory"] for link in found[v["id"]] if link.get("inventory")]
         if "inventory_quantity" in plan and v["manage_inventory"]:
             v["inventory_quantity"] = _sellable(v["inventory_items"])
 
