@@ -77,7 +77,7 @@ let loggedIn = false
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: ["--no-sandbox"] })
 const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
-page.setDefaultTimeout(15000)
+page.setDefaultTimeout(20000)  // generous: the test machine is shared
 page.on("response", (r) => {
   const url = new URL(r.url())
   if (!url.pathname.startsWith("/admin") && !url.pathname.startsWith("/auth")) return
@@ -157,8 +157,11 @@ await flow("capture-payment", async () => {
 
 await flow("fulfil-order", async () => {
   await page.goto(`${BASE}/app/orders/${o.id}/fulfillment?requires_shipping=true`)
+  // The form picks the order's shipping option once its data has loaded: wait for that before submitting.
+  await page.getByText(tee.sku).first().waitFor()
+  await settle()
   await page.getByRole("button", { name: "Create Fulfillment" }).click()
-  await page.waitForURL(new RegExp(`/app/orders/${o.id}$`))
+  await page.waitForURL(new RegExp(`/app/orders/${o.id}$`), { timeout: 30000 })
   await page.getByText("Fulfilled").first().waitFor()
 })
 
