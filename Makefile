@@ -6,14 +6,26 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 RUST_SRC := $(shell find rust_core/src -name '*.rs' 2>/dev/null) rust_core/Cargo.toml Cargo.toml Cargo.lock
 NODE_COMPAT := tests/compat
+ADMIN_SRC := admin/package-lock.json admin/vite.config.js $(wildcard admin/src/*)
+ADMIN_OUT := python/commerce/admin_ui/index.html
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test lint rust-test py-test bench bench-engine load clean wheel test-deps
+.PHONY: help install serve test lint rust-test py-test bench bench-engine load clean wheel test-deps admin-ui chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
-install: $(VENV)/.native-stamp ## create .venv, install pinned dependencies, build the engine (release); no-op when unchanged
+install: $(VENV)/.native-stamp admin-ui ## create .venv, install pinned dependencies, build the engine (release) and the admin UI; no-op when unchanged
+
+admin-ui: ## build Medusa's admin dashboard (admin/) into python/commerce/admin_ui/, served at /app; skipped without npm
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(ADMIN_OUT); \
+	else echo "npm not found: the admin UI (/app) is not built; install node 20.19+ and npm, then run make install"; fi
+
+admin/node_modules/.package-lock.json: admin/package-lock.json
+	cd admin && npm ci --no-audit --no-fund --ignore-scripts
+
+$(ADMIN_OUT): admin/node_modules/.package-lock.json $(ADMIN_SRC)
+	cd admin && node_modules/.bin/vite build
 
 $(VENV)/.deps-stamp: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,7 +61,13 @@ test-deps: ## Debian's pgbouncer for tests/scale (installed when missing; needs 
 	command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer)
 
-py-test: install test-deps ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat, scale
+chromium: ## Debian's chromium for tests/admin_ui (apt-get as root when /usr/bin/chromium is missing; skipped otherwise)
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "no /usr/bin/chromium and not root with apt-get: tests/admin_ui will be skipped"; fi
+
+py-test: install test-deps chromium ## pytest: unit, db, api over real HTTP, engine properties, JS SDK compat, scale, admin UI
 	$(BIN)/pytest
 
 test: lint rust-test py-test ## everything CI runs

@@ -29,7 +29,15 @@ from commerce.db.changes import Cached, ChangeFeed, listen_url
 from commerce.db.pool import make_pool, transaction_pooled
 from commerce.db.replica import make_replica
 from commerce.errors import Busy, CommerceError
-from commerce.flows import account_routes, cart_routes, checkout_routes, flash, flash_routes, order_routes
+from commerce.flows import (
+    account_routes,
+    admin_ui_routes,
+    cart_routes,
+    checkout_routes,
+    flash,
+    flash_routes,
+    order_routes,
+)
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
 from commerce.fulfillment import routes as fulfillment_routes
@@ -58,6 +66,7 @@ from commerce.store import routes as store_routes
 from commerce.tax import routes as tax_routes
 from commerce.tax import service as tax_service
 from commerce.tax.service import TaxRates
+from commerce.user import routes as user_routes
 
 log = logging.getLogger("commerce")
 STOCK_REFRESH = 0.1  # seconds
@@ -124,6 +133,8 @@ def build_router() -> Router:
         payment_routes.ROUTES,
         payment_flow_routes.ROUTES,
         flash_routes.ROUTES,
+        user_routes.ROUTES,
+        admin_ui_routes.ROUTES,
     ):
         router.extend(routes)
     return router

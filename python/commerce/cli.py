@@ -162,7 +162,7 @@ def cmd_api_key(args: argparse.Namespace) -> int:
         prepare(url, seed=False)
         try:
             key = run_with_conn(
-                url, lambda conn: setup.create_api_key(conn, args.type, args.title, args.sales_channel, "cli")
+                url, lambda conn: setup.create_api_key(conn, args.type, args.title, args.sales_channel, "")
             )
         except CommerceError as exc:
             print(f"error: {exc.message}", file=sys.stderr)

@@ -58,3 +58,22 @@ def test_duplicate_and_clashing_routes_are_refused() -> None:
         r.add(Route("GET", "/store/regions", _ok, "store"))
     with pytest.raises(ValueError, match="clashes"):
         r.add(Route("GET", "/store/regions/:region_id/x", _ok, "store"))
+
+
+def test_a_rest_segment_takes_whatever_deeper_routes_do_not() -> None:
+    r = Router()
+    r.add(Route("GET", "/app", _ok, "public"))
+    r.add(Route("GET", "/app/*path", _ok, "public"))
+    r.add(Route("GET", "/app/assets/:name", _ok, "public"))
+    assert r.match("GET", "/app")[0].path == "/app"
+    assert r.match("GET", "/app/orders") == (r.routes[1], {"path": "orders"})
+    assert r.match("GET", "/app/orders/o_1/fulfillment")[1] == {"path": "orders/o_1/fulfillment"}
+    assert r.match("GET", "/app/assets/a.js")[0].path == "/app/assets/:name"
+    # Deeper than the asset route, or beside it: the rest segment answers.
+    assert r.match("GET", "/app/assets/a/b.js")[1] == {"path": "assets/a/b.js"}
+    with pytest.raises(MethodNotAllowed):
+        r.match("POST", "/app/orders")
+    with pytest.raises(NotFound):
+        r.match("GET", "/application")
+    with pytest.raises(ValueError, match="last segment"):
+        r.add(Route("GET", "/x/*rest/y", _ok, "public"))

@@ -139,3 +139,14 @@ async def app_metadata(
     cur = await conn.execute(APP_METADATA + (" FOR UPDATE" if for_update else ""), (identity_id,))
     row = await cur.fetchone()
     return dict(row[0]) if row else None
+
+
+ACTOR_PROVIDERS = """
+SELECT DISTINCT p.provider FROM provider_identity p JOIN auth_identity a ON a.id = p.auth_identity_id
+WHERE a.app_metadata ->> %(key)s = %(actor_id)s ORDER BY p.provider
+"""
+
+
+async def actor_providers(conn: AsyncConnection[Any], actor_type: str, actor_id: str) -> list[str]:
+    cur = await conn.execute(ACTOR_PROVIDERS, {"key": f"{actor_type}_id", "actor_id": actor_id})
+    return [str(r[0]) for r in await cur.fetchall()]

@@ -145,6 +145,28 @@ async def refresh(req: Request) -> Response:
     return _issue(req, identity_id, str(claims.get("actor_type")), app_metadata)
 
 
+# The one auth provider there is; its fields as Medusa's emailpass provider registers itself.
+EMAILPASS = {
+    "id": "emailpass",
+    "identifier": "emailpass",
+    "display_name": "Email/Password Authentication",
+    "flow": "credentials",
+}
+
+
+def providers(actor_type: str) -> Any:
+    async def handler(req: Request) -> Response:
+        # Medusa answers every actor type with the providers allowed for it: here emailpass for both.
+        return json_response({"providers": [EMAILPASS]})
+
+    return handler
+
+
+async def mfa_factors(req: Request) -> Response:
+    """The caller's MFA factors: none, as there is no MFA here (Medusa's answer for an identity without any)."""
+    return json_response({"mfa_factors": []})
+
+
 def _routes() -> list[Route]:
     routes = [
         Route(
@@ -161,9 +183,18 @@ def _routes() -> list[Route]:
             tag="Auth",
         ),
     ]
+    routes.append(Route("GET", "/auth/mfa/factors", mfa_factors, "admin", "MFA factors (none)", tag="Auth"))
     for actor in ("user", "customer"):
         base = f"/auth/{actor}/emailpass"
         routes += [
+            Route(
+                "GET",
+                f"/auth/{actor}/providers",
+                providers(actor),
+                "public",
+                f"The auth providers a {actor} can log in with",
+                tag="Auth",
+            ),
             Route(
                 "POST", base, login(actor), "public", f"Log in a {actor}", body=EmailPass, response=Token, tag="Auth"
             ),

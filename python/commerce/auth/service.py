@@ -86,6 +86,11 @@ async def link_actor(conn: AsyncConnection[Any], identity_id: str, actor_type: s
     await repo.merge_app_metadata(conn, identity_id, {f"{actor_type}_id": actor_id})
 
 
+async def actor_providers(conn: AsyncConnection[Any], actor_type: str, actor_id: str) -> list[str]:
+    """The providers (`emailpass`) an actor (a user, a customer) can log in with."""
+    return await repo.actor_providers(conn, actor_type, actor_id)
+
+
 def issue_token(secret: str, expires_in: int, identity_id: str, actor_type: str, app_metadata: dict[str, Any]) -> str:
     now = int(time.time())
     claims = {

@@ -71,10 +71,12 @@ async def create_fulfillment(
     metadata: dict[str, Any] | None = None,
     created_by: str | None = None,
     no_notification: bool = False,
+    shipping_option_id: str | None = None,
 ) -> str:
     """Fulfil these quantities of the order's lines from a stock location (by default the one the order's shipping
-    option ships from), through that option's fulfillment provider: the reserved units leave stock. Returns the
-    fulfillment's id (`order.fulfillment_created`)."""
+    option ships from), through that option's fulfillment provider: the reserved units leave stock; a
+    `shipping_option_id` (Medusa's) ships through that option instead of the order's. Returns the fulfillment's id
+    (`order.fulfillment_created`)."""
     if not quantities:
         raise InvalidData("Invalid request: items must name at least one line item and quantity")
     async with conn.transaction():
@@ -85,7 +87,7 @@ async def create_fulfillment(
         unknown = [i for i in quantities if i not in lines]
         if unknown:
             raise InvalidData(f"Items with ids {', '.join(unknown)} does not exist in order with id {order_id}.")
-        origin = await _origin(conn, found)
+        origin = await _origin(conn, found, shipping_option_id)
         location_id = location_id or origin["location_id"]
         if not location_id:
             raise InvalidData(f"Order {order_id} has no shipping method that names a stock location: pass location_id")
@@ -198,8 +200,14 @@ async def _order_fulfillment(conn: AsyncConnection[Any], order_id: str, fulfillm
     return await fulfillment.service.retrieve_fulfillment(conn, fulfillment_id)
 
 
-async def _origin(conn: AsyncConnection[Any], found: dict[str, Any]) -> dict[str, Any]:
-    """The provider, location and option of the order's shipping method (the manual provider without one)."""
+async def _origin(conn: AsyncConnection[Any], found: dict[str, Any], option_id: str | None = None) -> dict[str, Any]:
+    """The provider, location and option of the option asked for, else of the order's shipping method (the manual
+    provider without one)."""
+    if option_id:
+        origin = await fulfillment.service.option_origin(conn, option_id)
+        if origin is None:
+            raise NotFound(f"Shipping option with id: {option_id} was not found")
+        return {**origin, "shipping_option_id": option_id}
     for method in found.get("shipping_methods") or []:
         option_id = method.get("shipping_option_id")
         origin = await fulfillment.service.option_origin(conn, option_id) if option_id else None

@@ -8,15 +8,18 @@ from typing import Annotated, Any
 import msgspec
 from psycopg import AsyncConnection
 
-from commerce import payment
-from commerce.errors import Unauthorized
+from commerce import fulfillment, inventory, payment, product
+from commerce.errors import NotFound, Unauthorized
 from commerce.flows import order as order_flow
 from commerce.http import Request, Response, Route, deleted, fields, json_response, page
+from commerce.http.fields import Shape
+from commerce.inventory.schemas import ITEM_SHAPE as INVENTORY_ITEM_SHAPE
 from commerce.order import service
 from commerce.order.schemas import (
     ADMIN_LIST_DEFAULTS,
     ADMIN_RETRIEVE_DEFAULTS,
     FOREIGN,
+    ITEM_SHAPE,
     ORDER_SHAPE,
     STORE_LIST_DEFAULTS,
     STORE_RETRIEVE_DEFAULTS,
@@ -37,8 +40,130 @@ class OrderAction(msgspec.Struct, kw_only=True):
     additional_data: dict[str, Any] | None = None
 
 
-def _plan(defaults: tuple[str, ...], requested: str | None) -> fields.Plan:
-    return fields.plan(ORDER_SHAPE, defaults, requested)
+# The admin's order also shows, from the modules that own them: each line's variant's `manage_inventory` and
+# `inventory_items` (product, inventory), the promotions its adjustments name, and each fulfillment's shipping
+# option down to its fulfillment set's type (fulfillment); `refundable_total` (paid less refunded) and
+# `order_change` (null: there are no order edits here).
+_LINK = Shape(
+    ("id", "variant_id", "inventory_item_id", "required_quantity", "created_at", "updated_at", "deleted_at"),
+    {"inventory": Shape(INVENTORY_ITEM_SHAPE.ordered, INVENTORY_ITEM_SHAPE.relations)},
+)
+_VARIANT = ITEM_SHAPE.relations["variant"]
+_ITEM = Shape(
+    ITEM_SHAPE.ordered,
+    {
+        **ITEM_SHAPE.relations,
+        "variant": Shape(
+            (*_VARIANT.ordered, "manage_inventory"),
+            {
+                **_VARIANT.relations,
+                "inventory_items": _LINK,
+                "product": Shape(
+                    _VARIANT.relations["product"].ordered,
+                    {"shipping_profile": Shape(("id", "name", "type", "metadata", "created_at", "updated_at"))},
+                ),
+            },
+        ),
+    },
+)
+_FULFILLMENT = ORDER_SHAPE.relations["fulfillments"]
+_SHIPPING_OPTION = Shape(
+    ("id", "name"),
+    {"service_zone": Shape(("id", "name"), {"fulfillment_set": Shape(("id", "name", "type"))})},
+)
+ADMIN_ORDER_SHAPE = Shape(
+    (*ORDER_SHAPE.ordered, "refundable_total", "order_change"),
+    {
+        **ORDER_SHAPE.relations,
+        "items": _ITEM,
+        "promotions": Shape(("id", "code")),
+        "fulfillments": Shape(_FULFILLMENT.ordered, {**_FULFILLMENT.relations, "shipping_option": _SHIPPING_OPTION}),
+    },
+)
+
+
+def _plan(defaults: tuple[str, ...], requested: str | None, shape: Shape = ORDER_SHAPE) -> fields.Plan:
+    plan = fields.plan(shape, defaults, requested)
+    items = plan.get("items")
+    if isinstance(items, dict):
+        # A line's quantities live in its `detail` (Medusa's order item): an order's items always carry it there.
+        items.setdefault("detail", None)
+    return plan
+
+
+def _admin_plan(req: Request, statuses: bool = False) -> fields.Plan:
+    plan = _plan(ADMIN_RETRIEVE_DEFAULTS, req.query(OrderRetrieveQuery).fields, ADMIN_ORDER_SHAPE)
+    if statuses:
+        # GET /admin/orders/:id (and its preview) runs Medusa's getOrderDetailWorkflow, which adds both statuses
+        # to the order whatever `fields` names.
+        plan.setdefault("payment_status", None)
+        plan.setdefault("fulfillment_status", None)
+    return plan
+
+
+async def _admin_extras(conn: AsyncConnection[Any], orders: list[dict[str, Any]], plan: fields.Plan) -> None:
+    """What ADMIN_ORDER_SHAPE adds, for the orders the plan asks it of."""
+    for o in orders:
+        if "refundable_total" in plan:
+            summary = o["summary"]
+            o["refundable_total"] = max(summary["paid_total"] - summary["refunded_total"], 0)
+        o["order_change"] = None
+        if "promotions" in plan:
+            named = [a for i in o["items"] for a in i["adjustments"]]
+            named += [a for m in o["shipping_methods"] for a in m["adjustments"]]
+            found = {a["promotion_id"]: a["code"] for a in named if a.get("promotion_id")}
+            o["promotions"] = [{"id": pid, "code": code} for pid, code in found.items()]
+    variant = ((plan.get("items") or {}).get("variant")) or {}
+    product_plan = variant.get("product") or {}
+    if "manage_inventory" in variant or "inventory_items" in variant or "shipping_profile" in product_plan:
+        await _variant_inventory(conn, [i for o in orders for i in o["items"]], variant)
+    fulfillment = plan.get("fulfillments") or {}
+    if "shipping_option" in fulfillment:
+        await _fulfillment_options(conn, [f for o in orders for f in o["fulfillments"]])
+
+
+async def _variant_inventory(conn: AsyncConnection[Any], items: list[dict[str, Any]], plan: fields.Plan) -> None:
+    ids = [i["variant_id"] for i in items if i.get("variant_id")]
+    states = await product.service.purchasable(conn, ids)
+    links = plan.get("inventory_items")
+    with_items = links is not None and "inventory" in links
+    found = await inventory.service.variant_inventory_items(conn, ids, with_items) if ids else {}
+    profiles: dict[str, dict[str, Any] | None] = {}
+    if "shipping_profile" in (plan.get("product") or {}):
+        for profile_id in {s["shipping_profile_id"] for s in states.values() if s["shipping_profile_id"]}:
+            profiles[profile_id] = await fulfillment.service.profile_view(conn, profile_id)
+    for item in items:
+        variant = item.get("variant")
+        if variant is None:
+            continue
+        state = states.get(variant["id"])
+        variant["manage_inventory"] = state["manage_inventory"] if state else False
+        variant["inventory_items"] = found.get(variant["id"], [])
+        if variant.get("product") is not None:
+            profile_id = state["shipping_profile_id"] if state else None
+            variant["product"] = {**variant["product"], "shipping_profile": profiles.get(profile_id or "")}
+
+
+async def _fulfillment_options(conn: AsyncConnection[Any], found: list[dict[str, Any]]) -> None:
+    for f in found:
+        f["shipping_option"] = None
+        if not f.get("shipping_option_id"):
+            continue
+        try:
+            option = await fulfillment.service.retrieve_option(conn, f["shipping_option_id"])
+        except NotFound:
+            continue  # the option was deleted since
+        zone = option["service_zone"] or {}
+        sets = await fulfillment.service.sets_view(conn, [zone["fulfillment_set_id"]]) if zone else []
+        f["shipping_option"] = {
+            "id": option["id"],
+            "name": option["name"],
+            "service_zone": {
+                "id": zone.get("id"),
+                "name": zone.get("name"),
+                "fulfillment_set": {k: sets[0][k] for k in ("id", "name", "type")} if sets else None,
+            },
+        }
 
 
 def relations_for(plan: fields.Plan) -> set[str]:
@@ -53,15 +178,23 @@ def relations_for(plan: fields.Plan) -> set[str]:
 
 async def _one(conn: AsyncConnection[Any], order_id: str, plan: fields.Plan) -> dict[str, Any]:
     order = await service.retrieve(conn, order_id, RELATED, relations=relations_for(plan))
+    await _admin_extras(conn, [order], plan)
     return fields.apply(plan, order)
 
 
-async def _list(req: Request, query: OrderListQuery, defaults: tuple[str, ...], customer_id: str | None) -> Response:
-    plan = _plan(defaults, query.fields)
+async def _list(
+    req: Request,
+    query: OrderListQuery,
+    defaults: tuple[str, ...],
+    customer_id: str | None,
+    shape: Shape = ORDER_SHAPE,
+) -> Response:
+    plan = _plan(defaults, query.fields, shape)
     async with req.state.pool.connection() as conn:
         orders, count = await service.list_orders(
             conn, query, RELATED, customer_id=customer_id, relations=relations_for(plan)
         )
+        await _admin_extras(conn, orders, plan)
     return page("orders", [fields.apply(plan, o) for o in orders], count, query.offset, query.limit)
 
 
@@ -88,18 +221,26 @@ async def store_retrieve(req: Request) -> Response:
 
 
 async def admin_list(req: Request) -> Response:
-    return await _list(req, req.query(OrderListQuery), ADMIN_LIST_DEFAULTS, None)
+    return await _list(req, req.query(OrderListQuery), ADMIN_LIST_DEFAULTS, None, ADMIN_ORDER_SHAPE)
 
 
 async def admin_retrieve(req: Request) -> Response:
-    plan = _plan(ADMIN_RETRIEVE_DEFAULTS, req.query(OrderRetrieveQuery).fields)
+    plan = _admin_plan(req, statuses=True)
+    async with req.state.pool.connection() as conn:
+        return json_response({"order": await _one(conn, req.params["id"], plan)})
+
+
+async def preview(req: Request) -> Response:
+    """Medusa's order preview: the order with its pending order change applied. There are no order changes
+    (edits, returns, claims, exchanges) here, so the preview is the order as it stands."""
+    plan = _admin_plan(req, statuses=True)
     async with req.state.pool.connection() as conn:
         return json_response({"order": await _one(conn, req.params["id"], plan)})
 
 
 async def archive(req: Request) -> Response:
     await req.json(OrderAction)
-    plan = _plan(ADMIN_RETRIEVE_DEFAULTS, req.query(OrderRetrieveQuery).fields)
+    plan = _admin_plan(req)
     async with req.state.pool.connection() as conn:
         await service.archive(conn, req.params["id"])
         return json_response({"order": await _one(conn, req.params["id"], plan)})
@@ -107,7 +248,7 @@ async def archive(req: Request) -> Response:
 
 async def complete(req: Request) -> Response:
     await req.json(OrderAction)
-    plan = _plan(ADMIN_RETRIEVE_DEFAULTS, req.query(OrderRetrieveQuery).fields)
+    plan = _admin_plan(req)
     async with req.state.pool.connection() as conn:
         await service.complete(conn, req.params["id"])
         return json_response({"order": await _one(conn, req.params["id"], plan)})
@@ -123,6 +264,7 @@ class CreateOrderFulfillment(msgspec.Struct, kw_only=True, forbid_unknown_fields
 
     items: Annotated[list[FulfilItem], msgspec.Meta(min_length=1, max_length=1000)]
     location_id: str | None = None
+    shipping_option_id: str | None = None
     requires_shipping: bool = True
     no_notification: bool = False
     metadata: dict[str, Any] | None = None
@@ -159,7 +301,7 @@ def _by(req: Request) -> str | None:
 
 
 async def _answer(req: Request, conn: AsyncConnection[Any]) -> Response:
-    plan = _plan(ADMIN_RETRIEVE_DEFAULTS, req.query(OrderRetrieveQuery).fields)
+    plan = _admin_plan(req)
     return json_response({"order": await _one(conn, req.params["id"], plan)})
 
 
@@ -181,6 +323,7 @@ async def create_fulfillment(req: Request) -> Response:
             metadata=data.metadata,
             created_by=_by(req),
             no_notification=data.no_notification,
+            shipping_option_id=data.shipping_option_id,
         )
         return await _answer(req, conn)
 
@@ -271,6 +414,16 @@ ROUTES = [
         tag=S,
     ),
     Route("GET", "/admin/orders", admin_list, "admin", "List orders", query=OrderListQuery, response=OrderList, tag=A),
+    Route(
+        "GET",
+        "/admin/orders/:id/preview",
+        preview,
+        "admin",
+        "The order with its pending change applied (none here: the order)",
+        query=OrderRetrieveQuery,
+        response=OrderResponse,
+        tag=A,
+    ),
     Route(
         "GET",
         "/admin/orders/:id",

@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 from commerce import api_key, auth, region, sales_channel, store, user
 from commerce.api_key.schemas import ApiKey, CreateApiKey
 from commerce.errors import DuplicateError
-from commerce.flows import demo_catalog, demo_shipping
+from commerce.flows import demo_catalog, demo_people, demo_shipping
 from commerce.region.schemas import CreateRegion
 from commerce.sales_channel.schemas import CreateSalesChannel
 from commerce.store.schemas import SupportedCurrency, UpdateStore
@@ -89,14 +89,18 @@ async def seed_demo(
         [SupportedCurrency(currency_code="usd", is_default=True), SupportedCurrency(currency_code="eur")],
     )
     await store.service.update(conn, shop.id, UpdateStore(default_sales_channel_id=channel.id, default_region_id=na.id))
-    await create_api_key(conn, "publishable", DEMO_KEY_TITLE, channel.id, "seed")
+    try:
+        admin = await create_admin_user(conn, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
+    except DuplicateError:
+        found = await user.service.by_email(conn, DEMO_ADMIN_EMAIL)
+        assert found is not None
+        admin = found
+    # Created by the demo admin: the admin UI shows a key's creator (a user id, as Medusa records it).
+    await create_api_key(conn, "publishable", DEMO_KEY_TITLE, channel.id, admin.id)
     if catalog:
         shipping = await demo_shipping.seed_shipping(conn, channel.id, [na, eu])
         await demo_catalog.seed_catalog(conn, channel.id, shipping, public_url.rstrip("/"), products, progress)
-    try:
-        await create_admin_user(conn, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
-    except DuplicateError:
-        pass
+        await demo_people.seed_people(conn, [c.iso_2 for r in (na, eu) for c in r.countries], admin.id)
     if catalog:
         await conn.execute(ANALYZE)
 

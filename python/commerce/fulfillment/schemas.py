@@ -8,7 +8,7 @@ import msgspec
 
 from commerce.http.fields import Shape
 from commerce.listing import ListQuery
-from commerce.stock_location.schemas import GEO_ZONE_SHAPE, SERVICE_ZONE_SHAPE, TIMES
+from commerce.stock_location.schemas import FULFILLMENT_SET_SHAPE, GEO_ZONE_SHAPE, SERVICE_ZONE_SHAPE, TIMES
 
 Text = Annotated[str, msgspec.Meta(max_length=1000)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
@@ -251,7 +251,13 @@ OPTION_SHAPE = Shape(
         "rules": RULE_SHAPE,
         "type": Shape(("id", "label", "description", "code", "shipping_option_id", *TIMES)),
         "prices": PRICE_SHAPE,
-        "service_zone": Shape(SERVICE_ZONE_SHAPE.ordered, {"geo_zones": GEO_ZONE_SHAPE}),
+        "service_zone": Shape(
+            SERVICE_ZONE_SHAPE.ordered,
+            {
+                "geo_zones": GEO_ZONE_SHAPE,
+                "fulfillment_set": Shape(FULFILLMENT_SET_SHAPE.ordered, {"location": Shape(("id",))}),
+            },
+        ),
         "shipping_profile": Shape(tuple(f.name for f in msgspec.structs.fields(ShippingProfile))),
         "provider": Shape(("id", "is_enabled")),
     },

@@ -112,10 +112,22 @@ async def create_set(conn: AsyncConnection[Any], name: str, type_: str) -> str:
     return str(row["id"])
 
 
-async def sets_view(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
-    """Live fulfillment sets with their service zones and geo zones."""
+# More shipping options than one service zone carries in any real store: a zone's options are shown whole.
+ZONE_OPTIONS_LIMIT = 1000
+
+
+async def sets_view(conn: AsyncConnection[Any], ids: list[str], with_options: bool = False) -> list[dict[str, Any]]:
+    """Live fulfillment sets with their service zones and geo zones (and, if asked, each zone's live
+    `shipping_options`, as the admin's location page shows them)."""
     rows = await repo.sets(conn, ids) if ids else []
     zones = await _zones_view(conn, await repo.zones_of_sets(conn, [r["id"] for r in rows])) if rows else []
+    if with_options and zones:
+        filters = {"service_zone_id": [z["id"] for z in zones]}
+        options, _ = await repo.list_options(conn, filters, "name", ZONE_OPTIONS_LIMIT * len(zones), 0)
+        by_zone: dict[str, list[dict[str, Any]]] = {}
+        for option in await _options_view(conn, options):
+            by_zone.setdefault(option["service_zone_id"], []).append(option)
+        zones = [{**z, "shipping_options": by_zone.get(z["id"], [])} for z in zones]
     by_set: dict[str, list[dict[str, Any]]] = {}
     for z in zones:
         by_set.setdefault(z["fulfillment_set_id"], []).append(z)
@@ -266,6 +278,11 @@ async def create_profile(conn: AsyncConnection[Any], data: CreateShippingProfile
     except errors.UniqueViolation:
         raise DuplicateError(f"Shipping profile with name: {data.name}, already exists.") from None
     return ShippingProfile(**row)
+
+
+async def profile_view(conn: AsyncConnection[Any], profile_id: str) -> dict[str, Any] | None:
+    """A live profile as a dict (None when there is none by this id)."""
+    return await repo.profile(conn, profile_id)
 
 
 async def retrieve_profile(conn: AsyncConnection[Any], profile_id: str) -> ShippingProfile:
@@ -506,6 +523,17 @@ def _type_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _attach_sets(conn: AsyncConnection[Any], zones: list[dict[str, Any]]) -> None:
+    """Each zone's `fulfillment_set`, with the stock `location` it belongs to (the admin's fulfilment form checks
+    the option ships from the location it fulfils at)."""
+    sets = {s["id"]: s for s in await repo.sets(conn, list({z["fulfillment_set_id"] for z in zones}))} if zones else {}
+    for set_id, row in sets.items():
+        location_id = await stock_location.service.location_of_fulfillment_set(conn, set_id)
+        row["location"] = {"id": location_id} if location_id else None
+    for z in zones:
+        z["fulfillment_set"] = sets.get(z["fulfillment_set_id"])
+
+
 async def _options_view(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
         return []
@@ -515,6 +543,7 @@ async def _options_view(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) 
         rules.setdefault(rule["shipping_option_id"], []).append(rule)
     prices = await pricing.service.variant_prices(conn, ids)
     zones = {z["id"]: z for z in await _zones_view(conn, await repo.zones(conn, [r["service_zone_id"] for r in rows]))}
+    await _attach_sets(conn, list(zones.values()))
     profiles = {p: await repo.profile(conn, p) for p in {r["shipping_profile_id"] for r in rows}}
     provider_rows = {p["id"]: p for p in await repo.providers(conn, list({r["provider_id"] for r in rows}))}
     return [

@@ -23,14 +23,14 @@ def document(routes: list[Route], version: str) -> dict[str, Any]:
     by_type = dict(zip(types, schemas, strict=True))
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
-        path = "/".join("{" + s[1:] + "}" if s.startswith(":") else s for s in route.path.split("/"))
+        path = "/".join("{" + s[1:] + "}" if s.startswith((":", "*")) else s for s in route.path.split("/"))
         op: dict[str, Any] = {
             "summary": route.summary,
             "tags": [route.tag] if route.tag else [],
             "parameters": [
                 {"name": s[1:], "in": "path", "required": True, "schema": {"type": "string"}}
                 for s in route.path.split("/")
-                if s.startswith(":")
+                if s.startswith((":", "*"))
             ],
             "responses": {
                 str(route.status): {

@@ -1,4 +1,5 @@
-"""Routing by path segments: static segments in dicts, `:param` segments captured; O(depth) per match."""
+"""Routing by path segments: static segments in dicts, `:param` segments captured, a last `*param` segment takes the
+rest of the path (the admin UI's client-side routes); O(depth) per match."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class Route:
 class _Node:
     static: dict[str, "_Node"] = field(default_factory=dict)
     param: tuple[str, "_Node"] | None = None
+    rest: tuple[str, "_Node"] | None = None
     routes: dict[str, Route] = field(default_factory=dict)
 
 
@@ -55,8 +57,15 @@ class Router:
 
     def add(self, route: Route) -> None:
         node = self._root
-        for segment in _segments(route.path):
-            if segment.startswith(":"):
+        segments = _segments(route.path)
+        for i, segment in enumerate(segments):
+            if segment.startswith("*"):
+                if i != len(segments) - 1:
+                    raise ValueError(f"{route.path}: *{segment[1:]} must be the last segment")
+                if node.rest is None:
+                    node.rest = (segment[1:], _Node())
+                node = node.rest[1]
+            elif segment.startswith(":"):
                 name = segment[1:]
                 if node.param is None:
                     node.param = (name, _Node())
@@ -79,8 +88,12 @@ class Router:
             raise InvalidData("Invalid request: the path contains a NUL character")
         params: dict[str, str] = {}
         node: _Node | None = self._root
-        for segment in _segments(path):
+        segments = _segments(path)
+        rest: tuple[str, _Node, int] | None = None  # the deepest `*param` passed, and where
+        for i, segment in enumerate(segments):
             assert node is not None
+            if node.rest is not None:
+                rest = (node.rest[0], node.rest[1], i)
             child = node.static.get(segment)
             if child is None:
                 if node.param is None or not segment:
@@ -89,6 +102,9 @@ class Router:
                 params[node.param[0]] = segment
                 child = node.param[1]
             node = child
+        if (node is None or not node.routes) and rest is not None:
+            name, node, start = rest
+            params = {name: "/".join(segments[start:])}
         if node is None or not node.routes:
             raise NotFound(f"Cannot {method} {path}")
         route = node.routes.get(method)

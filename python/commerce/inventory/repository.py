@@ -700,6 +700,13 @@ async def links_of_variants(conn: AsyncConnection[Any], variant_ids: list[str]) 
     return await fetch_all(conn, LINKS_OF_VARIANTS, (variant_ids,)) if variant_ids else []
 
 
+VARIANTS_OF_ITEMS = f"SELECT {LINK_COLUMNS} FROM product_variant_inventory_item WHERE inventory_item_id = ANY(%s)"
+
+
+async def links_of_items(conn: AsyncConnection[Any], item_ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, VARIANTS_OF_ITEMS, (item_ids,)) if item_ids else []
+
+
 async def linked_variants(conn: AsyncConnection[Any], variant_ids: list[str]) -> set[str]:
     return {r["variant_id"] for r in await fetch_all(conn, LINKED_VARIANTS, (variant_ids,))} if variant_ids else set()
 

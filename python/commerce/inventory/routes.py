@@ -8,9 +8,9 @@ from psycopg import AsyncConnection
 
 from commerce import stock_location
 from commerce.errors import NotFound
-from commerce.flows import product_inventory
+from commerce.flows import product_admin, product_inventory
 from commerce.http import Request, Response, Route, deleted, fields, json_response, page
-from commerce.http.fields import Plan
+from commerce.http.fields import Plan, Shape
 from commerce.inventory import service
 from commerce.inventory.schemas import (
     ITEM_DEFAULTS,
@@ -46,11 +46,13 @@ from commerce.structs import given
 
 def _item_plan(req: Request) -> Plan:
     # Read before any write: a bad `fields` is a 400 with nothing written.
-    return fields.plan(ITEM_SHAPE, ITEM_DEFAULTS, req.query(RetrieveQuery).fields)
+    return fields.plan(product_admin.ITEM_VIEW, ITEM_DEFAULTS, req.query(RetrieveQuery).fields)
 
 
 async def _item(conn: AsyncConnection[Any], item_id: str, plan: Plan) -> dict[str, Any]:
-    return fields.apply(plan, await service.retrieve_item(conn, item_id))
+    item = await service.retrieve_item(conn, item_id)
+    await product_admin.attach_item_variants(conn, [item], plan)  # the variants using it: the product module's
+    return fields.apply(plan, item)
 
 
 async def _check_locations(conn: AsyncConnection[Any], location_ids: list[str]) -> None:
@@ -111,11 +113,25 @@ def _level(level: dict[str, Any]) -> dict[str, Any]:
 DEFAULT_LEVEL_PLAN = fields.plan(LEVEL_SHAPE, LEVEL_DEFAULTS, None)
 
 
+# A level's page row names its location (Medusa's inventory_level.stock_locations link, the stock location module's).
+LEVEL_VIEW = Shape(LEVEL_SHAPE.ordered, {"stock_locations": Shape(("id", "name", "address_id", "metadata"))})
+
+
+async def _attach_locations(conn: AsyncConnection[Any], levels: list[dict[str, Any]]) -> None:
+    wanted = list({lv["location_id"] for lv in levels})
+    found, _ = await stock_location.service.list_locations(conn, StockLocationQuery(id=wanted, limit=len(wanted)))
+    by_id = {loc["id"]: loc for loc in found}
+    for lv in levels:
+        lv["stock_locations"] = [by_id[lv["location_id"]]] if lv["location_id"] in by_id else []
+
+
 async def list_levels(req: Request) -> Response:
     query = req.query(LevelQuery)
-    plan = fields.plan(LEVEL_SHAPE, LEVEL_DEFAULTS, query.fields)
+    plan = fields.plan(LEVEL_VIEW, LEVEL_DEFAULTS, query.fields)
     async with req.state.pool.connection() as conn:
         levels, count = await service.list_levels(conn, req.params["id"], query)
+        if "stock_locations" in plan:
+            await _attach_locations(conn, levels)
     return page("inventory_levels", [fields.apply(plan, lv) for lv in levels], count, query.offset, query.limit)
 
 

@@ -504,6 +504,14 @@ async def linked_variant_ids(conn: AsyncConnection[Any], variant_ids: list[str])
     return await repo.linked_variants(conn, variant_ids)
 
 
+async def item_variant_ids(conn: AsyncConnection[Any], item_ids: list[str]) -> dict[str, list[str]]:
+    """`{item_id: [variant ids linked to it]}` (Medusa's inventory_item.variants, as ids)."""
+    out: dict[str, list[str]] = {i: [] for i in item_ids}
+    for link in await repo.links_of_items(conn, list(dict.fromkeys(item_ids))):
+        out[link["inventory_item_id"]].append(link["variant_id"])
+    return out
+
+
 async def variant_inventory_items(
     conn: AsyncConnection[Any], variant_ids: list[str], with_items: bool
 ) -> dict[str, list[dict[str, Any]]]:

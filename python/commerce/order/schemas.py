@@ -308,6 +308,7 @@ ORDER_SHAPE = Shape(
     (
         "id",
         "display_id",
+        "custom_display_id",
         "version",
         "status",
         "is_draft_order",

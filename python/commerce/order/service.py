@@ -349,6 +349,7 @@ def _view(found: dict[str, Any], foreign: dict[str, Any]) -> dict[str, Any]:
     fulfillments = foreign["fulfillments"]
     return {
         **row,
+        "custom_display_id": None,  # Medusa's optional display id of the merchant's own; none are set here
         "payment_status": payment_status(collections or [], currency),
         "fulfillment_status": fulfillment_status(items, fulfillments),
         **order_totals,

@@ -1,6 +1,7 @@
 """Admin routes for price lists and price preferences."""
 
 from commerce.http import Request, Response, Route, deleted, json_response, page
+from commerce.listing import ListQuery
 from commerce.pricing import service
 from commerce.pricing.schemas import (
     BatchPrices,
@@ -46,6 +47,15 @@ async def delete_list(req: Request) -> Response:
     async with req.state.pool.connection() as conn:
         await service.delete_list(conn, req.params["id"])
     return deleted(req.params["id"], "price_list")
+
+
+async def list_prices(req: Request) -> Response:
+    """Medusa's GET /admin/price-lists/:id/prices: the list's prices, a page at a time."""
+    query = req.query(ListQuery)
+    async with req.state.pool.connection() as conn:
+        price_list = await service.retrieve_list(conn, req.params["id"])
+    prices = price_list.prices
+    return page("prices", prices[query.offset : query.offset + query.limit], len(prices), query.offset, query.limit)
 
 
 async def batch_prices(req: Request) -> Response:
@@ -120,6 +130,9 @@ ROUTES = [
         tag=L,
     ),
     Route("DELETE", "/admin/price-lists/:id", delete_list, "admin", "Delete a price list", tag=L),
+    Route(
+        "GET", "/admin/price-lists/:id/prices", list_prices, "admin", "A price list's prices", query=ListQuery, tag=L
+    ),
     Route(
         "POST",
         "/admin/price-lists/:id/prices/batch",

@@ -4,7 +4,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from commerce.flows import product_inventory
+from commerce.flows import product_admin, product_inventory
 from commerce.http import Request, Response, Route, deleted, fields, json_response, page
 from commerce.http.fields import Plan
 from commerce.product import service, taxonomy_routes
@@ -12,9 +12,7 @@ from commerce.product.schemas import (
     OPTION_DEFAULTS,
     OPTION_SHAPE,
     PRODUCT_DEFAULTS,
-    PRODUCT_SHAPE,
     VARIANT_DEFAULTS,
-    VARIANT_SHAPE,
     BatchProducts,
     BatchProductsResponse,
     ChildDeleted,
@@ -40,18 +38,21 @@ from commerce.product.schemas import (
 
 def _plan(req: Request) -> Plan:
     # Read before any write: a bad `fields` is a 400 with nothing written.
-    return fields.plan(PRODUCT_SHAPE, PRODUCT_DEFAULTS, req.query(FieldsQuery).fields)
+    return fields.plan(product_admin.PRODUCT_VIEW, PRODUCT_DEFAULTS, req.query(FieldsQuery).fields)
 
 
 async def _product(conn: AsyncConnection[Any], product_id: str, plan: Plan) -> dict[str, Any]:
-    return fields.apply(plan, await service.retrieve(conn, product_id, relations(plan)))
+    found = await service.retrieve(conn, product_id, relations(plan))
+    await product_admin.attach_profiles(conn, [found], plan)
+    return fields.apply(plan, found)
 
 
 async def list_products(req: Request) -> Response:
     query = req.query(ProductListQuery)
-    plan = fields.plan(PRODUCT_SHAPE, PRODUCT_DEFAULTS, query.fields)
+    plan = fields.plan(product_admin.PRODUCT_VIEW, PRODUCT_DEFAULTS, query.fields)
     async with req.state.pool.connection() as conn:
         products, count = await service.list_products(conn, query, relations(plan))
+        await product_admin.attach_profiles(conn, products, plan)
     return page("products", [fields.apply(plan, p) for p in products], count, query.offset, query.limit)
 
 
@@ -108,9 +109,10 @@ async def batch_products(req: Request) -> Response:
 # --- variants -------------------------------------------------------------------------------------
 async def list_variants(req: Request) -> Response:
     query = req.query(VariantListQuery)
-    plan = fields.plan(VARIANT_SHAPE, VARIANT_DEFAULTS, query.fields)
+    plan = fields.plan(product_admin.VARIANT_VIEW, VARIANT_DEFAULTS, query.fields)
     async with req.state.pool.connection() as conn:
         variants, count = await service.list_variants(conn, req.params["id"], query, "options" in plan)
+        await product_admin.attach_inventory(conn, variants, plan)
     return page("variants", [fields.apply(plan, v) for v in variants], count, query.offset, query.limit)
 
 
@@ -126,9 +128,10 @@ async def create_variant(req: Request) -> Response:
 
 
 async def retrieve_variant(req: Request) -> Response:
-    plan = fields.plan(VARIANT_SHAPE, VARIANT_DEFAULTS, req.query(FieldsQuery).fields)
+    plan = fields.plan(product_admin.VARIANT_VIEW, VARIANT_DEFAULTS, req.query(FieldsQuery).fields)
     async with req.state.pool.connection() as conn:
         variant = await service.retrieve_variant(conn, req.params["id"], req.params["variant_id"], "options" in plan)
+        await product_admin.attach_variant_details(conn, req.params["id"], [variant], plan)
     return json_response({"variant": fields.apply(plan, variant)})
 
 

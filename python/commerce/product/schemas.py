@@ -393,6 +393,11 @@ class TypeList(msgspec.Struct):
 TIMES = ("metadata", "created_at", "updated_at", "deleted_at")
 VALUE_SHAPE = Shape(("id", "value", *TIMES))
 COLLECTION_SHAPE = Shape(("id", "title", "handle", *TIMES))
+# /admin/collections: a collection with its products (the admin's collection list counts them).
+COLLECTION_WITH_PRODUCTS = Shape(
+    COLLECTION_SHAPE.ordered,
+    {"products": Shape(("id", "title", "handle", "status", "thumbnail", "created_at", "updated_at"))},
+)
 IMAGE_SHAPE = Shape(("id", "url", "rank", *TIMES))
 OPTION_VALUE_SHAPE = Shape(("id", "value", "option_id", *TIMES))
 OPTION_SHAPE = Shape(("id", "title", "product_id", *TIMES), {"values": OPTION_VALUE_SHAPE})

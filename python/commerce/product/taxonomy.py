@@ -242,6 +242,15 @@ async def list_collections(conn: AsyncConnection[Any], query: CollectionListQuer
     return await trepo.list_collections(conn, filters, query.order, query.limit, query.offset)
 
 
+async def attach_products(conn: AsyncConnection[Any], collections: list[dict[str, Any]]) -> None:
+    """Each collection's live `products` (Medusa's collection.products relation, as `fields=+products.id` asks)."""
+    by_collection: dict[str, list[dict[str, Any]]] = {c["id"]: [] for c in collections}
+    for row in await trepo.products_of_collections(conn, list(by_collection)) if collections else []:
+        by_collection[row.pop("collection_id")].append(row)
+    for collection in collections:
+        collection["products"] = by_collection[collection["id"]]
+
+
 async def _check_products(conn: AsyncConnection[Any], ids: list[str]) -> None:
     live = await repo.live_ids(conn, ids) if ids else set()
     missing = [i for i in dict.fromkeys(ids) if i not in live]

@@ -203,6 +203,16 @@ async def collections_by_id(conn: AsyncConnection[Any], ids: list[str]) -> list[
     return await fetch_rows(conn, COLLECTIONS_BY_ID, (ids,))
 
 
+PRODUCTS_OF_COLLECTIONS = """
+SELECT id, collection_id, title, handle, status, thumbnail, created_at, updated_at
+FROM product WHERE collection_id = ANY(%s) AND deleted_at IS NULL ORDER BY created_at, id
+"""
+
+
+async def products_of_collections(conn: AsyncConnection[Any], ids: list[str]) -> list[dict[str, Any]]:
+    return await fetch_rows(conn, PRODUCTS_OF_COLLECTIONS, (ids,))
+
+
 async def update_collection(
     conn: AsyncConnection[Any], collection_id: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:

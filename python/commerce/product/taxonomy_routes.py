@@ -10,7 +10,7 @@ from commerce.product.schemas import (
     CATEGORY_DEFAULTS,
     CATEGORY_SHAPE,
     COLLECTION_DEFAULTS,
-    COLLECTION_SHAPE,
+    COLLECTION_WITH_PRODUCTS,
     VALUE_DEFAULTS,
     VALUE_SHAPE,
     CategoryList,
@@ -101,14 +101,22 @@ async def category_products(req: Request) -> Response:
 
 # --- collections ----------------------------------------------------------------------------------
 def _collection_plan(req: Request) -> Plan:
-    return fields.plan(COLLECTION_SHAPE, COLLECTION_DEFAULTS, req.query(FieldsQuery).fields)
+    return fields.plan(COLLECTION_WITH_PRODUCTS, COLLECTION_DEFAULTS, req.query(FieldsQuery).fields)
+
+
+async def _collection_out(conn: Any, row: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    if "products" in plan:
+        await taxonomy.attach_products(conn, [row])
+    return fields.apply(plan, row)
 
 
 async def list_collections(req: Request) -> Response:
     query = req.query(CollectionListQuery)
-    plan = fields.plan(COLLECTION_SHAPE, COLLECTION_DEFAULTS, query.fields)
+    plan = fields.plan(COLLECTION_WITH_PRODUCTS, COLLECTION_DEFAULTS, query.fields)
     async with req.state.pool.connection() as conn:
         rows, count = await taxonomy.list_collections(conn, query)
+        if "products" in plan:
+            await taxonomy.attach_products(conn, rows)
     return page("collections", [fields.apply(plan, r) for r in rows], count, query.offset, query.limit)
 
 
@@ -117,14 +125,14 @@ async def create_collection(req: Request) -> Response:
     plan = _collection_plan(req)
     async with req.state.pool.connection() as conn:
         row = await taxonomy.create_collection(conn, data)
-    return json_response({"collection": fields.apply(plan, row)})
+        return json_response({"collection": await _collection_out(conn, row, plan)})
 
 
 async def retrieve_collection(req: Request) -> Response:
     plan = _collection_plan(req)
     async with req.state.pool.connection() as conn:
         row = await taxonomy.retrieve_collection(conn, req.params["id"])
-    return json_response({"collection": fields.apply(plan, row)})
+        return json_response({"collection": await _collection_out(conn, row, plan)})
 
 
 async def update_collection(req: Request) -> Response:
@@ -132,7 +140,7 @@ async def update_collection(req: Request) -> Response:
     plan = _collection_plan(req)
     async with req.state.pool.connection() as conn:
         row = await taxonomy.update_collection(conn, req.params["id"], data)
-    return json_response({"collection": fields.apply(plan, row)})
+        return json_response({"collection": await _collection_out(conn, row, plan)})
 
 
 async def delete_collection(req: Request) -> Response:
@@ -146,7 +154,7 @@ async def collection_products(req: Request) -> Response:
     plan = _collection_plan(req)
     async with req.state.pool.connection() as conn:
         row = await taxonomy.collection_products(conn, req.params["id"], data)
-    return json_response({"collection": fields.apply(plan, row)})
+        return json_response({"collection": await _collection_out(conn, row, plan)})
 
 
 # --- tags and types: one set of handlers per table ---------------------------------------------------

@@ -2,8 +2,11 @@
 
 from typing import Any
 
+import msgspec
+
+from commerce.errors import InvalidData, NotFound
 from commerce.http import Request, Response, Route, deleted, json_response, page
-from commerce.promotion import service
+from commerce.promotion import rule_attributes, service
 from commerce.promotion.schemas import (
     BatchRules,
     CampaignListQuery,
@@ -52,6 +55,38 @@ def batch(kind: str) -> Any:
             return json_response(await service.batch_rules(conn, req.params["id"], kind, data))
 
     return handler
+
+
+class RuleTypesQuery(msgspec.Struct, kw_only=True):
+    promotion_type: str | None = None
+    application_method_type: str | None = None
+    application_method_target_type: str | None = None
+
+
+def rules_of(rule_type: str) -> Any:
+    """GET /admin/promotions/:id/{rules,target-rules,buy-rules}: a promotion's rules of one type as the admin's
+    forms show them (rule_attributes.shown_rules); an unknown id answers the query's types' disguised rules."""
+
+    async def handler(req: Request) -> Response:
+        query = req.query(RuleTypesQuery)
+        async with req.state.pool.connection() as conn:
+            try:
+                promotion = await service.retrieve(conn, req.params["id"])
+            except NotFound:
+                promotion = {}
+        shown = rule_attributes.shown_rules(promotion, rule_type, msgspec.structs.asdict(query))
+        return json_response({"rules": shown})
+
+    return handler
+
+
+async def rule_attribute_options(req: Request) -> Response:
+    rule_type = req.params["rule_type"]
+    if rule_type not in ("rules", "target-rules", "buy-rules"):
+        raise InvalidData(f"Invalid param rule_type ({rule_type})")
+    query = req.query(RuleTypesQuery)
+    found = rule_attributes.attributes(query.promotion_type, query.application_method_type)
+    return json_response({"attributes": found[rule_type]})
 
 
 async def list_campaigns(req: Request) -> Response:
@@ -118,6 +153,17 @@ ROUTES = [
         body=BatchRules,
         tag=P,
     ),
+    Route(
+        "GET",
+        "/admin/promotions/rule-attribute-options/:rule_type",
+        rule_attribute_options,
+        "admin",
+        "The attributes a promotion rule may test",
+        tag=P,
+    ),
+    Route("GET", "/admin/promotions/:id/rules", rules_of("rules"), "admin", "A promotion's rules", tag=P),
+    Route("GET", "/admin/promotions/:id/target-rules", rules_of("target-rules"), "admin", "Its target rules", tag=P),
+    Route("GET", "/admin/promotions/:id/buy-rules", rules_of("buy-rules"), "admin", "Its buy rules", tag=P),
     Route("GET", "/admin/campaigns", list_campaigns, "admin", "List campaigns", query=CampaignListQuery, tag=C),
     Route("POST", "/admin/campaigns", create_campaign, "admin", "Create a campaign", body=CreateCampaign, tag=C),
     Route("GET", "/admin/campaigns/:id", retrieve_campaign, "admin", "Get a campaign", tag=C),

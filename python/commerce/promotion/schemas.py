@@ -53,6 +53,13 @@ class CreatePromotion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     application_method: ApplicationMethodInput
     rules: list[RuleInput] = []
     metadata: dict[str, Any] | None = None
+    # Medusa's flag for a discount taken off tax-inclusive prices; promotions here apply to prices before tax only,
+    # so the admin's form may send it, as false.
+    is_tax_inclusive: bool = False
+
+    def __post_init__(self) -> None:
+        if self.is_tax_inclusive:
+            raise ValueError("tax-inclusive promotions are not supported - at `$.is_tax_inclusive`")
 
 
 class UpdatePromotion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

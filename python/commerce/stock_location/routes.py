@@ -7,11 +7,15 @@ from psycopg import AsyncConnection
 
 from commerce import fulfillment
 from commerce.errors import InvalidData
+from commerce.fulfillment.schemas import OPTION_SHAPE
 from commerce.http import Request, Response, Route, deleted, fields, json_response, page
+from commerce.http.fields import Shape
 from commerce.stock_location import service
 from commerce.stock_location.schemas import (
+    FULFILLMENT_SET_SHAPE,
     LOCATION_DEFAULTS,
     LOCATION_SHAPE,
+    SERVICE_ZONE_SHAPE,
     BatchLinks,
     CreateLocationFulfillmentSet,
     CreateStockLocation,
@@ -22,23 +26,34 @@ from commerce.stock_location.schemas import (
     UpdateStockLocation,
 )
 
+# A location's page shows its fulfillment sets down to each service zone's shipping options (fulfillment owns them).
+_ZONE = Shape(SERVICE_ZONE_SHAPE.ordered, {**SERVICE_ZONE_SHAPE.relations, "shipping_options": OPTION_SHAPE})
+_SET = Shape(FULFILLMENT_SET_SHAPE.ordered, {"service_zones": _ZONE})
+LOCATION_VIEW = Shape(LOCATION_SHAPE.ordered, {**LOCATION_SHAPE.relations, "fulfillment_sets": _SET})
+
+
+def _wants_options(plan: fields.Plan) -> bool:
+    sets = plan.get("fulfillment_sets") or {}
+    zones = sets.get("service_zones") or {}
+    return "shipping_options" in zones
+
 
 async def _expand(conn: AsyncConnection[Any], location: dict[str, Any], plan: fields.Plan) -> dict[str, Any]:
     set_ids = location.pop("fulfillment_set_ids")
     if "fulfillment_sets" in plan:
-        location["fulfillment_sets"] = await fulfillment.service.sets_view(conn, set_ids)
+        location["fulfillment_sets"] = await fulfillment.service.sets_view(conn, set_ids, _wants_options(plan))
     return fields.apply(plan, location)
 
 
 async def _respond(req: Request, conn: AsyncConnection[Any], location_id: str) -> Response:
-    plan = fields.plan(LOCATION_SHAPE, LOCATION_DEFAULTS, req.query(RetrieveQuery).fields)
+    plan = fields.plan(LOCATION_VIEW, LOCATION_DEFAULTS, req.query(RetrieveQuery).fields)
     location = await service.retrieve(conn, location_id)
     return json_response({"stock_location": await _expand(conn, location, plan)})
 
 
 async def list_locations(req: Request) -> Response:
     query = req.query(StockLocationQuery)
-    plan = fields.plan(LOCATION_SHAPE, LOCATION_DEFAULTS, query.fields)
+    plan = fields.plan(LOCATION_VIEW, LOCATION_DEFAULTS, query.fields)
     async with req.state.pool.connection() as conn:
         locations, count = await service.list_locations(conn, query)
         body = [await _expand(conn, loc, plan) for loc in locations]

@@ -1,9 +1,11 @@
 """Admin user responses (Medusa v2 shapes)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from commerce.listing import ListQuery
 
 
 class User(msgspec.Struct, kw_only=True):
@@ -20,3 +22,25 @@ class User(msgspec.Struct, kw_only=True):
 
 class UserResponse(msgspec.Struct):
     user: User
+
+
+class UserList(msgspec.Struct):
+    users: list[User]
+    count: int
+    offset: int
+    limit: int
+
+
+class UserListQuery(ListQuery, kw_only=True):
+    q: str | None = None
+    id: list[str] | None = None
+    email: list[str] | None = None
+    first_name: list[str] | None = None
+    last_name: list[str] | None = None
+
+
+class UpdateUser(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    first_name: Annotated[str, msgspec.Meta(max_length=255)] | msgspec.UnsetType | None = msgspec.UNSET
+    last_name: Annotated[str, msgspec.Meta(max_length=255)] | msgspec.UnsetType | None = msgspec.UNSET
+    avatar_url: Annotated[str, msgspec.Meta(max_length=2048)] | msgspec.UnsetType | None = msgspec.UNSET
+    metadata: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
