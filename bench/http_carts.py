@@ -27,6 +27,7 @@ quantity (Medusa's merge), so after the first passes over the carts every add is
     .venv/bin/python bench/http_carts.py        # BENCH_DURATION=10s BENCH_ROUNDS=2 BENCH_CONNECTIONS=64 ...
 """
 
+import dataclasses
 import json
 import statistics
 import sys
@@ -60,6 +61,9 @@ ADDRESSES = [
 ]  # fmt: skip
 ONE_SELECT = "one-SELECT app"
 BARE = "bare ASGI app"
+ME = "customers/me"
+ME_CONNECTIONS = 16
+ME_GOAL_P50_MS = 2.0
 
 
 @dataclass(frozen=True)
@@ -392,6 +396,7 @@ def phase_table(cmp: Comparison, trips: dict[str, RoundTrips], size: int) -> str
 
 def render(
     phases: dict[int, Comparison],
+    me_phases: dict[int, Comparison],
     trips: dict[str, RoundTrips],
     servers: dict[int, dict[str, GranianServer]],
     sizes: dict[str, int],
@@ -480,6 +485,31 @@ def render(
             f"Goals ({workers} worker{'s' if workers > 1 else ''}){off_goal}: " + "; ".join(goals(cmp)) + ".",
             "",
         ]
+    me_rows = []
+    for workers, cmp in me_phases.items():
+        me, one = cmp.best(ME), cmp.best(ONE_SELECT)
+        me_rows.append(
+            [
+                f"{workers}",
+                f"**{fmt_ms(me.p50_ms)}**",
+                fmt_ms(me.p99_ms),
+                fmt_rate(me.requests_per_s),
+                f"{fmt_ms(one.p50_ms)} ({fmt_rate(one.requests_per_s)} req/s)",
+                f"**{verdict(me.p50_ms <= ME_GOAL_P50_MS)}**",
+            ]
+        )
+    lines += [
+        f"**`GET /store/customers/me`** (a logged-in customer, Bearer JWT: verified once per worker, its expiry on "
+        f"every use; then one primary-key read of the customer with addresses and groups) at {ME_CONNECTIONS} "
+        "connections, by the same servers in the same run, against the one-SELECT app at the same connections:",
+        "",
+        table(
+            ["workers", "p50", "p99", "req/s", "one-SELECT app p50 (req/s)", f"p50 <= {ME_GOAL_P50_MS:g} ms"],
+            me_rows,
+            "rrrrrl",
+        ),
+        "",
+    ]
     lines += [
         "CPU per request is from the kept run: the Granian server's processes, and the PostgreSQL server's "
         "(postmaster and backends; "
@@ -565,12 +595,17 @@ def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
             if len(added["items"]) != len(variants):
                 raise RuntimeError(f"the probe cart has {len(added['items'])} lines, want {len(variants)}")
             sizes["add"] = len(body)
+            from http_customers import customer_token
+
+            _, token = customer_token(url, headers)
+            me_headers = {**headers, "authorization": f"Bearer {token}"}
         harness.log("counting PostgreSQL round trips of each kind of request, one at a time")
         trips = count_round_trips(
             store.db_url, headers, {op.name: requests_of(op, carts[op.name], variants) for op in OPS}
         )
         lua = scripts(scratch, carts, variants)
         phases: dict[int, Comparison] = {}
+        me_phases: dict[int, Comparison] = {}
         servers: dict[int, dict[str, GranianServer]] = {}
         for workers in (1, 2):
             one_select = harness.GranianServer(
@@ -600,9 +635,28 @@ def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
                 ]
                 phases[workers] = harness.compare(targets, settings)
                 servers[workers] = {"ours": ours, "one": one, "bare": bare}
+                harness.log(f"{workers} worker(s): GET /store/customers/me at {ME_CONNECTIONS} connections")
+                me_phases[workers] = harness.compare(
+                    [
+                        Target(ME, ours.url + "/store/customers/me", me_headers, server_pid=ours.pid),
+                        Target(ONE_SELECT, one.url + "/", server_pid=one.pid, script=lua[RETRIEVE.name]),
+                    ],
+                    dataclasses.replace(settings, connections=ME_CONNECTIONS),
+                )
         stats = cart_stats(store.db_url, [c for c, _ in carts[ADD.name]])
         return render(
-            phases, trips, servers, sizes, variants, stats, load_before, store.publishable_key, db_pid, lua, scratch
+            phases,
+            me_phases,
+            trips,
+            servers,
+            sizes,
+            variants,
+            stats,
+            load_before,
+            store.publishable_key,
+            db_pid,
+            lua,
+            scratch,
         )
 
 

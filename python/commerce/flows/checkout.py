@@ -34,7 +34,8 @@ async def complete(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart_id: 
             raise
     async with conn.transaction():
         cart = await cart_flow.retrieve(conn, reads, cart_id, lock=True)  # NotFound without one
-        placed = await order.service.by_cart(conn, cart_id)
+        # The order and the cart's completion are written in one transaction: an open cart has no order.
+        placed = await order.service.by_cart(conn, cart_id) if cart["completed_at"] is not None else None
         if placed is not None:
             return placed
         variants = await validate(conn, reads, cart)
