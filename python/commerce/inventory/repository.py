@@ -542,13 +542,11 @@ async def reserve(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> lis
             break
     for n, made in enumerate(out):
         if made is None and await _split_has(conn, params[n]):
-            # No free bucket had the units, yet the level has them: wait for a held bucket that has them (its holder
-            # never waits for this transaction); failing that (spread thinner than asked), fold the buckets nobody
-            # holds into the level's row and take them from there, waiting for no bucket while holding the row.
+            # No free bucket had the units, yet the level has them (held by other buyers now, or spread thinner
+            # than asked): fold the buckets nobody holds into the level's row and take them from there. Never wait
+            # for a held bucket: a failed pick can leave this transaction holding bucket locks it did not use, and
+            # two such waiters deadlock (seen with 200 buyers on 8 buckets).
             async with db_errors():
-                out[n] = await fetch_one(conn, RESERVE_WAITING, params[n])
-                if out[n] is not None:
-                    continue
                 await conn.execute(LOCK_LEVEL, params[n])
                 await conn.execute(UNSPLIT_FREE, params[n])
                 out[n] = await fetch_one(conn, RESERVE, params[n])
@@ -556,7 +554,6 @@ async def reserve(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> lis
     return out
 
 
-RESERVE_WAITING = RESERVE.replace("FOR UPDATE OF b SKIP LOCKED", "FOR UPDATE OF b")
 LOCK_LEVEL = """
 SELECT id FROM inventory_level
 WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)s AND deleted_at IS NULL FOR UPDATE
