@@ -41,6 +41,7 @@ ENV_NAMES = (
     "LOAD_WAIT_MAX",
     "LOAD_FLASH_BUYERS",
     "LOAD_FLASH_UNITS",
+    "LOAD_FLASH_DURATION",
 )
 PERCENTILES = ("50%", "95%", "99%")
 
@@ -54,6 +55,7 @@ class LoadSettings:
     wait_max: float = 0.2
     flash_buyers: int = 300
     flash_units: int = 30
+    flash_duration: str = "60s"
 
     @classmethod
     def from_env(cls) -> "LoadSettings":
@@ -68,6 +70,7 @@ class LoadSettings:
             wait_max=float(env.get("LOAD_WAIT_MAX") or cls.wait_max),
             flash_buyers=int(env.get("LOAD_FLASH_BUYERS") or cls.flash_buyers),
             flash_units=int(env.get("LOAD_FLASH_UNITS") or cls.flash_units),
+            flash_duration=env.get("LOAD_FLASH_DURATION") or cls.flash_duration,
         )
 
 
@@ -304,7 +307,7 @@ def measure(settings: LoadSettings, scratch: Path, server_url: str | None = None
                 key,
                 "FlashSaleBuyer",
                 settings.flash_buyers,
-                settings.duration,
+                settings.flash_duration,
                 scratch,
                 {"FLASH_VARIANT_ID": variant},
             )
@@ -402,7 +405,8 @@ def render(outcome: Outcome) -> str:
         orders, units, spread = outcome.flash_sold
         lines += [
             "",
-            f"### Flash sale: {s.flash_buyers} buyers (FlashSaleBuyer, spawned at once) for {s.flash_units} units",
+            f"### Flash sale: {s.flash_buyers} buyers (FlashSaleBuyer, spawned at once) for {s.flash_units} units, "
+            f"{s.flash_duration} at most",
             "",
             table(
                 [

@@ -8,9 +8,9 @@ flash sale of one SKU.
 StorefrontUser weighs its tasks as a shop's traffic is weighed: mostly browsing (product lists, search, product
 pages, categories), some carts (add an item, change a quantity), a few checkouts (as a guest, and as a customer who
 registers and logs in once). FlashSaleBuyer buys one unit of FLASH_VARIANT_ID, once, as fast as it can, and stops:
-run it with as many users as buyers. A refusal because the SKU is sold out (400 `insufficient_inventory`), or because
-the server sheds load (503 / 429 with Retry-After), is an expected answer there, not a failure; any other non-2xx
-answer and every 5xx other than a 503 is a failure.
+run it with as many users as buyers. A refusal because the SKU is sold out (400 `insufficient_inventory`) is an
+expected answer there, not a failure; a request the server sheds (503 / 429 with Retry-After) is sent again after the
+delay it asks for (5 tries); any other non-2xx answer and every 5xx other than a 503 is a failure.
 
 Environment: COMMERCE_PUBLISHABLE_KEY (required: the store's publishable API key), REGION_ID (default: the region
 whose currency is COMMERCE_CURRENCY, usd by default, else the first), FLASH_VARIANT_ID (FlashSaleBuyer),
@@ -22,6 +22,7 @@ list pages the users pick products from, 5), WAIT_MIN/WAIT_MAX (seconds a storef
 import os
 import random
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -34,6 +35,8 @@ PAGE = 20
 FIELDS = "*variants.calculated_price,+variants.inventory_quantity"
 PASSWORD = "load-test password 1"  # noqa: S105 - the password of the customers this test registers
 SHED = (429, 503)  # the server sheds load: expected under overload, the client retries later
+SHED_AGAIN = object()  # _judge's answer for a shed request: send it again
+RETRIES = 5
 
 _lock = threading.Lock()
 _shared: dict[str, Any] = {}
@@ -92,15 +95,24 @@ class Shopper(FastHttpUser):
         return found
 
     def post(self, path: str, body: Any, name: str, *, ok: tuple[int, ...] = (200,), **headers: str) -> Any:
-        """POST JSON; the answer's body when its status is in `ok`, else None (the failure is recorded)."""
-        with self.client.post(
-            path, json=body, headers={**self.headers, **headers}, name=name, catch_response=True
-        ) as resp:
-            return self._judge(resp, ok)
+        """POST JSON; the answer's body when its status is in `ok`, else None (the failure is recorded). A shed
+        request (429/503) is sent again after its Retry-After, as a browser's fetch with retries would."""
+        for _ in range(RETRIES):
+            with self.client.post(
+                path, json=body, headers={**self.headers, **headers}, name=name, catch_response=True
+            ) as resp:
+                answer = self._judge(resp, ok)
+            if answer is not SHED_AGAIN:
+                return answer
+        return None
 
     def get(self, path: str, name: str, **params: Any) -> Any:
-        with self.client.get(path, params=params, headers=self.headers, name=name, catch_response=True) as resp:
-            return self._judge(resp, (200,))
+        for _ in range(RETRIES):
+            with self.client.get(path, params=params, headers=self.headers, name=name, catch_response=True) as resp:
+                answer = self._judge(resp, (200,))
+            if answer is not SHED_AGAIN:
+                return answer
+        return None
 
     def _judge(self, resp: Any, ok: tuple[int, ...]) -> Any:
         status = resp.status_code
@@ -110,7 +122,8 @@ class Shopper(FastHttpUser):
         if status in SHED:
             resp.success()  # shed under overload: an answer, with Retry-After, not an error
             outcomes["shed"] += 1
-            return None
+            time.sleep(min(float(resp.headers.get("retry-after") or 1), 10))  # gevent-patched: yields
+            return SHED_AGAIN
         if status == 400 and _sold_out(resp):
             resp.success()
             outcomes["sold_out"] += 1
