@@ -19,6 +19,7 @@ class Settings:
     pool_size: int
     public_url: str  # where clients reach this server (absolute URLs of the files it serves)
     body_timeout: float  # seconds a request's whole body may take to arrive
+    catalog_cache_mb: int = 32  # per worker: hot product documents and pages (catalog.documents)
 
 
 def _int(name: str, default: int) -> int:
@@ -47,6 +48,7 @@ def load() -> Settings:
         pool_size=_int("DB_POOL_SIZE", 10),
         public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable}:{port}").rstrip("/"),
         body_timeout=_int("BODY_TIMEOUT", 10),
+        catalog_cache_mb=_int("CATALOG_CACHE_MB", 32),
     )
 
 

@@ -15,8 +15,8 @@ from commerce import customer, fulfillment, inventory, payment, product, stock_l
 from commerce import totals as cart_totals
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
+from commerce.catalog.documents import CatalogReads
 from commerce.catalog.prices import Prices
-from commerce.catalog.service import Catalog
 from commerce.errors import InvalidData, NotAllowed, NotFound
 from commerce.http import Request
 from commerce.ids import new_id
@@ -25,9 +25,10 @@ from commerce.region.service import RegionCatalog
 
 
 class Reads(NamedTuple):
-    """The read models a cart change needs: products and variants, prices, regions, promotions."""
+    """The read models a cart change needs: products and variants (loaded by variant id as the flow meets them),
+    prices, regions, promotions."""
 
-    catalog: Catalog
+    catalog: CatalogReads
     prices: Prices
     regions: RegionCatalog
     promotions: Promotions
@@ -65,7 +66,7 @@ async def reads_for(req: Request) -> Reads:
     """The read models as this worker holds them now (each reloads after a NOTIFY of its tables)."""
     pool = req.state.pool
     return Reads(
-        await req.state.catalog.get(pool),
+        CatalogReads(req.state.documents),
         await req.state.prices.get(pool),
         await req.state.regions.get(pool),
         await req.state.promotions.get(pool),
@@ -138,6 +139,7 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str) -> di
         raise _not_found(cart_id)
     row = found["cart"]
     addresses = {a["id"]: a for a in found["addresses"]}
+    await reads.catalog.load(conn, [str(i["variant_id"]) for i in found["items"] if i["variant_id"]])
     view = _view(reads, row, found["items"], found["adjustments"], found["tax_lines"], found["methods"], addresses)
     view["payment_collection"] = await payment.service.collection_of_cart(conn, cart_id)
     who = await customer.service.summary(conn, row["customer_id"]) if row["customer_id"] else None
@@ -333,6 +335,7 @@ async def _promote(
     """One engine evaluation for the cart as it now is; its adjustments replace the old ones. Codes in `strict`
     (just entered) must apply, or the whole change fails."""
     items = await carts.items(conn, cart["id"])
+    await reads.catalog.load(conn, [str(i["variant_id"]) for i in items if i["variant_id"]])
     codes = await carts.codes(conn, cart["id"])
     groups = await _groups(conn, cart["customer_id"])
     context_items = []
@@ -473,6 +476,7 @@ async def _price(
     conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int
 ) -> dict[str, Any]:
     """unit_price, compare_at_unit_price and tax inclusivity of a variant for this cart and quantity."""
+    await reads.catalog.load(conn, [variant_id])
     found = reads.catalog.variants.get(variant_id)
     if found is None or (cart["sales_channel_id"] and cart["sales_channel_id"] not in found[0].channel_ids):
         raise InvalidData(
