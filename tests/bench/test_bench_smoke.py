@@ -3,6 +3,7 @@ seconds at tiny concurrency, on the test PostgreSQL, without its one-SELECT base
 writing bench/RESULTS.md. No wall-clock assertion: only that journeys go through, with no error, and that the
 round-trip count on the wire works."""
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,3 +56,26 @@ def test_the_checkout_benchmark_completes_journeys_without_errors(
     assert any("inventory_level" in s for turn in complete.turns for s in turn.statements)
     assert "journeys/s" in outcome.markdown and "round trips" in outcome.markdown
     assert (results.read_text() if results.exists() else None) == before  # the smoke run writes no results
+
+
+@pytest.fixture(scope="module")
+def catalog_scale() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import catalog_scale
+
+        yield catalog_scale
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="the catalog benchmark drives its load with wrk")
+def test_the_catalog_scale_benchmark_measures_every_cell(
+    catalog_scale: ModuleType, server_url: str, tmp_path: Path
+) -> None:
+    result = catalog_scale.measure(30, server_url, tmp_path, "1s", "1s")
+    assert result.seed_s > 0 and 0 < result.health_ms <= result.first_page_ms
+    assert result.fresh_rss_kb > 0 and result.mixed_rss_kb > 0 and result.mixed_requests > 0
+    assert set(result.runs) == {f"{name}@{c}" for name, c in catalog_scale.CELLS}
+    assert all(run.requests > 0 and run.errors == 0 for run in result.runs.values()), result.runs
+    assert "| 30 |" in catalog_scale.markdown([result], "1s", "1s")
