@@ -80,6 +80,8 @@ async def list_products(req: Request) -> Response:
     generation = documents.generation
     ids, count = await documents.select(req.state.pool, query, req.sales_channel_ids)
     found = await documents.products(req.state.pool, ids)
+    if prices is not None and context is not None:
+        await prices.load(req.state.pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
     # A product unpublished between the two reads is left out (the page is not kept then: a change was notified).
     body = service.page_body([found[i] for i in ids if i in found], count, query, prices, context)
     documents.remember_page(key, (prices, body), len(body.body) + 2 * len(key[0]) + 500, generation)
@@ -92,6 +94,8 @@ async def retrieve_product(req: Request) -> Response:
     entry = (await req.state.documents.products(req.state.pool, [req.params["id"]])).get(req.params["id"])
     if entry is None or not (entry.channel_ids & set(req.sales_channel_ids)):
         raise NotFound(f"Product with id: {req.params['id']} was not found")
+    if prices is not None and context is not None:
+        await prices.load(req.state.pool, entry.set_ids, *context)
     return await _stocked(req, query, service.product_body(entry, query, prices, context))
 
 

@@ -122,9 +122,9 @@ def _page(
     stocked = variant_plan is not None and "inventory_quantity" in variant_plan
     per_entry: list[list[bytes | None]] = []
     if cp_plan is not None and prices is not None and context is not None:
-        ctx, key = context
+        _, key = context
         for e in page:
-            per_entry.append(prices.encoded(e.set_ids, ctx, key))
+            per_entry.append(prices.encoded(e.set_ids, key))
     parts: list[bytes] = []
     variant_ids: list[str] = []
     fast = _same_as_default(plan_)

@@ -23,6 +23,14 @@ STOCK_STRUCTURE_TABLES = (
 )
 STOCK_TABLES = ("inventory_level", *STOCK_STRUCTURE_TABLES)
 
+# The prices each worker's index holds: those of price sets that are not a product variant's (shipping options).
+SHARED_PRICES = """
+SELECT p.id, p.price_set_id, p.price_list_id, p.currency_code, p.amount, p.min_quantity, p.max_quantity, p.rules
+FROM price p JOIN price_set s ON s.id = p.price_set_id AND s.deleted_at IS NULL
+WHERE p.deleted_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM product_variant_price_set l JOIN product_variant v ON v.id = l.variant_id
+    WHERE l.price_set_id = p.price_set_id)
+"""
 CATEGORIES = """
 SELECT id, name, description, handle, mpath, is_active, is_internal, rank, parent_category_id, metadata,
        created_at, updated_at, deleted_at
@@ -55,6 +63,10 @@ WHERE deleted_at IS NULL
 async def load_taxonomy(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
     """Every live category and collection."""
     return {"categories": await fetch_all(conn, CATEGORIES), "collections": await fetch_all(conn, COLLECTIONS)}
+
+
+async def load_shared_prices(conn: AsyncConnection[Any]) -> list[dict[str, Any]]:
+    return await fetch_all(conn, SHARED_PRICES)
 
 
 async def load_stock_structure(

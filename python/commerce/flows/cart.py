@@ -490,11 +490,8 @@ async def _price(
         "quantity": quantity,
         "now": datetime.now(UTC),
     }
-    price = (
-        reads.prices.index.calculate([snapshot["price_set_id"]], context).get(snapshot["price_set_id"])
-        if (snapshot["price_set_id"])
-        else None
-    )
+    set_id = snapshot["price_set_id"]
+    price = (await reads.prices.calculate_sets(conn, [set_id], context)).get(set_id) if set_id else None
     if price is None:
         raise InvalidData(f"Variants with IDs {variant_id} do not have a price in {cart['currency_code']}")
     original = price.original_amount
