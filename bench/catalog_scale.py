@@ -6,7 +6,7 @@ an embedded PostgreSQL):
 - start:   `granian ... commerce.app:create_app` as `commerce serve` runs it on the migrated database (1 worker,
            CATALOG_CACHE_MB default): time to the first 200 on /health (polled every 5 ms) and to the first priced
            page right after; the worker's RSS then
-- prices:  the resident memory a PriceIndex of every price adds (measured in this process), per price
+- prices:  the resident memory an engine PriceIndex of every price would add (measured in this process), per price
 - latency: wrk at 1 and 64 connections, BENCH_DURATION each (10s): a hot catalog page (one URL, priced), product
            pages by handle (a random product of all N per request: mostly cache misses at 100k), search (`q=` a
            random word of the demo titles, priced page of 20)
@@ -120,7 +120,11 @@ def _start(db_url: str, headers: dict[str, str], page: str) -> tuple[harness.Gra
     else:
         server.stop()
         raise RuntimeError("the server did not answer /health in 60 s")
-    status, body = harness.fetch(server.url + page, headers, timeout=60)
+    try:
+        status, body = harness.fetch(server.url + page, headers, timeout=120)
+    except OSError as exc:
+        server.stop()
+        raise RuntimeError(f"the first priced page did not come in 120 s: {exc}") from exc
     page_ms = (time.perf_counter() - started) * 1000
     if status != 200 or b"calculated_amount" not in body:
         server.stop()
@@ -133,29 +137,31 @@ def _rss_bytes() -> int:
 
 
 def price_index_size(db_url: str) -> tuple[int, int]:
-    """(prices, bytes): the resident memory a PriceIndex of every price adds to this process (what a worker holds
-    once it has priced a page), measured around its load after the rows it was built from are freed."""
+    """(prices, bytes): the resident memory an engine PriceIndex of every price adds to this process, measured
+    around its build after the rows it was built from are freed. Workers no longer hold one (catalog.prices reads a
+    page's prices per request); this is what holding it would cost."""
     import asyncio
 
     import psycopg
-    from psycopg_pool import AsyncConnectionPool
 
+    from commerce import pricing
     from commerce.catalog.model import release_memory
-    from commerce.catalog.prices import load_prices
+    from commerce.catalog.prices import Prices
 
-    async def load() -> object:
-        async with AsyncConnectionPool(db_url, min_size=1, max_size=1, open=False) as pool:
-            return await load_prices(pool)
+    async def build() -> tuple[int, object]:
+        async with await psycopg.AsyncConnection.connect(db_url) as conn:
+            prices = Prices({**await pricing.service.index_rules(conn), "prices": []})
+            cur = await conn.execute("SELECT id FROM price_set WHERE deleted_at IS NULL")
+            rows = await pricing.service.prices_of_sets(conn, [r[0] for r in await cur.fetchall()])
+        return len(rows), prices._index(rows)
 
     release_memory()
     before = _rss_bytes()
-    prices = asyncio.run(load())
+    count, index = asyncio.run(build())
     release_memory()
     after = _rss_bytes()
-    with psycopg.connect(db_url) as conn:
-        found = conn.execute("SELECT count(*) FROM price WHERE deleted_at IS NULL").fetchone()
-    del prices
-    return int(found[0]) if found else 0, after - before
+    del index
+    return count, after - before
 
 
 def measure(products: int, server_url: str, work: Path, duration: str, mixed: str) -> SizeResult:
@@ -283,6 +289,7 @@ def main() -> int:
     with harness.postgres() as server_url, tempfile.TemporaryDirectory(prefix="commerce-scale-") as tmp:
         for n in sizes:
             results.append(measure(n, server_url, Path(tmp), duration, mixed))
+    results.sort(key=lambda r: r.products)
     text = markdown(results, duration, mixed)
     print(text)
     if not os.environ.get("BENCH_NO_WRITE"):
