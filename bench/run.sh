@@ -2,6 +2,7 @@
 # `make bench`: engine benchmarks (pytest-benchmark) and HTTP benchmarks (wrk); each writes its own
 # section of bench/RESULTS.md. Knobs: BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_ROUNDS (2),
 # BENCH_CONNECTIONS (64), BENCH_THREADS (1), BENCH_CHECKOUT_CONCURRENCY (16,64), BENCH_STARTUP_RUNS (7),
+# BENCH_CATALOG_SIZES (1000,10000,100000), BENCH_MIXED_DURATION (60s),
 # DATABASE_URL (else an embedded PostgreSQL), BENCH_STRICT=1.
 set -euo pipefail
 
@@ -44,3 +45,5 @@ echo "bench: scale simulation, N app nodes x M buyers against one PostgreSQL (do
 "$PY" bench/scale_sim.py
 
 echo "bench: results written to $(pwd)/bench/RESULTS.md"
+echo "bench: catalog at scale, 1k/10k/100k demo products (seed, start, memory, page/product/search latency) ..." >&2
+"$PY" bench/catalog_scale.py

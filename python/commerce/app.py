@@ -17,6 +17,7 @@ from commerce import settings as settings_module
 from commerce.api_key import routes as api_key_routes
 from commerce.api_key.service import PublishableKey, load_publishable
 from commerce.auth import routes as auth_routes
+from commerce.catalog import documents as catalog_documents
 from commerce.catalog import routes as catalog_routes
 from commerce.catalog import source as catalog_source
 from commerce.catalog.prices import Prices, load_prices
@@ -37,6 +38,7 @@ from commerce.flows import (
     flash,
     flash_routes,
     order_routes,
+    product_transfer_routes,
 )
 from commerce.flows import payment as payment_flow_routes
 from commerce.fulfillment import records_routes as fulfillment_records_routes
@@ -84,6 +86,7 @@ class AppState:
     publishable_keys: Cached[dict[str, PublishableKey]]
     regions: Cached[RegionCatalog]
     catalog: Cached[Catalog]
+    documents: catalog_documents.Documents
     stock: Cached[Stock]
     prices: Cached[Prices]
     promotions: Cached[Promotions]
@@ -133,6 +136,7 @@ def build_router() -> Router:
         payment_routes.ROUTES,
         payment_flow_routes.ROUTES,
         flash_routes.ROUTES,
+        product_transfer_routes.ROUTES,
         user_routes.ROUTES,
         admin_ui_routes.ROUTES,
     ):
@@ -164,13 +168,17 @@ class App:
         await pool.open(wait=False)
         replica = await make_replica(s.database_replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
         feed = ChangeFeed(listen_url(s.database_listen_url, self.database_url, pooled), replica)
+        documents = catalog_documents.Documents(self.settings.catalog_cache_mb * 1024 * 1024)
+        feed.listen(catalog_documents.CHANNEL, documents.changed, documents.set_connected)
+        feed.watch(catalog_source.PRICE_TABLES, documents.clear_pages)  # pages hold calculated prices
         self.state = AppState(
             settings=self.settings,
             pool=pool,
             feed=feed,
             publishable_keys=Cached(feed, ("api_key", "publishable_api_key_sales_channel"), load_publishable),
             regions=Cached(feed, REGION_TABLES, load_region_catalog),
-            catalog=Cached(feed, catalog_source.PRODUCT_TABLES, load_product_catalog),
+            catalog=Cached(feed, catalog_source.TAXONOMY_TABLES, load_product_catalog),
+            documents=documents,
             # Stock moves with every order: shown at most STOCK_REFRESH behind, reloaded at most that often.
             stock=Cached(feed, catalog_source.STOCK_TABLES, StockLoader(feed), min_interval=STOCK_REFRESH),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),

@@ -28,6 +28,7 @@ class Settings:
     database_replica_url: str | None = None  # lag-tolerant reads (catalog); None: everything on the primary
     database_pooling: str = "auto"  # "transaction" (PgBouncer), "none" (direct), "auto" (detected at start)
     replica_max_lag: float = 2.0  # seconds a replica may be behind before reads go to the primary
+    catalog_cache_mb: int = 32  # per worker: hot product documents and pages (catalog.documents)
 
 
 def _int(name: str, default: int) -> int:
@@ -78,6 +79,7 @@ def load() -> Settings:
         database_replica_url=os.environ.get("DATABASE_REPLICA_URL") or None,
         database_pooling=_choice("DATABASE_POOLING", ("auto", "transaction", "none")),
         replica_max_lag=_float("DATABASE_REPLICA_MAX_LAG", 2.0),
+        catalog_cache_mb=_int("CATALOG_CACHE_MB", 32),
     )
 
 

@@ -12,8 +12,8 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from commerce import fulfillment
+from commerce.catalog.documents import CatalogReads, Documents
 from commerce.catalog.prices import load_prices
-from commerce.catalog.service import load_catalog
 from commerce.errors import InvalidData
 from commerce.flows.cart import Reads
 from commerce.promotion.service import load_promotions
@@ -667,13 +667,14 @@ def test_option_for_cart_is_what_a_shipping_method_copies(
     async def work() -> tuple[list[dict[str, Any]], list[str]]:
         async with AsyncConnectionPool(db_url, min_size=1, max_size=2, open=False) as pool:
             reads = Reads(
-                await load_catalog(pool),
+                CatalogReads(Documents(0)),
                 await load_prices(pool),
                 await load_regions(pool),
                 await load_promotions(pool),
                 await load_rates(pool),
             )
             async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+                await reads.catalog.load(conn, [i["variant_id"] for i in served["items"]])
                 picked = [
                     await fulfillment.service.option_for_cart(conn, reads, setup[name]["id"], served)
                     for name in ("standard", "by_weight", "express")

@@ -16,11 +16,11 @@ import psycopg
 import pytest
 
 from commerce.db.connect import with_dbname
-from commerce.flows import product_import
+from commerce.flows import product_import, setup
 from commerce.product import taxonomy
 from commerce.product.csv_format import CsvInvalid, read_rows
 from commerce.product.schemas import CreateCategory, CreateCollection, CreateValue
-from tests.conftest import BIN, run_async
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BIN, Server, run_async
 
 # Tables whose rows the products refer to: a second database gets the same rows, so the same file imports there.
 REFERENCE_TABLES = ("sales_channel", "product_collection", "product_type", "product_tag", "product_category")
@@ -298,3 +298,78 @@ def test_export_import_round_trip_and_cli(
         assert done.returncode == 0, done.stderr
         assert "imported 2 products, 5 variants" in done.stdout
         assert do_export(third) == first
+
+
+# --- over HTTP: POST /admin/products/import (+ confirm), POST /admin/products/export ------------------------------
+
+
+def upload(admin: httpx.Client, text: str) -> httpx.Response:
+    return admin.post("/admin/products/import", files={"file": ("products.csv", text.encode(), "text/csv")})
+
+
+def test_admin_import_refuses_a_bad_file_with_rows_and_columns(admin: httpx.Client, refs: dict[str, str]) -> None:
+    before = product_count(admin)
+    bad = ["csv-http-bad", "Bad", "live", "", "", "", "", "", "", "", "", "V", "", "", "", "-1", "", "", "", "", ""]
+    r = upload(admin, csv_text([bad]))
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["type"] == "invalid_data"
+    assert 'Row 2, column "Product Status"' in body["message"]
+    assert 'Row 2, column "Variant Price USD"' in body["message"]
+    assert product_count(admin) == before
+    # Not a file at all; a JSON body; no such pending import.
+    assert admin.post("/admin/products/import", files={"other": ("x.csv", b"a")}).status_code == 400
+    assert admin.post("/admin/products/import", json={"file": "x"}).status_code == 400
+    missing = admin.post("/admin/products/import/import_nope/confirm")
+    assert missing.status_code == 404 and missing.json()["type"] == "not_found"
+    assert product_count(admin) == before
+
+
+def test_admin_import_waits_for_its_confirmation(admin: httpx.Client, refs: dict[str, str]) -> None:
+    before = product_count(admin)
+    handle = f"csv-http-{uuid.uuid4().hex[:6]}"
+    row = [handle, "HTTP Cap", "published", "", "", "", "", "", "", refs["channel"], ""]
+    row += ["One", f"CAP-{handle}", "false", "false", "7", "", "Size", "One", "", ""]
+    r = upload(admin, csv_text([row]))
+    assert r.status_code == 202, r.text
+    created = r.json()
+    assert created["summary"] == {"toCreate": 1, "toUpdate": 0} and created["transaction_id"].startswith("import_")
+    assert product_count(admin) == before, "nothing is written before the confirmation"
+    confirmed = admin.post(f"/admin/products/import/{created['transaction_id']}/confirm")
+    assert confirmed.status_code == 202 and confirmed.json() == {}
+    assert product_count(admin) == before + 1
+    listed = admin.get("/admin/products", params={"handle": handle}).json()["products"]
+    assert [p["variants"][0]["sku"] for p in listed] == [f"CAP-{handle}"]
+    # A confirmation is used once.
+    assert admin.post(f"/admin/products/import/{created['transaction_id']}/confirm").status_code == 404
+
+
+def test_admin_export_then_import_round_trips_the_catalog(
+    admin: httpx.Client, db_url: str, server_url: str, template_db: str
+) -> None:
+    r = admin.post("/admin/products/export")
+    assert r.status_code == 202, r.text
+    transaction_id = r.json()["transaction_id"]
+    got = admin.get(f"/admin/products/exports/{transaction_id}")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    first = got.text
+    assert first == do_export(db_url)
+    assert admin.get("/admin/products/exports/export_nope").status_code == 404
+
+    with fresh_database(server_url, template_db) as other:
+        copy_references(db_url, other)
+        run_async(other, lambda conn: setup.create_admin_user(conn, ADMIN_EMAIL, ADMIN_PASSWORD))
+        srv = Server(other).start()
+        try:
+            with httpx.Client(base_url=srv.url, timeout=60) as c:
+                login = c.post("/auth/user/emailpass", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+                c.headers["authorization"] = f"Bearer {login.json()['token']}"
+                created = upload(c, first)
+                assert created.status_code == 202, created.text
+                assert created.json()["summary"]["toCreate"] == product_count(admin)
+                confirmed = c.post(f"/admin/products/import/{created.json()['transaction_id']}/confirm")
+                assert confirmed.status_code == 202, confirmed.text
+                again = c.post("/admin/products/export").json()["transaction_id"]
+                assert c.get(f"/admin/products/exports/{again}").text == first
+        finally:
+            srv.stop()

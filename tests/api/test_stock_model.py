@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from commerce import engine
 from commerce.app import App
+from commerce.catalog import documents as catalog_documents
 from commerce.catalog import source
 from commerce.catalog.stock import MARK, Slotted, Stock, Structure
 from commerce.inventory import service as inventory
@@ -251,13 +252,13 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
     loads = {"products": 0, "structure": 0, "levels": 0}
 
     def counted(name: str, load: Any) -> Any:
-        async def wrapper(conn: Any) -> Any:
+        async def wrapper(*args: Any) -> Any:
             loads[name] += 1
-            return await load(conn)
+            return await load(*args)
 
         return wrapper
 
-    monkeypatch.setattr(source, "load_products", counted("products", source.load_products))
+    monkeypatch.setattr(catalog_documents, "_fetch", counted("products", catalog_documents._fetch))
     monkeypatch.setattr(source, "load_stock_structure", counted("structure", source.load_stock_structure))
     monkeypatch.setattr(source, "load_stock_levels", counted("levels", source.load_stock_levels))
     worker_settings = Settings(
@@ -288,7 +289,12 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
             state = worker.state
             assert state is not None and state.feed.connected
             pool = state.pool
-            catalog = await state.catalog.get(pool)
+            pid = shop["product"]
+
+            async def product() -> Any:
+                return (await state.documents.products(pool, [pid]))[pid]
+
+            catalog = await product()
             stock = await state.stock.get(pool)
             assert stock.quantity(variant, channels) == 7
             assert loads == {"products": 1, "structure": 1, "levels": 1}
@@ -309,7 +315,7 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
                 )
             fresh = await changed(lambda: state.stock.get(pool), stock)
             assert fresh is not stock and fresh.quantity(variant, channels) == 5
-            assert await state.catalog.get(pool) is catalog
+            assert await product() is catalog
             assert fresh.structure is stock.structure
             assert loads == {"products": 1, "structure": 1, "levels": 2}, "a reservation re-reads the levels only"
 
@@ -317,7 +323,7 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
                 await inventory.release(conn, [line])
             back = await changed(lambda: state.stock.get(pool), fresh)
             assert back.quantity(variant, channels) == 7
-            assert await state.catalog.get(pool) is catalog
+            assert await product() is catalog
             assert loads == {"products": 1, "structure": 1, "levels": 3}
 
             # Which locations serve a channel is structure: it reloads, the catalog still does not.
@@ -325,14 +331,14 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
             ok(await asyncio.to_thread(admin.post, served, json={"add": [shop["a"]]}))
             wider = await changed(lambda: state.stock.get(pool), back)
             assert wider.structure is not back.structure and wider.quantity(variant, channels) == 7 + 4
-            assert await state.catalog.get(pool) is catalog and loads["products"] == 1
+            assert await product() is catalog and loads["products"] == 1
             ok(await asyncio.to_thread(admin.post, served, json={"remove": [shop["a"]]}))
             assert (await changed(lambda: state.stock.get(pool), wider)).quantity(variant, channels) == 7
 
-            # The control: a product change does rebuild the catalog (so the identities above mean something).
+            # The control: a product change does drop its cached document (so the identities above mean something).
             edit = f"/admin/products/{shop['product']}"
             ok(await asyncio.to_thread(admin.post, edit, json={"subtitle": "Boils fast"}))
-            assert await changed(lambda: state.catalog.get(pool), catalog) is not catalog
+            assert await changed(product, catalog) is not catalog
             assert loads["products"] == 2
         finally:
             await worker.shutdown()

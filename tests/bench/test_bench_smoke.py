@@ -3,6 +3,7 @@ seconds at tiny concurrency, on the test PostgreSQL, without its one-SELECT base
 writing bench/RESULTS.md. No wall-clock assertion: only that journeys go through, with no error, and that the
 round-trip count on the wire works."""
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,17 @@ def scale_sim() -> Iterator[ModuleType]:
         sys.path.remove(str(BENCH))
 
 
+@pytest.fixture(scope="module")
+def catalog_scale() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import catalog_scale
+
+        yield catalog_scale
+    finally:
+        sys.path.remove(str(BENCH))
+
+
 def test_the_scale_simulation_runs_two_nodes_and_plots(scale_sim: ModuleType, server_url: str, tmp_path: Path) -> None:
     """bench/scale_sim.py at its smallest: two app nodes, two buyers, two seconds per run; the plot is drawn."""
     outcome = scale_sim.measure(server_url, (1, 2), (2,), 2.0, 0.5, products=2, warmup=1.0, quiet_wait=0)
@@ -80,3 +92,15 @@ def test_the_scale_simulation_runs_two_nodes_and_plots(scale_sim: ModuleType, se
     scale_sim.plot(outcome.runs, outcome.hot, png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "journeys/s" in scale_sim.render(outcome.runs, outcome.hot, outcome.ceiling, "test")
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="the catalog benchmark drives its load with wrk")
+def test_the_catalog_scale_benchmark_measures_every_cell(
+    catalog_scale: ModuleType, server_url: str, tmp_path: Path
+) -> None:
+    result = catalog_scale.measure(30, server_url, tmp_path, "1s", "1s")
+    assert result.seed_s > 0 and 0 < result.health_ms <= result.first_page_ms
+    assert result.fresh_rss_kb > 0 and result.mixed_rss_kb > 0 and result.mixed_requests > 0
+    assert set(result.runs) == {f"{name}@{c}" for name, c in catalog_scale.CELLS}
+    assert all(run.requests > 0 and run.errors == 0 for run in result.runs.values()), result.runs
+    assert "| 30 |" in catalog_scale.markdown([result], "1s", "1s")

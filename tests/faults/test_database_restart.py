@@ -101,7 +101,7 @@ def listeners(cluster: Cluster) -> int:
     """Sessions LISTENing on the change feed's channel (one per worker when connected)."""
     with psycopg.connect(cluster.url, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN commerce_changes' AND state = 'idle'"
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %%' AND state = 'idle'"
         ).fetchone()
     return int(row[0]) if row else 0
 

@@ -1,2 +1,3 @@
-"""The storefront read model: published products, categories, collections and the engine's price index, kept in
-memory per worker and rebuilt when PostgreSQL notifies a change. The one place that joins across modules."""
+"""The storefront read model, the one place that joins across modules: product documents rendered by PostgreSQL
+(catalog.documents, a byte-budgeted cache per worker, invalidated row by row), categories and collections and the
+stock (small per-worker models reloaded on a NOTIFY), and prices from the engine (catalog.prices)."""

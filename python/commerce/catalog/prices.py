@@ -1,75 +1,102 @@
-"""The engine's PriceIndex for the storefront, built from the pricing module's rows, with the encoded
-calculated prices memoised per pricing context until the next price-list window boundary."""
+"""Prices for the storefront, from the engine. The price lists, the price preferences and the prices of price sets
+that are not a variant's (shipping options: few) are one PriceIndex per worker, rebuilt when a price table changes;
+variants' prices are not held whole (a catalog of 100,000 products has millions): a page or a cart reads the prices
+of the sets it shows, in one statement, and prices them with an index of just those. The encoded calculated prices
+are memoised per pricing context until the next price-list window boundary, within MEMO_SIZE entries."""
 
 import bisect
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from commerce import engine, pricing
-from commerce.catalog import model
+from commerce.catalog import model, source
 
 _encode = msgspec.json.Encoder(decimal_format="number").encode
-MEMO_SIZE = 200_000
+MEMO_SIZE = 20_000
+
+
+def _price(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": p["id"],
+        "amount": p["amount"],
+        "currency_code": p["currency_code"],
+        "min_quantity": p["min_quantity"],
+        "max_quantity": p["max_quantity"],
+        "rules": p["rules"] or {},
+    }
 
 
 class Prices:
     def __init__(self, source: dict[str, list[dict[str, Any]]]) -> None:
-        sets: dict[str, list[dict[str, Any]]] = {}
-        lists: dict[str, dict[str, Any]] = {}
-        for row in source["lists"]:
-            lists[row["id"]] = {
+        self.lists: dict[str, dict[str, Any]] = {
+            row["id"]: {
                 "id": row["id"],
                 "type": row["type"],
                 "status": row["status"],
                 "starts_at": row["starts_at"],
                 "ends_at": row["ends_at"],
                 "rules": row["rules"] or {},
-                "prices": [],
             }
-        for p in source["prices"]:
-            price = {
-                "id": p["id"],
-                "amount": p["amount"],
-                "currency_code": p["currency_code"],
-                "min_quantity": p["min_quantity"],
-                "max_quantity": p["max_quantity"],
-                "rules": p["rules"] or {},
-            }
-            if p["price_list_id"] is None:
-                sets.setdefault(p["price_set_id"], []).append(price)
-            elif p["price_list_id"] in lists:
-                lists[p["price_list_id"]]["prices"].append({**price, "price_set_id": p["price_set_id"]})
-        self.index = engine.PriceIndex(
-            price_sets=[{"id": k, "prices": v} for k, v in sets.items()],
-            price_lists=list(lists.values()),
-            price_preferences=[
-                {"attribute": r["attribute"], "value": r["value"], "is_tax_inclusive": r["is_tax_inclusive"]}
-                for r in source["preferences"]
-            ],
-        )
+            for row in source["lists"]
+        }
+        self.preferences = [
+            {"attribute": r["attribute"], "value": r["value"], "is_tax_inclusive": r["is_tax_inclusive"]}
+            for r in source["preferences"]
+        ]
+        self.index = self._index(source["prices"])
         # Instants where a list starts or ends: memoised prices are valid only until the next one.
-        self.boundaries = sorted({t for lst in lists.values() for t in (lst["starts_at"], lst["ends_at"]) if t})
+        self.boundaries = sorted({t for lst in self.lists.values() for t in (lst["starts_at"], lst["ends_at"]) if t})
         self.memo: dict[tuple[Any, ...], bytes | None] = {}
         self.memo_until: datetime | None = None
 
-    def encoded(self, set_ids: list[str | None], context: dict[str, Any], key: tuple[Any, ...]) -> list[bytes | None]:
-        """Medusa's calculated_price JSON for each price set (None when it has no price in this context)."""
-        now: datetime = context["now"]
-        if self.memo_until is None or now >= self.memo_until:
+    def _index(self, rows: Iterable[dict[str, Any]]) -> engine.PriceIndex:
+        """An engine index of these price rows, with every price list and preference."""
+        sets: dict[str, list[dict[str, Any]]] = {}
+        listed: dict[str, list[dict[str, Any]]] = {list_id: [] for list_id in self.lists}
+        for p in rows:
+            if p["price_list_id"] is None:
+                sets.setdefault(p["price_set_id"], []).append(_price(p))
+            elif p["price_list_id"] in listed:
+                listed[p["price_list_id"]].append({**_price(p), "price_set_id": p["price_set_id"]})
+        return engine.PriceIndex(
+            price_sets=[{"id": k, "prices": v} for k, v in sets.items()],
+            price_lists=[{**lst, "prices": listed[list_id]} for list_id, lst in self.lists.items()],
+            price_preferences=self.preferences,
+        )
+
+    async def index_for(self, conn: AsyncConnection[Any], set_ids: Iterable[str]) -> engine.PriceIndex:
+        """An engine index of these price sets (a page's or a cart's variants), read in one statement."""
+        return self._index(await pricing.service.prices_of_sets(conn, sorted(set(set_ids))))
+
+    def _expire(self, now: datetime) -> None:
+        if self.memo_until is None or now >= self.memo_until or len(self.memo) > MEMO_SIZE:
             self.memo.clear()
             i = bisect.bisect_right(self.boundaries, now)
             self.memo_until = self.boundaries[i] if i < len(self.boundaries) else datetime.max.replace(tzinfo=UTC)
-        if len(self.memo) > MEMO_SIZE:
-            self.memo.clear()
-        missing = [s for s in set_ids if s is not None and (key, s) not in self.memo]
-        if missing:
-            calculated = self.index.calculate(list(dict.fromkeys(missing)), context)
-            for s in missing:
-                cp = calculated.get(s)
-                self.memo[(key, s)] = None if cp is None else _encode(cp.to_dict())
+
+    async def load(
+        self, pool: AsyncConnectionPool[Any], set_ids: Iterable[str | None], context: dict[str, Any], key: Any
+    ) -> None:
+        """Compute and memoise the calculated prices of these sets in this context (what `encoded` then reads)."""
+        self._expire(context["now"])
+        missing = sorted({s for s in set_ids if s is not None and (key, s) not in self.memo})
+        if not missing:
+            return
+        async with pool.connection() as conn:
+            index = await self.index_for(conn, missing)
+        calculated = index.calculate(missing, context)
+        for s in missing:
+            cp = calculated.get(s)
+            self.memo[(key, s)] = None if cp is None else _encode(cp.to_dict())
+
+    def encoded(self, set_ids: list[str | None], key: Any) -> list[bytes | None]:
+        """Medusa's calculated_price JSON for each price set (None when it has no price in this context), as
+        `load` memoised it."""
         return [None if s is None else self.memo[(key, s)] for s in set_ids]
 
     def fresh(self) -> bool:
@@ -77,13 +104,20 @@ class Prices:
         return self.memo_until is not None and datetime.now(UTC) < self.memo_until
 
     def calculate(self, set_ids: list[str], context: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Prices of sets that are not a variant's (shipping options), from the worker's index."""
         return {k: v.to_dict() for k, v in self.index.calculate(set_ids, context).items()}
+
+    async def calculate_sets(
+        self, conn: AsyncConnection[Any], set_ids: list[str], context: dict[str, Any]
+    ) -> dict[str, engine.CalculatedPrice]:
+        """Prices of any sets (a cart's variants), read on the caller's connection."""
+        return (await self.index_for(conn, set_ids)).calculate(set_ids, context)
 
 
 async def load_prices(pool: AsyncConnectionPool[Any]) -> Prices:
     async with pool.connection() as conn:
-        source = await pricing.service.index_source(conn)
-    prices = Prices(source)
-    del source
+        rows = {**await pricing.service.index_rules(conn), "prices": await source.load_shared_prices(conn)}
+    prices = Prices(rows)
+    del rows
     model.release_memory()
     return prices

@@ -1,4 +1,4 @@
-"""Store catalog routes, served from the per-worker read model: products (priced by the engine), categories,
+"""Store catalog routes: products (documents from catalog.documents, priced by the engine), categories,
 collections."""
 
 from typing import Any
@@ -7,7 +7,7 @@ import msgspec
 
 from commerce import customer
 from commerce.catalog import service, shapes
-from commerce.catalog.service import ProductQuery
+from commerce.catalog.documents import ProductQuery
 from commerce.catalog.stock import Slotted
 from commerce.errors import NotFound
 from commerce.http import Request, Response, Route, fields, json_response, page
@@ -42,9 +42,8 @@ class RetrieveQuery(msgspec.Struct, kw_only=True):
     fields: str | None = None
 
 
-async def _priced(req: Request, query: ProductQuery) -> tuple[Any, Any, Any]:
-    catalog = await req.state.catalog.get(req.state.pool)
-    plan = catalog.plan(query.fields)
+async def _priced(req: Request, query: ProductQuery) -> tuple[Any, Any]:
+    plan = service.plan(query.fields)
     wants_prices = "calculated_price" in (plan.get("variants") or {})
     prices = context = None
     if wants_prices:
@@ -55,7 +54,7 @@ async def _priced(req: Request, query: ProductQuery) -> tuple[Any, Any, Any]:
         regions = await req.state.regions.get(req.state.pool)
         context = service.pricing_context(query, regions, groups)
         prices = await req.state.prices.get(req.state.pool)
-    return catalog, prices, context
+    return prices, context
 
 
 async def _stocked(req: Request, query: ProductQuery, body: Slotted) -> Response:
@@ -68,34 +67,51 @@ async def _stocked(req: Request, query: ProductQuery, body: Slotted) -> Response
 
 async def list_products(req: Request) -> Response:
     query = req.query(ProductQuery)
-    catalog, prices, context = await _priced(req, query)
-    # The same page for the same channels and pricing context is the same bytes until the catalog or the price
-    # index is rebuilt (a new object) or a price list starts or ends (Prices.memo_until) — but for its
-    # inventory_quantity values, which follow the stock model: a cached page is re-spliced when stock moves.
+    prices, context = await _priced(req, query)
+    documents = req.state.documents
+    # The same page for the same channels and pricing context is the same bytes until one of the products changes
+    # (every page is dropped then), the price index is rebuilt (a new object) or a price list starts or ends
+    # (Prices.memo_until) — but for its inventory_quantity values, which follow the stock model: a cached page is
+    # re-spliced when stock moves.
     key = (req.scope.get("query_string", b""), req.sales_channel_ids, context[1] if context else None)
-    hit = catalog.pages.get(key)
+    hit = documents.page(key)
     if hit is not None and hit[0] is prices and (prices is None or prices.fresh()):
         return await _stocked(req, query, hit[1])
-    entries = catalog.select(query, req.sales_channel_ids)
-    body = service.page_body(catalog, entries, query, prices, context)
-    catalog.remember_page(key, prices, body)
+    generation = documents.generation
+    ids, count = await documents.select(req.state.pool, query, req.sales_channel_ids)
+    found = await documents.products(req.state.pool, ids)
+    if prices is not None and context is not None:
+        await prices.load(req.state.pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
+    # A product unpublished between the two reads is left out (the page is not kept then: a change was notified).
+    body = service.page_body([found[i] for i in ids if i in found], count, query, prices, context)
+    documents.remember_page(key, (prices, body), len(body.body) + 2 * len(key[0]) + 500, generation)
     return await _stocked(req, query, body)
 
 
 async def retrieve_product(req: Request) -> Response:
     query = req.query(ProductQuery)
-    catalog, prices, context = await _priced(req, query)
-    entry = catalog.by_id.get(req.params["id"])
+    prices, context = await _priced(req, query)
+    entry = (await req.state.documents.products(req.state.pool, [req.params["id"]])).get(req.params["id"])
     if entry is None or not (entry.channel_ids & set(req.sales_channel_ids)):
         raise NotFound(f"Product with id: {req.params['id']} was not found")
-    return await _stocked(req, query, service.product_body(catalog, entry, query, prices, context))
+    if prices is not None and context is not None:
+        await prices.load(req.state.pool, entry.set_ids, *context)
+    return await _stocked(req, query, service.product_body(entry, query, prices, context))
+
+
+async def _refs(req: Request, category_id: str | None = None, collection_id: str | None = None) -> list[Any]:
+    documents = req.state.documents
+    ids = await documents.product_ids_in(req.state.pool, req.sales_channel_ids, category_id, collection_id)
+    found = await documents.products(req.state.pool, ids)
+    return service.product_refs(found[i] for i in ids if i in found)
 
 
 def _scalars(c: dict[str, Any]) -> dict[str, Any]:
     return {k: c[k] for k in shapes.CATEGORY_SCALARS}
 
 
-def _category(
+async def _category(
+    req: Request,
     catalog: service.Catalog,
     c: dict[str, Any],
     channels: tuple[str, ...],
@@ -106,22 +122,24 @@ def _category(
     """A category with what the plan (or a requested tree) reaches: parents up, children down, products."""
     out = _scalars(c)
     if "products" in plan:
-        out["products"] = catalog.product_refs(catalog.by_category.get(c["id"], []), channels)
+        out["products"] = await _refs(req, category_id=c["id"])
     up = plan.get("parent_category")
     if up is not None or ancestors:
         parent = catalog.category_by_id.get(c["parent_category_id"]) if c["parent_category_id"] else None
         out["parent_category"] = (
-            None if parent is None else _category(catalog, parent, channels, up or {}, False, ancestors)
+            None if parent is None else await _category(req, catalog, parent, channels, up or {}, False, ancestors)
         )
     down = plan.get("category_children")
     if down is not None or descendants:
         out["category_children"] = [
-            _category(catalog, ch, channels, down or {}, descendants, False) for ch in catalog.children.get(c["id"], [])
+            await _category(req, catalog, ch, channels, down or {}, descendants, False)
+            for ch in catalog.children.get(c["id"], [])
         ]
     return out
 
 
-def _category_view(
+async def _category_view(
+    req: Request,
     catalog: service.Catalog,
     c: dict[str, Any],
     channels: tuple[str, ...],
@@ -129,7 +147,7 @@ def _category_view(
     descendants: bool,
     ancestors: bool,
 ) -> dict[str, Any]:
-    full = _category(catalog, c, channels, plan, descendants, ancestors)
+    full = await _category(req, catalog, c, channels, plan, descendants, ancestors)
     view = fields.apply(plan, full)
     # A requested tree goes whole: the plan's nested projection would cut it at one level.
     if descendants and "category_children" in plan:
@@ -157,8 +175,8 @@ async def list_categories(req: Request) -> Response:
             continue
         selected.append(c)
     items = [
-        _category_view(
-            catalog, c, req.sales_channel_ids, plan, query.include_descendants_tree, query.include_ancestors_tree
+        await _category_view(
+            req, catalog, c, req.sales_channel_ids, plan, query.include_descendants_tree, query.include_ancestors_tree
         )
         for c in selected[query.offset : query.offset + query.limit]
     ]
@@ -172,8 +190,8 @@ async def retrieve_category(req: Request) -> Response:
     if c is None:
         raise NotFound(f"Product category with id: {req.params['id']} was not found")
     plan = fields.plan(shapes.CATEGORY, shapes.CATEGORY_DEFAULTS, query.fields)
-    view = _category_view(
-        catalog, c, req.sales_channel_ids, plan, query.include_descendants_tree, query.include_ancestors_tree
+    view = await _category_view(
+        req, catalog, c, req.sales_channel_ids, plan, query.include_descendants_tree, query.include_ancestors_tree
     )
     return json_response({"product_category": view})
 
@@ -190,10 +208,7 @@ async def list_collections(req: Request) -> Response:
         and (not query.title or c["title"] in query.title)
         and (not query.q or query.q.lower() in f"{c['title']} {c['handle']}".lower())
     ]
-    items = [
-        _collection_view(catalog, c, req.sales_channel_ids, plan)
-        for c in selected[query.offset : query.offset + query.limit]
-    ]
+    items = [await _collection_view(req, c, plan) for c in selected[query.offset : query.offset + query.limit]]
     return page("collections", items, len(selected), query.offset, query.limit)
 
 
@@ -204,14 +219,12 @@ async def retrieve_collection(req: Request) -> Response:
     if c is None:
         raise NotFound(f"Collection with id: {req.params['id']} was not found")
     plan = fields.plan(shapes.STORE_COLLECTION, shapes.COLLECTION_DEFAULTS, query.fields)
-    return json_response({"collection": _collection_view(catalog, c, req.sales_channel_ids, plan)})
+    return json_response({"collection": await _collection_view(req, c, plan)})
 
 
-def _collection_view(
-    catalog: service.Catalog, c: dict[str, Any], channels: tuple[str, ...], plan: fields.Plan
-) -> dict[str, Any]:
+async def _collection_view(req: Request, c: dict[str, Any], plan: fields.Plan) -> dict[str, Any]:
     if "products" in plan:
-        c = {**c, "products": catalog.product_refs(catalog.by_collection.get(c["id"], []), channels)}
+        c = {**c, "products": await _refs(req, collection_id=c["id"])}
     return fields.apply(plan, c)
 
 

@@ -1,5 +1,7 @@
-"""Storefront reads: product pages priced by the engine, categories (a tree), collections — all from memory."""
+"""Storefront reads: product pages (documents from catalog.documents) priced by the engine, categories (a tree) and
+collections (kept in memory: they are few)."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -7,45 +9,19 @@ import msgspec
 from psycopg_pool import AsyncConnectionPool
 
 from commerce.catalog import model, shapes, source
+from commerce.catalog.documents import ProductQuery
 from commerce.catalog.prices import Prices
 from commerce.catalog.stock import Slotted
-from commerce.errors import InvalidData, NotAllowed, NotFound
+from commerce.errors import InvalidData, NotFound
 from commerce.http import fields
-from commerce.listing import Limit, ListQuery
 
 _encode = msgspec.json.Encoder(decimal_format="number").encode
-ORDERABLE = frozenset({"created_at", "updated_at", "title", "handle"})
-
-
-class ProductQuery(ListQuery, kw_only=True):
-    limit: Limit = 50
-    q: str | None = None
-    id: list[str] | None = None
-    handle: list[str] | None = None
-    category_id: list[str] | None = None
-    collection_id: list[str] | None = None
-    tag_id: list[str] | None = None
-    type_id: list[str] | None = None
-    sales_channel_id: list[str] | None = None
-    region_id: str | None = None
-    country_code: str | None = None
-    province: str | None = None
-    currency_code: str | None = None
-    cart_id: str | None = None
 
 
 class Catalog:
+    """The store's categories (a tree) and collections: small, kept whole per worker, reloaded when they change."""
+
     def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        self.entries = model.build(rows)
-        self.by_id = {e.id: e for e in self.entries}
-        self.variants = {vid: (e, snap) for e in self.entries for vid, snap in e.snapshots.items()}
-        self.by_category: dict[str, list[model.Entry]] = {}
-        self.by_collection: dict[str, list[model.Entry]] = {}
-        for e in self.entries:
-            for c in e.category_ids:
-                self.by_category.setdefault(c, []).append(e)
-            if e.collection_id:
-                self.by_collection.setdefault(e.collection_id, []).append(e)
         cats = [msgspec.json.decode(_encode(c)) for c in rows["categories"]]
         # The store sees active, public categories only (and no category below a hidden one).
         visible = {c["id"] for c in cats if c["is_active"] and not c["is_internal"]}
@@ -59,87 +35,29 @@ class Catalog:
             self.children.setdefault(c["parent_category_id"], []).append(c)
         self.collections = [msgspec.json.decode(_encode(c)) for c in rows["collections"]]
         self.collection_by_id = {c["id"]: c for c in self.collections}
-        self.plans: dict[str | None, fields.Plan] = {}
-        self.by_channels: dict[tuple[str, ...], list[model.Entry]] = {}
-        # Rendered pages per query; their inventory_quantity slots are filled per request (stock.Slotted).
-        self.pages: dict[tuple[Any, ...], tuple[Prices | None, Slotted]] = {}
 
-    def remember_page(self, key: tuple[Any, ...], prices: Prices | None, body: Slotted) -> None:
-        if len(self.pages) >= 512:
-            self.pages.clear()
-        self.pages[key] = (prices, body)
 
-    def product_refs(self, entries: list[model.Entry], channel_ids: tuple[str, ...]) -> list[dict[str, Any]]:
-        """The products of a category or collection that the caller's sales channels may see."""
-        channels = set(channel_ids)
-        keys = shapes.PRODUCT_REF.ordered
-        out = []
-        for e in entries:
-            if e.channel_ids & channels:
-                full = e.full
-                out.append({k: full[k] for k in keys})
-        return out
+_plans: dict[str | None, fields.Plan] = {}
 
-    def plan(self, fields_param: str | None) -> fields.Plan:
-        plan = self.plans.get(fields_param)
-        if plan is None:
-            plan = fields.plan(shapes.PRODUCT, shapes.PRODUCT_DEFAULTS, fields_param)
-            if len(self.plans) < 256:
-                self.plans[fields_param] = plan
-        return plan
 
-    def select(self, query: ProductQuery, channel_ids: tuple[str, ...]) -> list[model.Entry]:
-        unfiltered = not (
-            query.sales_channel_id
-            or query.category_id
-            or query.q
-            or query.id
-            or query.handle
-            or query.collection_id
-            or query.type_id
-            or query.tag_id
-            or query.order
-        )
-        if unfiltered:
-            # The storefront's most common list: keep it per set of channels instead of scanning every product.
-            cached = self.by_channels.get(channel_ids)
-            if cached is not None:
-                return cached
-        channels = set(channel_ids)
-        if query.sales_channel_id:
-            asked = set(query.sales_channel_id)
-            if not asked <= channels:
-                raise NotAllowed("Requested sales channel is not part of the publishable key")
-            channels = asked
-        category_ids = set(query.category_id or ())
-        q = query.q.lower() if query.q else None
-        out = []
-        for e in self.entries:
-            if not (e.channel_ids & channels):
-                continue
-            if query.id and e.id not in query.id:
-                continue
-            if query.handle and e.handle not in query.handle:
-                continue
-            if category_ids and not (e.category_ids & category_ids):
-                continue
-            if query.collection_id and e.collection_id not in query.collection_id:
-                continue
-            if query.type_id and e.type_id not in query.type_id:
-                continue
-            if query.tag_id and not (e.tag_ids & set(query.tag_id)):
-                continue
-            if q and q not in e.search:
-                continue
-            out.append(e)
-        if query.order:
-            column = query.order.lstrip("-")
-            if column not in ORDERABLE:
-                raise InvalidData(f"Invalid request: cannot order by '{column}'")
-            out.sort(key=lambda e: (getattr(e, column), e.id), reverse=query.order.startswith("-"))
-        if unfiltered and len(self.by_channels) < 64:
-            self.by_channels[channel_ids] = out
-        return out
+def plan(fields_param: str | None) -> fields.Plan:
+    """The product projection for a `fields` parameter (kept for the 256 first seen)."""
+    found = _plans.get(fields_param)
+    if found is None:
+        found = fields.plan(shapes.PRODUCT, shapes.PRODUCT_DEFAULTS, fields_param)
+        if len(_plans) < 256:
+            _plans[fields_param] = found
+    return found
+
+
+def product_refs(entries: Iterable[model.Entry]) -> list[dict[str, Any]]:
+    """A category's or a collection's products as Medusa nests them."""
+    keys = shapes.PRODUCT_REF.ordered
+    out = []
+    for e in entries:
+        full = e.full
+        out.append({k: full[k] for k in keys})
+    return out
 
 
 def pricing_context(
@@ -180,49 +98,48 @@ def stock_channels(query: ProductQuery, channel_ids: tuple[str, ...]) -> tuple[s
 
 
 def page_body(
-    catalog: Catalog,
     entries: list[model.Entry],
+    count: int,
     query: ProductQuery,
     prices: Prices | None,
     context: tuple[dict[str, Any], tuple[Any, ...]] | None,
 ) -> Slotted:
     """The page's JSON, with a slot for each selected variants.inventory_quantity (filled by Slotted.render)."""
-    body, variant_ids = _page(catalog, entries, query, prices, context)
+    body, variant_ids = _page(entries, count, query, prices, context)
     return Slotted(body, variant_ids)
 
 
 def _page(
-    catalog: Catalog,
-    entries: list[model.Entry],
+    page: list[model.Entry],
+    count: int,
     query: ProductQuery,
     prices: Prices | None,
     context: tuple[dict[str, Any], tuple[Any, ...]] | None,
 ) -> tuple[bytes, list[str]]:
-    plan = catalog.plan(query.fields)
-    page = entries[query.offset : query.offset + query.limit]
-    variant_plan = plan.get("variants")
+    plan_ = plan(query.fields)
+    variant_plan = plan_.get("variants")
     cp_plan = variant_plan.get("calculated_price") if variant_plan else None
     stocked = variant_plan is not None and "inventory_quantity" in variant_plan
     per_entry: list[list[bytes | None]] = []
     if cp_plan is not None and prices is not None and context is not None:
-        ctx, key = context
+        _, key = context
         for e in page:
-            per_entry.append(prices.encoded(e.set_ids, ctx, key))
+            per_entry.append(prices.encoded(e.set_ids, key))
     parts: list[bytes] = []
     variant_ids: list[str] = []
-    fast = _same_as_default(plan)
+    fast = _same_as_default(plan_)
     for n, e in enumerate(page):
         if fast:
             priced = per_entry[n] if per_entry else [None] * len(e.set_ids)
             parts.append(model.splice(e, priced))
         else:
-            parts.append(_projected(e, plan, cp_plan, per_entry[n] if per_entry else None, stocked))
+            parts.append(_projected(e, plan_, cp_plan, per_entry[n] if per_entry else None, stocked))
         if stocked:
             variant_ids.extend(e.variant_ids)
     body = (
         b'{"products":['
         + b",".join(parts)
-        + b'],"count":%d,"offset":%d,"limit":%d}' % (len(entries), query.offset, query.limit)
+        + b'],"count":%d,"offset":%d,"limit":%d}' % (count, query.offset, query.limit)
     )
     return body, variant_ids
 
@@ -254,13 +171,12 @@ def _projected(
 
 
 def product_body(
-    catalog: Catalog,
     entry: model.Entry,
     query: ProductQuery,
     prices: Prices | None,
     context: tuple[dict[str, Any], tuple[Any, ...]] | None,
 ) -> Slotted:
-    listing, variant_ids = _page(catalog, [entry], msgspec.structs.replace(query, offset=0, limit=1), prices, context)
+    listing, variant_ids = _page([entry], 1, msgspec.structs.replace(query, offset=0, limit=1), prices, context)
     # {"products":[X],...} → {"product":X}
     start = len(b'{"products":[')
     end = listing.rindex(b'],"count":')
@@ -269,8 +185,5 @@ def product_body(
 
 async def load_catalog(pool: AsyncConnectionPool[Any]) -> Catalog:
     async with pool.connection() as conn:
-        rows = await source.load_products(conn)
-    catalog = Catalog(rows)
-    del rows
-    model.release_memory()
-    return catalog
+        rows = await source.load_taxonomy(conn)
+    return Catalog(rows)

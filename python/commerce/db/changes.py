@@ -1,6 +1,7 @@
 """Per-worker caches of PostgreSQL data, refreshed when PostgreSQL NOTIFYs that a table changed.
 
-Triggers (migrations) send the table name on channel `commerce_changes`. Several processes or
+Triggers (migrations) send the table name on channel `commerce_changes`; other channels carry row ids (the
+catalog's `commerce_catalog`: the products a commit changed), handed to whoever listens to them. Several processes or
 machines stay coherent without a cache server. While the listener is not connected, caches
 reload on every read, so a lost notification can never leave a worker serving stale data.
 
@@ -43,6 +44,8 @@ class ChangeFeed:
         self.replica = replica
         self._watchers: dict[str, list[Callable[[], None]]] = {}
         self._all: list[Callable[[], None]] = []
+        self._channels: dict[str, list[Callable[[str], None]]] = {}
+        self._connection: list[Callable[[bool], None]] = []
         self.connected = False
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -51,6 +54,17 @@ class ChangeFeed:
         for table in tables:
             self._watchers.setdefault(table, []).append(invalidate)
         self._all.append(invalidate)
+
+    def listen(self, channel: str, on_payload: Callable[[str], None], on_connection: Callable[[bool], None]) -> None:
+        """Hand each payload on `channel` to `on_payload`; `on_connection(connected)` is told when the feed connects
+        (anything cached before may have missed a change) and when it is lost."""
+        self._channels.setdefault(channel, []).append(on_payload)
+        self._connection.append(on_connection)
+
+    def _connected(self, connected: bool) -> None:
+        self.connected = connected
+        for tell in self._connection:
+            tell(connected)
 
     async def start(self) -> None:
         if self._database_url is None:
@@ -81,18 +95,24 @@ class ChangeFeed:
             try:
                 async with await psycopg.AsyncConnection.connect(self._database_url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    for channel in self._channels:
+                        await conn.execute(f"LISTEN {channel}")
                     # Anything cached before LISTEN may have missed a change.
                     self._invalidate_all()
-                    self.connected = True
+                    self._connected(True)
                     self._ready.set()
                     async for notify in conn.notifies():
-                        for invalidate in self._watchers.get(notify.payload, ()):
-                            invalidate()
+                        if notify.channel == CHANNEL:
+                            for invalidate in self._watchers.get(notify.payload, ()):
+                                invalidate()
+                        else:
+                            for on_payload in self._channels.get(notify.channel, ()):
+                                on_payload(notify.payload)
             except asyncio.CancelledError:
-                self.connected = False
+                self._connected(False)
                 raise
             except Exception as exc:  # any connection failure: read through, then reconnect
-                self.connected = False
+                self._connected(False)
                 self._invalidate_all()
                 log.warning("change feed lost (%s); reconnecting", exc)
                 await asyncio.sleep(0.5)

@@ -5,7 +5,7 @@ aggregate: a change reads it whole (one statement), computes the new state in me
 stock) and writes it back in one conditional statement; the answer is built from that state, so its totals are
 the engine's over exactly the lines shown."""
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,8 +19,8 @@ from commerce import customer, fulfillment, payment
 from commerce import totals as cart_totals
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
+from commerce.catalog.documents import CatalogReads
 from commerce.catalog.prices import Prices
-from commerce.catalog.service import Catalog
 from commerce.catalog.stock import Stock
 from commerce.errors import InvalidData, NotAllowed, NotFound
 from commerce.flows import flash
@@ -32,10 +32,10 @@ from commerce.tax.service import TaxRates
 
 
 class Reads(NamedTuple):
-    """The read models a cart change needs: products and variants, prices, regions, promotions, tax rates, and for
-    a change that adds units, the stock."""
+    """The read models a cart change needs: products and variants (loaded by variant id as the flow meets them, with
+    their prices: `_prepare`), prices, regions, promotions, tax rates, and for a change that adds units, the stock."""
 
-    catalog: Catalog
+    catalog: CatalogReads
     prices: Prices
     regions: RegionCatalog
     promotions: Promotions
@@ -77,7 +77,7 @@ async def reads_for(req: Request, *, stock: bool = False) -> Reads:
     stock model too, reloaded if anything changed it (a display may lag STOCK_REFRESH; the add-to-cart check not)."""
     pool = req.state.pool
     return Reads(
-        await req.state.catalog.get(pool),
+        CatalogReads(req.state.documents),
         await req.state.prices.get(pool),
         await req.state.regions.get(pool),
         await req.state.promotions.get(pool),
@@ -89,6 +89,19 @@ async def reads_for(req: Request, *, stock: bool = False) -> Reads:
 
 def _not_found(cart_id: str) -> NotFound:
     return NotFound(f"Cart id not found: {cart_id}")
+
+
+async def _prepare(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], more: Iterable[str] = ()) -> None:
+    """Load what this request's cart work needs of the catalog, which a worker does not hold whole: the documents of
+    the variants in the cart (and `more`), and an engine index of their prices."""
+    variant_ids = {str(i["variant_id"]) for i in cart["items"] if i.get("variant_id")} | set(more)
+    await reads.catalog.load(conn, variant_ids)
+    set_ids = {
+        f[1]["price_set_id"] for v in variant_ids if (f := reads.catalog.variants.get(v)) and f[1]["price_set_id"]
+    }
+    if set_ids - reads.catalog.priced:
+        reads.catalog.price_index = await reads.prices.index_for(conn, set_ids | reads.catalog.priced)
+        reads.catalog.priced = set_ids | reads.catalog.priced
 
 
 OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the row lock (a hot cart: always progress)
@@ -103,6 +116,7 @@ async def _change(
     *,
     force_taxes: bool = False,
     locked: bool = False,
+    more: Iterable[str] = (),
 ) -> msgspec.Raw:
     """One cart change: read the aggregate, `apply` the change to it in memory (it returns the codes that must now
     apply, or None), evaluate promotions and taxes, write it back with its rendering over the version read, answer
@@ -118,6 +132,7 @@ async def _change(
                 raise _not_found(cart_id)
             if cart["completed_at"] is not None:
                 raise NotAllowed(f"Cart {cart_id} is already completed")
+            await _prepare(conn, reads, cart, more)
             strict = await apply(conn, reads, cart)
             _reckon(reads, cart, strict, force_taxes=force_taxes)
             cart["updated_at"] = datetime.now(UTC)
@@ -174,6 +189,7 @@ async def create(
         "customer": who,
         "payment_collection_id": None,
     }
+    await _prepare(conn, reads, cart, [i.variant_id for i in data.items])
     for item in data.items:
         _add(reads, cart, item)
     _reckon(reads, cart, data.promo_codes or None)
@@ -193,6 +209,7 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str, *, lo
     cart = await carts.read(conn, cart_id, lock=lock)
     if cart is None:
         raise _not_found(cart_id)
+    await _prepare(conn, reads, cart)
     region = reads.regions.by_id.get(cart["region_id"] or "")
     return {
         **_view(reads, cart),
@@ -212,6 +229,7 @@ async def retrieve_rendered(conn: AsyncConnection[Any], req: Request, cart_id: s
         cart = await carts.read(conn, cart_id)
         if cart is None:
             raise _not_found(cart_id)
+        await _prepare(conn, reads, cart)
         return await _send(conn, reads.regions, _render(reads, cart), cart)
     return await _send(conn, await req.state.regions.get(req.state.pool), found["rendered"], found)
 
@@ -325,6 +343,7 @@ async def update(
 
 async def add_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item: ItemInput) -> msgspec.Raw:
     await flash.refuse_sold_out([item.variant_id])  # from memory, before any database work
+    await reads.catalog.load(conn, [item.variant_id])
     holding = flash.holds_at_add(reads.catalog, reads.holds, item.variant_id)
 
     async def apply(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any]) -> None:
@@ -332,7 +351,7 @@ async def add_item(conn: AsyncConnection[Any], reads: Reads, cart_id: str, item:
         if holding:
             await flash.hold(conn, reads.catalog, reads.holds, cart, item.variant_id)
 
-    return await _change(conn, reads, cart_id, apply, locked=holding)
+    return await _change(conn, reads, cart_id, apply, locked=holding, more=[item.variant_id])
 
 
 async def update_item(
@@ -586,11 +605,9 @@ def _price(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -
         "quantity": quantity,
         "now": datetime.now(UTC),
     }
-    price = (
-        reads.prices.index.calculate([snapshot["price_set_id"]], context).get(snapshot["price_set_id"])
-        if (snapshot["price_set_id"])
-        else None
-    )
+    set_id = snapshot["price_set_id"]
+    index = reads.catalog.price_index
+    price = index.calculate([set_id], context).get(set_id) if set_id and index is not None else None
     if price is None:
         raise InvalidData(f"Variants with IDs {variant_id} do not have a price in {cart['currency_code']}")
     original = price.original_amount

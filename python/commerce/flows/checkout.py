@@ -62,6 +62,7 @@ async def validate(conn: AsyncConnection[Any], reads: cart_flow.Reads, cart: dic
         raise InvalidData("The cart needs an email to be completed")
     variant_ids = sorted({str(i["variant_id"]) for i in items if i.get("variant_id")})
     variants = await product.service.purchasable(conn, variant_ids)
+    await reads.catalog.load(conn, variant_ids)
     for item in items:
         vid = str(item.get("variant_id") or "")
         found = variants.get(vid)

@@ -51,6 +51,17 @@ async def import_products(
     )
 
 
+async def check_products(conn: AsyncConnection[Any], records: Iterable[list[str]]) -> tuple[int, int]:
+    """What `import_products` would import (products, variants), checked as it checks, writing nothing. Raises
+    CsvInvalid as it does."""
+    parsed = parse(records)
+    clashes, _ = await bulk.check(conn, parsed.products)
+    errors = sorted(parsed.errors + clashes, key=lambda e: e.row)
+    if errors:
+        raise CsvInvalid(errors)
+    return len(parsed.products), sum(len(d.variants) for d in parsed.products)
+
+
 async def import_drafts(
     conn: AsyncConnection[Any], drafts: list[ProductDraft], progress: Progress = _nothing
 ) -> ImportResult:

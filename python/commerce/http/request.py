@@ -31,6 +31,7 @@ class State(Protocol):
     publishable_keys: Cached[Any]
     regions: Cached[Any]
     catalog: Cached[Any]
+    documents: Any  # catalog.documents.Documents: product documents, invalidated row by row
     stock: Cached[Any]
     prices: Cached[Any]
     promotions: Cached[Any]
@@ -87,7 +88,8 @@ class Request:
                 return value
         return None
 
-    async def body(self) -> bytes:
+    async def body(self, limit: int = MAX_BODY) -> bytes:
+        """The whole body, refused past `limit` bytes (MAX_BODY unless the route takes files)."""
         if self._body is None:
             chunks: list[bytes] = []
             size = 0
@@ -102,8 +104,8 @@ class Request:
                     raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
                 chunk = message.get("body", b"")
                 size += len(chunk)
-                if size > MAX_BODY:
-                    raise InvalidData(f"Request body larger than {MAX_BODY} bytes")
+                if size > limit:
+                    raise InvalidData(f"Request body larger than {limit} bytes")
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     break

@@ -68,6 +68,8 @@ SELECT p.id, p.price_set_id, p.price_list_id, p.currency_code, p.amount, p.min_q
 FROM price p JOIN price_set s ON s.id = p.price_set_id AND s.deleted_at IS NULL
 WHERE p.deleted_at IS NULL
 """
+# A page's or a cart's prices (catalog.prices reads them per request, so a worker does not hold them all).
+SET_PRICES = ALL_PRICES + " AND p.price_set_id = ANY(%s)"
 ALL_LISTS = f"SELECT {LIST_COLUMNS} FROM price_list WHERE deleted_at IS NULL"
 ALL_PREFS = f"SELECT {PREF_COLUMNS} FROM price_preference WHERE deleted_at IS NULL"
 ALL_VARIANT_SETS = "SELECT variant_id, price_set_id FROM product_variant_price_set"
@@ -216,6 +218,16 @@ async def index_source(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, A
         "preferences": await fetch_all(conn, ALL_PREFS),
         "variant_sets": await fetch_all(conn, ALL_VARIANT_SETS),
     }
+
+
+async def index_rules(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
+    """The price lists and preferences (no prices)."""
+    return {"lists": await fetch_all(conn, ALL_LISTS), "preferences": await fetch_all(conn, ALL_PREFS)}
+
+
+async def prices_of_sets(conn: AsyncConnection[Any], set_ids: list[str]) -> list[dict[str, Any]]:
+    """The live prices (base and price lists') of these price sets."""
+    return await fetch_all(conn, SET_PRICES, (set_ids,))
 
 
 # --- bulk (CSV import / export) -----------------------------------------------------------------------------------

@@ -259,6 +259,14 @@ async def index_source(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, A
     return await repo.index_source(conn)
 
 
+async def index_rules(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, Any]]]:
+    return await repo.index_rules(conn)
+
+
+async def prices_of_sets(conn: AsyncConnection[Any], set_ids: list[str]) -> list[dict[str, Any]]:
+    return await repo.prices_of_sets(conn, set_ids)
+
+
 # --- bulk (CSV import / export) -----------------------------------------------------------------------------------
 
 

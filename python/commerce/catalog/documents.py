@@ -1,0 +1,319 @@
+"""Product documents for the storefront: read from catalog_product (rendered by PostgreSQL at each change, see
+migrations/0021) one indexed statement per page or product, and kept per worker in a cache whose size is counted in
+bytes and bounded by CATALOG_CACHE_MB. A NOTIFY on `commerce_catalog` names the products a commit changed: those
+leave the cache (and every page, whose membership or count may have moved), nothing else does."""
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, TypeVar
+
+from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
+from psycopg_pool import AsyncConnectionPool
+
+from commerce import engine
+from commerce.catalog.model import Entry
+from commerce.errors import InvalidData, NotAllowed
+from commerce.listing import Limit, ListQuery
+
+CHANNEL = "commerce_catalog"
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class ProductQuery(ListQuery, kw_only=True):
+    limit: Limit = 50
+    q: str | None = None
+    id: list[str] | None = None
+    handle: list[str] | None = None
+    category_id: list[str] | None = None
+    collection_id: list[str] | None = None
+    tag_id: list[str] | None = None
+    type_id: list[str] | None = None
+    sales_channel_id: list[str] | None = None
+    region_id: str | None = None
+    country_code: str | None = None
+    province: str | None = None
+    currency_code: str | None = None
+    cart_id: str | None = None
+
+
+class ByteLRU(Generic[K, V]):
+    """Least recently used entries first out, so that the sum of their sizes (given with each) stays within
+    `budget` bytes. An entry larger than the whole budget is not kept."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.nbytes = 0
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: K, value: V, size: int) -> None:
+        self.pop(key)
+        if size > self.budget:
+            return
+        self._items[key] = (value, size)
+        self.nbytes += size
+        while self.nbytes > self.budget:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.nbytes -= dropped
+
+    def pop(self, key: K) -> None:
+        found = self._items.pop(key, None)
+        if found is not None:
+            self.nbytes -= found[1]
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.nbytes = 0
+
+
+# --- SQL -----------------------------------------------------------------------------------------------------------
+DOCUMENTS = "SELECT document, set_ids, channel_ids FROM catalog_product WHERE id = ANY(%s)"
+BY_VARIANTS = "SELECT document, set_ids, channel_ids FROM catalog_product WHERE variant_ids && %s::text[]"
+REFS_BY_CATEGORY = (
+    "SELECT id FROM catalog_product WHERE category_ids && %s::text[] AND channel_ids && %s::text[]"
+    " ORDER BY created_at, id"
+)
+REFS_BY_COLLECTION = (
+    "SELECT id FROM catalog_product WHERE collection_id = %s AND channel_ids && %s::text[] ORDER BY created_at, id"
+)
+# The filters Medusa's store list takes; each is off when its parameter is NULL.
+WHERE = """
+FROM catalog_product
+WHERE channel_ids && %(channels)s::text[]
+  AND (%(id)s::text[] IS NULL OR id = ANY(%(id)s::text[]))
+  AND (%(handle)s::text[] IS NULL OR handle = ANY(%(handle)s::text[]))
+  AND (%(category_id)s::text[] IS NULL OR category_ids && %(category_id)s::text[])
+  AND (%(collection_id)s::text[] IS NULL OR collection_id = ANY(%(collection_id)s::text[]))
+  AND (%(type_id)s::text[] IS NULL OR type_id = ANY(%(type_id)s::text[]))
+  AND (%(tag_id)s::text[] IS NULL OR tag_ids && %(tag_id)s::text[])
+  AND (%(like)s::text IS NULL
+       OR search @@ to_tsquery('simple', %(words)s) OR search_text LIKE %(like)s)
+"""
+SELECT_PAGE = "SELECT id, count(*) OVER () " + WHERE
+COUNT = "SELECT count(*) " + WHERE
+# Fixed ORDER BY clauses (never formatted from input): Medusa's `order`, else by relevance for a search, else the
+# store's default (oldest first).
+ORDER_BY = {
+    None: " ORDER BY created_at, id",
+    "search": " ORDER BY ts_rank(search, to_tsquery('simple', %(words)s)) DESC, created_at, id",
+    "created_at": " ORDER BY created_at, id",
+    "-created_at": " ORDER BY created_at DESC, id DESC",
+    "updated_at": " ORDER BY updated_at, id",
+    "-updated_at": " ORDER BY updated_at DESC, id DESC",
+    "title": " ORDER BY title, id",
+    "-title": " ORDER BY title DESC, id DESC",
+    "handle": " ORDER BY handle, id",
+    "-handle": " ORDER BY handle DESC, id DESC",
+}
+PAGE = " LIMIT %(limit)s OFFSET %(offset)s"
+_WORD = re.compile(r"\w+")
+
+
+def _like(q: str) -> str:
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_params(q: str | None) -> dict[str, Any]:
+    """`q` as a prefix match of each of its words (full-text, ranked) or a substring of the product's text."""
+    if not q:
+        return {"like": None, "words": None}
+    words = _WORD.findall(q.lower())
+    return {"like": _like(q), "words": " & ".join(f"{w}:*" for w in words) if words else None}
+
+
+def filters(query: ProductQuery, channel_ids: tuple[str, ...]) -> dict[str, Any]:
+    channels = list(channel_ids)
+    if query.sales_channel_id:
+        if not set(query.sales_channel_id) <= set(channel_ids):
+            raise NotAllowed("Requested sales channel is not part of the publishable key")
+        channels = list(query.sales_channel_id)
+    return {
+        "channels": channels,
+        "id": query.id,
+        "handle": query.handle,
+        "category_id": query.category_id,
+        "collection_id": query.collection_id,
+        "type_id": query.type_id,
+        "tag_id": query.tag_id,
+        **search_params(query.q),
+    }
+
+
+def order_clause(query: ProductQuery) -> str:
+    if query.order:
+        clause = ORDER_BY.get(query.order)
+        if clause is None:
+            raise InvalidData(f"Invalid request: cannot order by '{query.order.lstrip('-')}'")
+        return clause
+    return ORDER_BY["search" if query.q else None]
+
+
+class Documents:
+    """The per-worker cache of product documents (Entry) and rendered pages, in one byte budget."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.cache: ByteLRU[Any, Any] = ByteLRU(budget_bytes)
+        self.connected = False  # set by the change feed; while down every read goes to PostgreSQL
+        self._generation = 0
+        self._page_keys: set[Any] = set()
+
+    # -- invalidation (from the change feed) --
+    def changed(self, payload: str) -> None:
+        """A commit changed these products (comma-separated ids, `*` for many)."""
+        self._generation += 1
+        if payload == "*":
+            self.clear()
+            return
+        for product_id in payload.split(","):
+            self.cache.pop(("product", product_id))
+        self.clear_pages()
+
+    def clear_pages(self) -> None:
+        self._generation += 1
+        for key in self._page_keys:
+            self.cache.pop(key)
+        self._page_keys.clear()
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.cache.clear()
+        self._page_keys.clear()
+
+    def set_connected(self, connected: bool) -> None:
+        self.connected = connected
+        self.clear()
+
+    # -- pages --
+    def page(self, key: Any) -> Any:
+        return self.cache.get(("page", key)) if self.connected else None
+
+    def remember_page(self, key: Any, value: Any, size: int, generation: int) -> None:
+        if self.connected and generation == self._generation:
+            self._page_keys.add(("page", key))
+            self.cache.put(("page", key), value, size)
+            # Pages evicted by the budget leave stale keys behind: forget them when they outnumber the cache.
+            if len(self._page_keys) > 2 * len(self.cache) + 64:
+                self._page_keys = {k for k in self._page_keys if self.cache.get(k) is not None}
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    # -- reads --
+    async def select(
+        self, pool: AsyncConnectionPool[Any], query: ProductQuery, channel_ids: tuple[str, ...]
+    ) -> tuple[list[str], int]:
+        """The ids of one page of the list and the count of all it matches."""
+        params = {**filters(query, channel_ids), "limit": query.limit, "offset": query.offset}
+        order = order_clause(query)
+        async with pool.connection() as conn:
+            cur = conn.cursor(row_factory=tuple_row)
+            await cur.execute(SELECT_PAGE + order + PAGE, params)
+            rows = await cur.fetchall()
+            if rows:
+                return [r[0] for r in rows], int(rows[0][1])
+            await cur.execute(COUNT, params)
+            found = await cur.fetchone()
+        return [], int(found[0]) if found else 0
+
+    async def products(self, pool: AsyncConnectionPool[Any], ids: Sequence[str]) -> dict[str, Entry]:
+        """The published products among these ids, from the cache or one statement."""
+        out: dict[str, Entry] = {}
+        missing = []
+        for product_id in ids:
+            hit = self.cache.get(("product", product_id)) if self.connected else None
+            if hit is None:
+                missing.append(product_id)
+            else:
+                out[product_id] = hit
+        if missing:
+            generation = self._generation
+            async with pool.connection() as conn:
+                entries = await _fetch(conn, DOCUMENTS, (missing,))
+            self._keep(entries, generation)
+            out.update((e.id, e) for e in entries)
+        return out
+
+    async def product_ids_in(
+        self,
+        pool: AsyncConnectionPool[Any],
+        channel_ids: tuple[str, ...],
+        category_id: str | None = None,
+        collection_id: str | None = None,
+    ) -> list[str]:
+        """Ids of the products of a category or a collection that these channels may see, oldest first."""
+        async with pool.connection() as conn:
+            cur = conn.cursor(row_factory=tuple_row)
+            if category_id is not None:
+                await cur.execute(REFS_BY_CATEGORY, ([category_id], list(channel_ids)))
+            else:
+                await cur.execute(REFS_BY_COLLECTION, (collection_id, list(channel_ids)))
+            return [r[0] for r in await cur.fetchall()]
+
+    async def variants(self, conn: AsyncConnection[Any], variant_ids: Iterable[str]) -> list[Entry]:
+        """The published products holding these variants (read on the caller's connection: its transaction)."""
+        wanted = sorted(set(variant_ids))
+        if not wanted:
+            return []
+        generation = self._generation
+        entries = await _fetch(conn, BY_VARIANTS, (wanted,))
+        self._keep(entries, generation)
+        return entries
+
+    def _keep(self, entries: list[Entry], generation: int) -> None:
+        # Not when a change was notified meanwhile: what was read may be older than it.
+        if self.connected and generation == self._generation:
+            for e in entries:
+                self.cache.put(("product", e.id), e, e.nbytes)
+
+
+async def _fetch(conn: AsyncConnection[Any], statement: str, params: tuple[Any, ...]) -> list[Entry]:
+    cur = conn.cursor(row_factory=tuple_row)
+    await cur.execute(statement, params)
+    return [Entry(document.encode(), set_ids, channel_ids) for document, set_ids, channel_ids in await cur.fetchall()]
+
+
+class Loaded(dict[str, tuple[Entry, dict[str, Any]]]):
+    """Variant id -> (its product, its line-item snapshot), for the variants loaded; None for one loaded but not
+    published. Asking for one never loaded is a bug in the flow, not a missing product: it raises."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self.asked:
+            raise RuntimeError(f"variant {key} read before CatalogReads.load")
+        return super().get(key, default)
+
+
+class CatalogReads:
+    """What one cart request knows of the products its lines refer to: loaded by variant id before use."""
+
+    def __init__(self, documents: Documents) -> None:
+        self._documents = documents
+        self.variants = Loaded()
+        self.price_index: engine.PriceIndex | None = None  # the prices of `priced` (flows.cart loads them)
+        self.priced: set[str] = set()
+
+    async def load(self, conn: AsyncConnection[Any], variant_ids: Iterable[str]) -> None:
+        wanted = {v for v in variant_ids if v and v not in self.variants.asked}
+        if not wanted:
+            return
+        for e in await self._documents.variants(conn, wanted):
+            for vid, snapshot in e.snapshots.items():
+                self.variants[vid] = (e, snapshot)
+        self.variants.asked |= wanted

@@ -1,0 +1,275 @@
+"""The bounded catalog (issue 10): product documents rendered by PostgreSQL at each change (catalog_product), each
+worker's byte-budgeted cache of them, row-level invalidation reaching every server process, and search (`q`) with
+and without pg_trgm."""
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from psycopg_pool import AsyncConnectionPool
+
+from commerce.app import App
+from commerce.catalog.documents import ByteLRU, Documents, ProductQuery
+from commerce.db.connect import run_with_conn, with_dbname
+from commerce.flows import setup
+from commerce.settings import Settings
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, Server, eventually
+from tests.shop import ok
+
+PRODUCTS = 120
+
+
+@pytest.fixture(scope="module")
+def shop(db_url: str) -> dict[str, Any]:
+    async def seed(conn: psycopg.AsyncConnection[Any]) -> dict[str, Any]:
+        await setup.seed_demo(conn, products=PRODUCTS)
+        await setup.create_admin_user(conn, ADMIN_EMAIL, ADMIN_PASSWORD)
+        info = await setup.demo_info(conn)
+        return {"key": info.publishable_key}
+
+    return run_with_conn(db_url, seed)
+
+
+@pytest.fixture(scope="module")
+def servers(db_url: str, shop: dict[str, Any]) -> Iterator[list[Server]]:
+    """Two server processes on one database, each with a small cache."""
+    started = [Server(db_url, env={"CATALOG_CACHE_MB": "1"}).start() for _ in range(2)]
+    yield started
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def stores(servers: list[Server], shop: dict[str, Any]) -> Iterator[list[httpx.Client]]:
+    clients = [
+        httpx.Client(base_url=s.url, timeout=10, headers={"x-publishable-api-key": shop["key"]}) for s in servers
+    ]
+    yield clients
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def admin(servers: list[Server]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=servers[0].url, timeout=30) as c:
+        token = ok(c.post("/auth/user/emailpass", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))["token"]
+        c.headers["authorization"] = f"Bearer {token}"
+        yield c
+
+
+def _product(store: httpx.Client, handle: str, **params: Any) -> dict[str, Any]:
+    found = ok(store.get("/store/products", params={"handle": handle, **params}))["products"]
+    assert len(found) == 1
+    product: dict[str, Any] = found[0]
+    return product
+
+
+def test_a_product_change_reaches_every_process(stores: list[httpx.Client], admin: httpx.Client) -> None:
+    first = ok(stores[0].get("/store/products", params={"limit": 3}))["products"]
+    target, other = first[0], first[1]
+    for store in stores:  # both processes cache the page, the product and its neighbour
+        for _ in range(2):
+            assert ok(store.get(f"/store/products/{target['id']}"))["product"]["title"] == target["title"]
+            assert _product(store, other["handle"])["title"] == other["title"]
+            ok(store.get("/store/products", params={"limit": 3}))
+
+    title = f"Renamed {uuid.uuid4().hex[:6]}"
+    ok(admin.post(f"/admin/products/{target['id']}", json={"title": title}))
+    for store in stores:
+        assert eventually(lambda s=store: ok(s.get(f"/store/products/{target['id']}"))["product"]["title"] == title)
+        assert eventually(
+            lambda s=store: ok(s.get("/store/products", params={"limit": 3}))["products"][0]["title"] == title
+        )
+        assert _product(store, other["handle"])["title"] == other["title"]
+
+    # Unpublished: gone from every process's lists and product pages; published again: back.
+    ok(admin.post(f"/admin/products/{target['id']}", json={"status": "draft"}))
+    for store in stores:
+        assert eventually(lambda s=store: s.get(f"/store/products/{target['id']}").status_code == 404)
+        assert eventually(
+            lambda s=store: target["id"] not in {p["id"] for p in ok(s.get("/store/products"))["products"]}
+        )
+    ok(admin.post(f"/admin/products/{target['id']}", json={"status": "published"}))
+    for store in stores:
+        assert eventually(lambda s=store: s.get(f"/store/products/{target['id']}").status_code == 200)
+
+
+def test_a_price_change_reaches_every_process(stores: list[httpx.Client], admin: httpx.Client) -> None:
+    regions = {r["currency_code"]: r["id"] for r in ok(stores[0].get("/store/regions"))["regions"]}
+    params = {"region_id": regions["usd"], "fields": "id,*variants.calculated_price"}
+    product = ok(stores[0].get("/store/products", params={"limit": 1, "offset": 5}))["products"][0]
+    variant = product["variants"][0]
+
+    def amount(store: httpx.Client) -> Any:
+        got = ok(store.get(f"/store/products/{product['id']}", params=params))["product"]
+        return next(v for v in got["variants"] if v["id"] == variant["id"])["calculated_price"]["original_amount"]
+
+    before = [amount(s) for s in stores]
+    assert before[0] == before[1]
+    new = 12345
+    ok(
+        admin.post(
+            f"/admin/products/{product['id']}/variants/{variant['id']}",
+            json={"prices": [{"currency_code": "usd", "amount": new}, {"currency_code": "eur", "amount": 99}]},
+        )
+    )
+    for store in stores:
+        assert eventually(lambda s=store: amount(s) == new)
+
+
+def _ids(store: httpx.Client, **params: Any) -> list[str]:
+    return [p["id"] for p in ok(store.get("/store/products", params={"limit": 100, **params}))["products"]]
+
+
+def test_search_words_prefixes_substrings_skus_tags_categories(stores: list[httpx.Client], admin: httpx.Client) -> None:
+    store = stores[1]
+    product = ok(store.get("/store/products", params={"limit": 1, "offset": 7}))["products"][0]
+    sku = product["variants"][0]["sku"]
+    assert product["id"] in _ids(store, q=sku)
+    assert product["id"] in _ids(store, q=sku.lower()[:-2]), "a partial SKU"
+    word = product["title"].split()[-1]
+    hits = _ids(store, q=word)
+    assert product["id"] in hits and len(hits) < PRODUCTS
+    assert product["id"] in _ids(store, q=word[:3]), "a word's beginning"
+    assert product["id"] in _ids(store, q=word[1:-1].upper()), "the middle of a word, in any case"
+    assert _ids(store, q="zzqx no such thing") == []
+    assert _ids(store, q="%") == [] and _ids(store, q="_") == [], "LIKE wildcards are plain characters"
+
+    tag = ok(admin.post("/admin/product-tags", json={"value": "Solstice"}))["product_tag"]
+    category = ok(admin.post("/admin/product-categories", json={"name": "Equinox", "is_active": True}))
+    ok(
+        admin.post(
+            f"/admin/products/{product['id']}",
+            json={"tags": [{"id": tag["id"]}], "categories": [{"id": category["product_category"]["id"]}]},
+        )
+    )
+    assert eventually(lambda: _ids(store, q="solstice") == [product["id"]])
+    assert eventually(lambda: _ids(store, q="equin") == [product["id"]])
+    # With the filters the store list takes.
+    assert _ids(store, q="solstice", tag_id=tag["id"]) == [product["id"]]
+    assert _ids(store, q="solstice", id="prod_nope") == []
+
+
+def test_search_ranks_title_matches_first(stores: list[httpx.Client], admin: httpx.Client) -> None:
+    store = stores[0]
+    two = ok(store.get("/store/products", params={"limit": 2, "offset": 20}))["products"]
+    # The later product gets the word in its title, the earlier one only in its description.
+    ok(admin.post(f"/admin/products/{two[0]['id']}", json={"description": "Made for the marigold season"}))
+    ok(admin.post(f"/admin/products/{two[1]['id']}", json={"title": "Marigold Tee"}))
+    assert eventually(lambda: _ids(store, q="marigold") == [two[1]["id"], two[0]["id"]])
+    assert _ids(store, q="marigold", order="created_at") == [two[0]["id"], two[1]["id"]]
+
+
+def test_search_without_pg_trgm(server_url: str, template_db: str) -> None:
+    """Where the server has no pg_trgm (the embedded one may not), `q` still matches substrings, by a scan."""
+    name = f"commerce_t_notrgm_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    url = with_dbname(server_url, name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP INDEX IF EXISTS catalog_product_trgm_idx")
+            conn.execute("DROP EXTENSION IF EXISTS pg_trgm")
+        run_with_conn(url, lambda conn: setup.seed_demo(conn, products=5))
+        with psycopg.connect(url, autocommit=True) as conn:
+            channel, sku = conn.execute(
+                "SELECT channel_ids[1], document::json->'variants'->0->>'sku' FROM catalog_product LIMIT 1"
+            ).fetchone() or ("", "")
+
+        async def search(q: str) -> list[str]:
+            async with AsyncConnectionPool(url, min_size=1, max_size=1, open=False) as pool:
+                ids, _ = await Documents(0).select(pool, ProductQuery(q=q), (channel,))
+                return ids
+
+        assert len(asyncio.run(search(sku[2:-1]))) == 1, "a substring of a SKU"
+        assert asyncio.run(search("zzqx")) == []
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_byte_lru_keeps_within_its_budget() -> None:
+    lru: ByteLRU[str, str] = ByteLRU(100)
+    for n in range(50):
+        lru.put(f"k{n}", "v", 7 + n % 5)
+        assert lru.nbytes <= 100
+    assert lru.get("k0") is None and lru.get("k49") == "v"
+    lru.put("huge", "v", 101)
+    assert lru.get("huge") is None and lru.nbytes <= 100
+    assert lru.nbytes == sum(7 + n % 5 for n in range(50) if lru.get(f"k{n}") is not None)
+
+
+def test_the_worker_cache_never_exceeds_its_budget(db_url: str, shop: dict[str, Any], tmp_path: Path) -> None:
+    """A worker with a 1 MB budget reads every product and many pages: its own byte count never passes 1 MB, it
+    evicts, and a change to one product drops that product only."""
+    settings = Settings(
+        database_url=db_url,
+        home=tmp_path,
+        host="127.0.0.1",
+        port=0,
+        workers=1,
+        access_log=False,
+        jwt_secret=JWT_SECRET,
+        jwt_expires_in=3600,
+        pool_size=2,
+        public_url="http://127.0.0.1",
+        body_timeout=10,
+        catalog_cache_mb=1,
+    )
+    budget = 1024 * 1024
+
+    async def main() -> None:
+        worker = App(settings, db_url)
+        await worker.startup()
+        try:
+            state = worker.state
+            assert state is not None and state.feed.connected
+            documents = state.documents
+            pool = state.pool
+            channels = tuple(shop_channels(db_url))
+            seen = 0
+            for offset in range(0, PRODUCTS, 10):
+                ids, count = await documents.select(pool, ProductQuery(limit=10, offset=offset), channels)
+                assert count == PRODUCTS
+                found = await documents.products(pool, ids)
+                seen += len(found)
+                documents.remember_page(("page", offset), found, 50_000, documents.generation)
+                assert documents.cache.nbytes <= budget
+            assert seen == PRODUCTS
+            assert len(documents.cache) < PRODUCTS, "the budget made it evict"
+            kept = await documents.products(pool, ids)
+            one, two = ids[0], ids[1]
+
+            async with pool.connection() as conn:
+                await conn.execute("UPDATE product SET subtitle = 'changed' WHERE id = %s", (one,))
+            deadline = asyncio.get_running_loop().time() + 3
+            while documents.cache.get(("product", one)) is not None:
+                assert asyncio.get_running_loop().time() < deadline, "the change was not notified"
+                await asyncio.sleep(0.01)
+            assert documents.cache.get(("product", two)) is kept[two], "an untouched product stays cached"
+            assert (await documents.products(pool, [one]))[one].full["subtitle"] == "changed"
+            assert documents.cache.nbytes <= budget
+        finally:
+            await worker.shutdown()
+
+    asyncio.run(main())
+
+
+def shop_channels(db_url: str) -> list[str]:
+    with psycopg.connect(db_url) as conn:
+        return [r[0] for r in conn.execute("SELECT id FROM sales_channel")]
+
+
+def test_documents_match_the_product_tables(db_url: str, shop: dict[str, Any]) -> None:
+    """Rendering again from scratch gives the same documents the triggers left (nothing drifted)."""
+    with psycopg.connect(db_url) as conn:
+        before: dict[str, str] = dict(conn.execute("SELECT id, document FROM catalog_product").fetchall())
+        conn.execute("SELECT catalog_render(array_agg(id)) FROM product")
+        after: dict[str, str] = dict(conn.execute("SELECT id, document FROM catalog_product").fetchall())
+        conn.rollback()
+    assert before == after and len(after) >= PRODUCTS
