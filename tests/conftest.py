@@ -1,9 +1,11 @@
 """Shared fixtures: a real PostgreSQL (DATABASE_URL, else an embedded one), a migrated template database,
 a fresh database per test module, and a real Granian server on a free port."""
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -128,9 +130,14 @@ class Server:
             "--workers",
             str(self.workers),
             "--no-access-log",
+            "--workers-kill-timeout",
+            "5",
             "commerce.app:create_app",
         ]
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Its own process group: stop() can reach the workers too, even when the main process is gone.
+        self.proc = subprocess.Popen(
+            cmd, env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        )
         # Drain the server's output so it never blocks on a full pipe; tests can read it (events, logs).
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
@@ -165,13 +172,18 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc:
+            # A worker left behind (its main process killed) would hold the output pipe open: end the whole group.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
         if self._reader:
             self._reader.join(timeout=5)
-        if self.proc and self.proc.stdout:
+        # Closing the pipe while the reader thread still reads it would block on the reader's lock.
+        if self.proc and self.proc.stdout and not (self._reader and self._reader.is_alive()):
             self.proc.stdout.close()
         self.mailbox.unlink(missing_ok=True)
 

@@ -89,6 +89,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             loop=Loops.uvloop,
             log_access=settings.access_log,
             backlog=2048,
+            workers_kill_timeout=30,  # a worker that has not stopped 30 s after SIGTERM is killed, not waited for
         ).serve()
     return 0
 
