@@ -75,6 +75,10 @@ def test_catalog_is_read_from_the_replica(
     assert eventually(lambda: _listed(store, shop["region"], "Replica Vase") is not None, timeout=5)
     replica_reads = [s for s in _statements(pair.replica.log_text()) if "product_variant" in s]
     assert replica_reads, "no catalog statement ran on the replica"
+    # The product pages themselves: the documents and their page query (catalog.documents), not only the caches.
+    # (parameterised: logged as `execute`, not `statement:`)
+    documents = [s for s in pair.replica.log_text().splitlines() if f" {DBNAME} " in s and "FROM catalog_product" in s]
+    assert documents, "no product document was read on the replica"
 
 
 def test_own_cart_and_order_come_from_the_primary_while_the_replica_stands_still(

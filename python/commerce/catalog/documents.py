@@ -6,6 +6,7 @@ leave the cache (and every page, whose membership or count may have moved), noth
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from time import monotonic
 from typing import Any, Generic, TypeVar
 
 from psycopg import AsyncConnection
@@ -169,11 +170,14 @@ class Documents:
         self.connected = False  # set by the change feed; while down every read goes to PostgreSQL
         self._generation = 0
         self._page_keys: set[Any] = set()
+        # When the last change was notified (monotonic): a replica may serve reads only once it shows that change.
+        self.changed_at = monotonic()
 
     # -- invalidation (from the change feed) --
     def changed(self, payload: str) -> None:
         """A commit changed these products (comma-separated ids, `*` for many)."""
         self._generation += 1
+        self.changed_at = monotonic()
         if payload == "*":
             self.clear()
             return
@@ -183,6 +187,7 @@ class Documents:
 
     def clear_pages(self) -> None:
         self._generation += 1
+        self.changed_at = monotonic()
         for key in self._page_keys:
             self.cache.pop(key)
         self._page_keys.clear()
@@ -194,6 +199,7 @@ class Documents:
 
     def set_connected(self, connected: bool) -> None:
         self.connected = connected
+        self.changed_at = monotonic()
         self.clear()
 
     # -- pages --

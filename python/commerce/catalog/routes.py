@@ -1,9 +1,12 @@
 """Store catalog routes: products (documents from catalog.documents, priced by the engine), categories,
 collections."""
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import msgspec
+import psycopg
+from psycopg_pool import PoolTimeout
 
 from commerce import customer
 from commerce.catalog import service, shapes
@@ -12,6 +15,8 @@ from commerce.catalog.stock import Slotted
 from commerce.errors import NotFound
 from commerce.http import Request, Response, Route, fields, json_response, page
 from commerce.listing import Limit, ListQuery
+
+R = TypeVar("R")
 
 
 class CategoryQuery(ListQuery, kw_only=True):
@@ -65,6 +70,19 @@ async def _stocked(req: Request, query: ProductQuery, body: Slotted) -> Response
     return Response(body.render(stock, service.stock_channels(query, req.sales_channel_ids)))
 
 
+async def _read(req: Request, work: Callable[[Any], Awaitable[R]]) -> R:
+    """Run a catalog read on the read replica when there is one that already shows the last notified change (so
+    nothing stale is cached from it), else on the primary; a failed replica read is done again on the primary."""
+    replica = req.state.feed.replica
+    source = await replica.source(fresh_after=req.state.documents.changed_at) if replica is not None else None
+    if source is not None:
+        try:
+            return await work(source)
+        except (psycopg.Error, PoolTimeout) as exc:  # gone, or a read cancelled by a recovery conflict
+            replica.failed(exc)
+    return await work(req.state.pool)
+
+
 async def list_products(req: Request) -> Response:
     query = req.query(ProductQuery)
     prices, context = await _priced(req, query)
@@ -78,10 +96,15 @@ async def list_products(req: Request) -> Response:
     if hit is not None and hit[0] is prices and (prices is None or prices.fresh()):
         return await _stocked(req, query, hit[1])
     generation = documents.generation
-    ids, count = await documents.select(req.state.pool, query, req.sales_channel_ids)
-    found = await documents.products(req.state.pool, ids)
-    if prices is not None and context is not None:
-        await prices.load(req.state.pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
+
+    async def work(pool: Any) -> tuple[list[str], int, dict[str, Any]]:
+        ids, count = await documents.select(pool, query, req.sales_channel_ids)
+        found = await documents.products(pool, ids)
+        if prices is not None and context is not None:
+            await prices.load(pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
+        return ids, count, found
+
+    ids, count, found = await _read(req, work)
     # A product unpublished between the two reads is left out (the page is not kept then: a change was notified).
     body = service.page_body([found[i] for i in ids if i in found], count, query, prices, context)
     documents.remember_page(key, (prices, body), len(body.body) + 2 * len(key[0]) + 500, generation)
@@ -91,18 +114,28 @@ async def list_products(req: Request) -> Response:
 async def retrieve_product(req: Request) -> Response:
     query = req.query(ProductQuery)
     prices, context = await _priced(req, query)
-    entry = (await req.state.documents.products(req.state.pool, [req.params["id"]])).get(req.params["id"])
+    product_id = req.params["id"]
+
+    async def work(pool: Any) -> Any:
+        entry = (await req.state.documents.products(pool, [product_id])).get(product_id)
+        if entry is not None and prices is not None and context is not None:
+            await prices.load(pool, entry.set_ids, *context)
+        return entry
+
+    entry = await _read(req, work)
     if entry is None or not (entry.channel_ids & set(req.sales_channel_ids)):
-        raise NotFound(f"Product with id: {req.params['id']} was not found")
-    if prices is not None and context is not None:
-        await prices.load(req.state.pool, entry.set_ids, *context)
+        raise NotFound(f"Product with id: {product_id} was not found")
     return await _stocked(req, query, service.product_body(entry, query, prices, context))
 
 
 async def _refs(req: Request, category_id: str | None = None, collection_id: str | None = None) -> list[Any]:
     documents = req.state.documents
-    ids = await documents.product_ids_in(req.state.pool, req.sales_channel_ids, category_id, collection_id)
-    found = await documents.products(req.state.pool, ids)
+
+    async def work(pool: Any) -> tuple[list[str], dict[str, Any]]:
+        ids = await documents.product_ids_in(pool, req.sales_channel_ids, category_id, collection_id)
+        return ids, await documents.products(pool, ids)
+
+    ids, found = await _read(req, work)
     return service.product_refs(found[i] for i in ids if i in found)
 
 

@@ -32,6 +32,7 @@ class State(Protocol):
     regions: Cached[Any]
     catalog: Cached[Any]
     documents: Any  # catalog.documents.Documents: product documents, invalidated row by row
+    feed: Any  # db.changes.ChangeFeed (its `replica`, when DATABASE_REPLICA_URL is set)
     stock: Cached[Any]
     prices: Cached[Any]
     promotions: Cached[Any]
