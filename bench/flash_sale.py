@@ -202,8 +202,7 @@ def render(sales: list[Sale], concurrency: int, command: str, load_before: str) 
             f"- Server: `{command}` with `--workers` as in the table, DB_POOL_SIZE 10; {harness.database_kind()}; "
             f"{concurrency} buyers at a time (one keep-alive connection each), each buyer cart → shipping → payment "
             "session → complete, refused ones stopping at the refusal.",
-            f"- **The machine was shared with other engineers' builds and tests during this run** (load average "
-            f"before: {load_before}), and the load generator runs on the same 2 CPUs.",
+            f"- Load average before the run (1/5/15 min): {load_before}; the load generator runs on the same 2 CPUs.",
             f"- Goal: ≥ {GOAL:g} checkout attempts/s; Medusa 2.21 measured {MEDUSA} checkouts/s on 200 buyers.",
             "",
             table(
