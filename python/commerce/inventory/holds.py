@@ -45,19 +45,6 @@ WHERE expires_at < now() AND deleted_at IS NULL
 ORDER BY expires_at LIMIT %s
 FOR UPDATE SKIP LOCKED
 """
-RELEASE_CLAIMED = """
-WITH gone AS (
-    UPDATE reservation_item SET deleted_at = now(), updated_at = now()
-    WHERE id = ANY(%s) AND deleted_at IS NULL
-    RETURNING inventory_item_id, location_id, quantity
-), per_level AS (
-    SELECT inventory_item_id, location_id, sum(quantity)::integer AS quantity FROM gone
-    GROUP BY inventory_item_id, location_id
-)
-UPDATE inventory_level l SET reserved_quantity = l.reserved_quantity - p.quantity, updated_at = now()
-FROM per_level p
-WHERE l.inventory_item_id = p.inventory_item_id AND l.location_id = p.location_id AND l.deleted_at IS NULL
-"""
 SWEEP_BATCH = 500
 
 
@@ -111,7 +98,5 @@ async def sweep(conn: AsyncConnection[Any]) -> int:
         claimed = await fetch_all(conn, CLAIM_EXPIRED, (SWEEP_BATCH,))
         if not claimed:
             return 0
-        # Split levels are folded for the release (their reserved units may sit in buckets).
-        async with repo.folded(conn, sorted({r["inventory_item_id"] for r in claimed})):
-            await conn.execute(RELEASE_CLAIMED, ([r["id"] for r in claimed],))
+        await repo.release_reservations(conn, claimed)  # split levels folded (their units may sit in buckets)
     return len(claimed)

@@ -360,17 +360,8 @@ SELECT %(id)s::text, %(line_item_id)s::text, %(inventory_item_id)s::text, %(loca
 FROM (SELECT level_id FROM in_bucket UNION ALL SELECT id FROM level) taken
 RETURNING {RESERVATION_COLUMNS}
 """
-# The rarer writes of a split level fold its buckets back into its row (UNSPLIT), change the row, and spread its
-# available units over fresh buckets again (SPLIT), in one transaction: totals never change by folding.
-UNSPLIT = """
-WITH lv AS (
-    SELECT id FROM inventory_level
-    WHERE inventory_item_id = ANY(%(items)s) AND buckets > 0 AND deleted_at IS NULL
-    FOR UPDATE
-), gone AS (
-    DELETE FROM inventory_level_bucket b USING lv WHERE b.level_id = lv.id
-    RETURNING b.level_id, b.stocked_quantity, b.reserved_quantity
-), sums AS (
+# The end of both folds: the deleted buckets (`gone`) added back into their level rows.
+_ADD_BACK = """, sums AS (
     SELECT level_id, sum(stocked_quantity)::integer AS stocked, sum(reserved_quantity)::integer AS reserved
     FROM gone GROUP BY level_id
 )
@@ -378,6 +369,21 @@ UPDATE inventory_level l
 SET stocked_quantity = l.stocked_quantity + sums.stocked, reserved_quantity = l.reserved_quantity + sums.reserved
 FROM sums WHERE l.id = sums.level_id
 """
+
+# The rarer writes of a split level fold its buckets back into its row (UNSPLIT), change the row, and spread its
+# available units over fresh buckets again (SPLIT), in one transaction: totals never change by folding.
+UNSPLIT = (
+    """
+WITH lv AS (
+    SELECT id FROM inventory_level
+    WHERE inventory_item_id = ANY(%(items)s) AND buckets > 0 AND deleted_at IS NULL
+    FOR UPDATE
+), gone AS (
+    DELETE FROM inventory_level_bucket b USING lv WHERE b.level_id = lv.id
+    RETURNING b.level_id, b.stocked_quantity, b.reserved_quantity
+)"""
+    + _ADD_BACK
+)
 SPLIT = """
 WITH lv AS (
     SELECT id, buckets, greatest(stocked_quantity - reserved_quantity, 0) AS free FROM inventory_level
@@ -439,11 +445,13 @@ async def set_buckets(conn: AsyncConnection[Any], item_id: str, location_id: str
         )
 
 
-# Soft-delete the lines' reservations and give their quantity back to each level, in one statement.
-RELEASE = """
+def _release(key: str) -> str:
+    """Soft-delete the reservations whose `key` is among %s and give their quantity back to each level, in one
+    statement (by order line: a cancel; by reservation id: the flash-sale sweeper's expired holds)."""
+    return f"""
 WITH gone AS (
     UPDATE reservation_item SET deleted_at = now(), updated_at = now()
-    WHERE line_item_id = ANY(%s) AND deleted_at IS NULL
+    WHERE {key} = ANY(%s) AND deleted_at IS NULL
     RETURNING inventory_item_id, location_id, quantity
 ), per_level AS (
     SELECT inventory_item_id, location_id, sum(quantity)::integer AS quantity FROM gone
@@ -453,6 +461,11 @@ UPDATE inventory_level l SET reserved_quantity = l.reserved_quantity - p.quantit
 FROM per_level p
 WHERE l.inventory_item_id = p.inventory_item_id AND l.location_id = p.location_id AND l.deleted_at IS NULL
 """
+
+
+RELEASE = _release("line_item_id")
+RELEASE_RESERVATIONS = _release("id")
+
 LINE_RESERVATIONS = f"""
 SELECT {RESERVATION_COLUMNS} FROM reservation_item
 WHERE line_item_id = %(line)s AND location_id = %(location)s AND deleted_at IS NULL
@@ -560,7 +573,8 @@ WHERE inventory_item_id = %(inventory_item_id)s AND location_id = %(location_id)
 """
 # The buckets of the level that no transaction holds, folded into its row (SPLIT spreads them again once every
 # bucket is folded; until then buyers who miss a bucket reserve on the row).
-UNSPLIT_FREE = """
+UNSPLIT_FREE = (
+    """
 WITH free AS (
     SELECT b.level_id, b.bucket FROM inventory_level_bucket b
     JOIN inventory_level l ON l.id = b.level_id
@@ -569,14 +583,9 @@ WITH free AS (
 ), gone AS (
     DELETE FROM inventory_level_bucket b USING free WHERE b.level_id = free.level_id AND b.bucket = free.bucket
     RETURNING b.level_id, b.stocked_quantity, b.reserved_quantity
-), sums AS (
-    SELECT level_id, sum(stocked_quantity)::integer AS stocked, sum(reserved_quantity)::integer AS reserved
-    FROM gone GROUP BY level_id
+)"""
+    + _ADD_BACK
 )
-UPDATE inventory_level l
-SET stocked_quantity = l.stocked_quantity + sums.stocked, reserved_quantity = l.reserved_quantity + sums.reserved
-FROM sums WHERE l.id = sums.level_id
-"""
 
 
 SPLIT_HAS = """
@@ -595,6 +604,12 @@ async def release(conn: AsyncConnection[Any], line_item_ids: list[str]) -> None:
     items = [r["inventory_item_id"] for r in await fetch_all(conn, ITEMS_OF_LINES, (line_item_ids,))]
     async with db_errors(), folded(conn, items):
         await conn.execute(RELEASE, (line_item_ids,))
+
+
+async def release_reservations(conn: AsyncConnection[Any], reservations: list[dict[str, Any]]) -> None:
+    """Release these reservations (rows with id and inventory_item_id), split levels folded for it."""
+    async with folded(conn, sorted({r["inventory_item_id"] for r in reservations})):
+        await conn.execute(RELEASE_RESERVATIONS, ([r["id"] for r in reservations],))
 
 
 async def line_reservations(
