@@ -5,13 +5,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
-import psycopg
-from psycopg_pool import PoolTimeout
 
 from commerce import customer
 from commerce.catalog import service, shapes
 from commerce.catalog.documents import ProductQuery
 from commerce.catalog.stock import Slotted
+from commerce.db import replica
 from commerce.errors import NotFound
 from commerce.http import Request, Response, Route, fields, json_response, page
 from commerce.listing import Limit, ListQuery
@@ -71,16 +70,8 @@ async def _stocked(req: Request, query: ProductQuery, body: Slotted) -> Response
 
 
 async def _read(req: Request, work: Callable[[Any], Awaitable[R]]) -> R:
-    """Run a catalog read on the read replica when there is one that already shows the last notified change (so
-    nothing stale is cached from it), else on the primary; a failed replica read is done again on the primary."""
-    replica = req.state.feed.replica
-    source = await replica.source(fresh_after=req.state.documents.changed_at) if replica is not None else None
-    if source is not None:
-        try:
-            return await work(source)
-        except (psycopg.Error, PoolTimeout) as exc:  # gone, or a read cancelled by a recovery conflict
-            replica.failed(exc)
-    return await work(req.state.pool)
+    """A catalog read, on a replica that shows the last notified catalog change, else on the primary."""
+    return await replica.read(req.state.feed.replica, req.state.pool, req.state.documents.changed_at, work)
 
 
 async def list_products(req: Request) -> Response:

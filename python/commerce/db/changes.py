@@ -15,13 +15,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool
 
-if TYPE_CHECKING:
-    from commerce.db.replica import Replica
+from commerce.db.replica import Replica
+from commerce.db.replica import read as replica_read
 
 log = logging.getLogger("commerce.changes")
 T = TypeVar("T")
@@ -39,7 +39,7 @@ def listen_url(listen: str | None, database_url: str, pooled: bool) -> str | Non
 
 
 class ChangeFeed:
-    def __init__(self, database_url: str | None, replica: "Replica | None" = None) -> None:
+    def __init__(self, database_url: str | None, replica: Replica | None = None) -> None:
         self._database_url = database_url
         self.replica = replica
         self._watchers: dict[str, list[Callable[[], None]]] = {}
@@ -148,16 +148,7 @@ class Cached(Generic[T]):
 
     async def _load_fresh(self, pool: AsyncConnectionPool[Any]) -> T:
         """Load from the replica when it already shows the change that made this value stale, else the primary."""
-        replica = self._feed.replica
-        source = await replica.source(fresh_after=self._invalidated_at) if replica is not None else None
-        if source is None:
-            return await self._load(pool)
-        try:
-            return await self._load(source)
-        except (psycopg.Error, PoolTimeout) as exc:  # gone, or a read cancelled by a recovery conflict
-            assert replica is not None
-            replica.failed(exc)
-            return await self._load(pool)
+        return await replica_read(self._feed.replica, pool, self._invalidated_at, self._load)
 
     def peek(self, pool: AsyncConnectionPool[Any]) -> T | None:
         """The value as this worker holds it now, without waiting: for a caller that already holds a connection of

@@ -11,12 +11,14 @@ primary position sampled after that moment (NOTIFY is sent after commit, so such
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import Any
+from typing import Any, TypeVar
 
+import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from commerce.db.pool import make_pool, transaction_pooled
 
@@ -24,6 +26,7 @@ log = logging.getLogger("commerce.replica")
 PRIMARY_LSN = "SELECT (pg_current_wal_lsn() - '0/0')::bigint"
 REPLICA_LSN = "SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0')::bigint"
 Pool = AsyncConnectionPool[AsyncConnection[TupleRow]]
+R = TypeVar("R")
 
 
 class Replica:
@@ -148,3 +151,16 @@ async def make_replica(url: str | None, primary: Pool, size: int, pooling: str, 
         log.warning("read replica unreachable at start (%s)", exc)
         pooled = pooling != "none"  # the safe guess: without prepared statements
     return Replica(url, primary, size=size, pooled=pooled, max_lag=max_lag)
+
+
+async def read(replica: "Replica | None", primary: Pool, fresh_after: float, work: Callable[[Pool], Awaitable[R]]) -> R:
+    """`work` on the replica when there is one that already shows every change notified up to `fresh_after` (so
+    nothing stale is cached from it), else on the primary; a read the replica fails is done again on the primary."""
+    source = await replica.source(fresh_after=fresh_after) if replica is not None else None
+    if source is not None:
+        try:
+            return await work(source)
+        except (psycopg.Error, PoolTimeout) as exc:  # gone, or a read cancelled by a recovery conflict
+            assert replica is not None
+            replica.failed(exc)
+    return await work(primary)
