@@ -209,6 +209,31 @@ def store(client: httpx.Client, seeded: dict[str, str]) -> Iterator[httpx.Client
         yield c
 
 
+def at_once(n: int, call: Callable[[int], httpx.Response], timeout: float = 60.0) -> list[httpx.Response]:
+    """`call(i)` for each i below n, each on its own thread, all released together by one barrier: a race. Every call
+    must answer within `timeout` (an exception is reported, not swallowed); the answers, in order."""
+    barrier = threading.Barrier(n)
+    answers: list[httpx.Response | BaseException | None] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            answers[i] = call(i)
+        except BaseException as exc:
+            answers[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "a request did not finish in time"
+    failed = [a for a in answers if not isinstance(a, httpx.Response)]
+    assert not failed, failed[:3]
+    return [a for a in answers if isinstance(a, httpx.Response)]
+
+
 def eventually(check: Callable[[], bool], timeout: float = 3.0) -> bool:
     """Poll until `check()` is true: caches follow PostgreSQL NOTIFY, a few milliseconds behind."""
     deadline = time.monotonic() + timeout

@@ -3,8 +3,6 @@ at the same moment. A cart is one row written by a conditional UPDATE on its ver
 reads again, and after a few losses takes the row lock, so every change lands exactly once."""
 
 import re
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -13,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import Server, at_once
 from tests.shop import build, money, ok, product
 
 WORKERS = 2
@@ -86,25 +84,8 @@ def writers(server: Server, store: httpx.Client) -> Iterator[list[httpx.Client]]
 def race(clients: list[httpx.Client], call: Callable[[httpx.Client, int], httpx.Response]) -> list[httpx.Response]:
     """Every client sends `call(client, i)` at the same moment; every answer must be a 200, from both workers."""
     before = {pid: counts for pid, counts in map(_served, clients[:1] + clients[-1:])}
-    barrier = threading.Barrier(len(clients))
-    answers: list[Any] = [None] * len(clients)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=RACE_TIMEOUT)
-            answers[i] = call(clients[i], i)
-        except BaseException as exc:
-            answers[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + RACE_TIMEOUT
-    for t in threads:
-        t.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(t.is_alive() for t in threads), "a request did not finish in time"
+    answers = at_once(len(clients), lambda i: call(clients[i], i), RACE_TIMEOUT)
     for i, a in enumerate(answers):
-        assert isinstance(a, httpx.Response), f"writer {i}: {a!r}"
         assert a.status_code == 200, f"writer {i}: {a.status_code} {a.text}"
     after = dict(map(_served, clients[:1] + clients[-1:]))
     assert len(after) == WORKERS and all(after[pid] - before[pid] for pid in after), "one worker served them all"

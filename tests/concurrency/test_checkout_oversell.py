@@ -7,7 +7,6 @@ commit that creates it; no worker waits for a whole-catalog reload)."""
 
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import Server, assert_error, eventually
+from tests.conftest import Server, assert_error, at_once, eventually
 from tests.shop import build, cart_ready, level, location, money, ok, product, set_stock
 
 WORKERS = 2
@@ -112,30 +111,12 @@ class Crowd:
         """Every shopper sends `call(client, index)` at the same moment (a barrier); their answers, in order."""
         before = self.completes()
         n = len(self.clients)
-        barrier = threading.Barrier(n)
-        answers: list[httpx.Response | BaseException | None] = [None] * n
-
-        def run(i: int) -> None:
-            try:
-                barrier.wait(timeout=RACE_TIMEOUT)
-                answers[i] = call(self.clients[i], i)
-            except BaseException as exc:
-                answers[i] = exc
-
-        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + RACE_TIMEOUT
-        for t in threads:
-            t.join(timeout=max(0.0, deadline - time.monotonic()))
-        assert not any(t.is_alive() for t in threads), "a request did not finish in time"
-        failed = [a for a in answers if not isinstance(a, httpx.Response)]
-        assert not failed, failed
+        answers = at_once(n, lambda i: call(self.clients[i], i), RACE_TIMEOUT)
         # The race really ran across processes: both workers answered some of these checkouts.
         after = self.completes()
         served = {pid: sum((after[pid] - before[pid]).values()) for pid in after}
         assert sum(served.values()) >= n and all(served.values()), served
-        return [a for a in answers if isinstance(a, httpx.Response)]
+        return answers
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ Granian servers on one database, complete their carts for one variant with 20 un
 row or split into 8 buckets. Exactly 20 orders are placed, the level holds exactly 20 reserved units, the 180 others
 get a clean 400 insufficient_inventory and no one a 5xx."""
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +19,7 @@ from tests.concurrency.test_checkout_oversell import (
     reservations,
     reserved,
 )
-from tests.conftest import Server, eventually
+from tests.conftest import Server, at_once, eventually
 from tests.shop import build, ok, product
 
 BUYERS, UNITS = 200, 20
@@ -74,32 +72,13 @@ def race(urls: list[str], headers: dict[str, str], cart_ids: list[str]) -> list[
         )
         for i in range(n)
     ]
-    answers: list[httpx.Response | BaseException | None] = [None] * n
-    barrier = threading.Barrier(n)
     try:
         for c in clients:  # connected before the start
             assert c.get("/health").status_code == 200
-
-        def run(i: int) -> None:
-            try:
-                barrier.wait(timeout=RACE_TIMEOUT)
-                answers[i] = clients[i].post(f"/store/carts/{cart_ids[i]}/complete")
-            except BaseException as exc:
-                answers[i] = exc
-
-        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + RACE_TIMEOUT
-        for t in threads:
-            t.join(timeout=max(0.0, deadline - time.monotonic()))
-        assert not any(t.is_alive() for t in threads), "a checkout did not finish in time"
+        return at_once(n, lambda i: clients[i].post(f"/store/carts/{cart_ids[i]}/complete"), RACE_TIMEOUT)
     finally:
         for c in clients:
             c.close()
-    failed = [a for a in answers if not isinstance(a, httpx.Response)]
-    assert not failed, failed[:3]
-    return [a for a in answers if isinstance(a, httpx.Response)]
 
 
 @pytest.mark.timeout(300)  # 200 carts are made first, through the API (a minute on a busy machine)

@@ -3,14 +3,13 @@ its units when buyers add it, so exactly as many buyers as units get one; holds 
 sweepers put their units back on sale exactly once, they are sold again, and the late holders get a clear 400 and can
 add again (sold out by then)."""
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Server, assert_error, eventually
+from tests.conftest import Server, assert_error, at_once, eventually
 from tests.shop import ADDRESS, build, cart_ready, level, ok, product
 
 HOLD_SECONDS = 8  # long enough for the on-time buyers to check out on a busy machine
@@ -50,21 +49,11 @@ def ready(store: httpx.Client, shop: dict[str, Any], cart_id: str) -> None:
 
 
 def race_adds(store: httpx.Client, shop: dict[str, Any], variant_id: str, emails: list[str]) -> list[httpx.Response]:
-    answers: list[httpx.Response | None] = [None] * len(emails)
-    barrier = threading.Barrier(len(emails))
-
-    def run(i: int) -> None:
+    def run(i: int) -> httpx.Response:
         with httpx.Client(base_url=store.base_url, headers=dict(store.headers), timeout=30) as c:
-            barrier.wait(timeout=30)
-            answers[i] = add(c, shop, variant_id, emails[i])
+            return add(c, shop, variant_id, emails[i])
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(emails))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert all(a is not None for a in answers)
-    return [a for a in answers if a is not None]
+    return at_once(len(emails), run)
 
 
 def on_sale(store: httpx.Client, variant: dict[str, Any]) -> int | None:
@@ -160,20 +149,12 @@ def test_a_per_customer_limit_holds_under_concurrent_checkouts(
     # One buyer (one email, any case) with six carts of one unit each, completed at once: two orders.
     emails = [f"{'Ada' if n % 2 else 'ada'}@limit.example" for n in range(6)]
     prepared = [cart_ready(store, shop, [(tee["id"], 1)], email=e) for e in emails]
-    answers: list[httpx.Response | None] = [None] * len(prepared)
-    barrier = threading.Barrier(len(prepared))
 
-    def run(i: int) -> None:
+    def run(i: int) -> httpx.Response:
         with httpx.Client(base_url=store.base_url, headers=dict(store.headers), timeout=30) as c:
-            barrier.wait(timeout=30)
-            answers[i] = c.post(f"/store/carts/{prepared[i]['id']}/complete")
+            return c.post(f"/store/carts/{prepared[i]['id']}/complete")
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(prepared))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    done = [a for a in answers if a is not None]
+    done = at_once(len(prepared), run)
     assert len(done) == len(prepared)
     assert sum(1 for a in done if a.status_code == 200) == 2, [a.text for a in done]
     for a in done:

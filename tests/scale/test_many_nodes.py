@@ -4,15 +4,13 @@ state that matters lives in a process), every order's event is delivered once in
 claims), and an admin change made through one node reaches the other two through the change feed."""
 
 import re
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Server, eventually
+from tests.conftest import Server, at_once, eventually
 from tests.scale.infra import PRICED, reprice
 from tests.shop import build, cart_ready, level, money, product
 
@@ -62,15 +60,7 @@ def test_flash_sale_over_three_nodes_sells_exactly_the_stock(
         cart_ready(stores[n % NODES], shop, [(drop["id"], 1)], email=f"buyer{n}@example.com")["id"]
         for n in range(BUYERS)
     ]
-    start = threading.Barrier(BUYERS)
-
-    def complete(n: int) -> httpx.Response:
-        client = stores[(n + 1) % NODES]
-        start.wait()
-        return client.post(f"/store/carts/{carts[n]}/complete")
-
-    with ThreadPoolExecutor(BUYERS) as pool:
-        answers = list(pool.map(complete, range(BUYERS)))
+    answers = at_once(BUYERS, lambda n: stores[(n + 1) % NODES].post(f"/store/carts/{carts[n]}/complete"))
     sold = [r for r in answers if r.status_code == 200 and r.json()["type"] == "order"]
     refused = [r for r in answers if r not in sold]
     assert len(sold) == STOCK, [r.text for r in answers]
