@@ -25,6 +25,7 @@ from commerce.db.connect import run_with_conn as run_async
 from commerce.db.connect import with_dbname
 from commerce.db.migrate import migrate
 from commerce.flows import setup
+from commerce.settings import Settings
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,6 +208,24 @@ def store(client: httpx.Client, seeded: dict[str, str]) -> Iterator[httpx.Client
     headers = {"x-publishable-api-key": seeded["publishable_key"]}
     with httpx.Client(base_url=client.base_url, timeout=10, headers=headers) as c:
         yield c
+
+
+def worker_settings(db_url: str, home: Path, **overrides: Any) -> Settings:
+    """Settings for an App run inside the test process (a worker without Granian), small pool, test JWT secret."""
+    fields: dict[str, Any] = {
+        "database_url": db_url,
+        "home": home,
+        "host": "127.0.0.1",
+        "port": 0,
+        "workers": 1,
+        "access_log": False,
+        "jwt_secret": JWT_SECRET,
+        "jwt_expires_in": 3600,
+        "pool_size": 2,
+        "public_url": "http://127.0.0.1",
+        "body_timeout": 10,
+    }
+    return Settings(**{**fields, **overrides})
 
 
 def at_once(n: int, call: Callable[[int], httpx.Response], timeout: float = 60.0) -> list[httpx.Response]:

@@ -17,8 +17,7 @@ from commerce.app import App
 from commerce.catalog.documents import ByteLRU, Documents, ProductQuery
 from commerce.db.connect import run_with_conn, with_dbname
 from commerce.flows import setup
-from commerce.settings import Settings
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, Server, eventually
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Server, eventually, worker_settings
 from tests.shop import ok
 
 PRODUCTS = 120
@@ -207,20 +206,7 @@ def test_byte_lru_keeps_within_its_budget() -> None:
 def test_the_worker_cache_never_exceeds_its_budget(db_url: str, shop: dict[str, Any], tmp_path: Path) -> None:
     """A worker with a 1 MB budget reads every product and many pages: its own byte count never passes 1 MB, it
     evicts, and a change to one product drops that product only."""
-    settings = Settings(
-        database_url=db_url,
-        home=tmp_path,
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        access_log=False,
-        jwt_secret=JWT_SECRET,
-        jwt_expires_in=3600,
-        pool_size=2,
-        public_url="http://127.0.0.1",
-        body_timeout=10,
-        catalog_cache_mb=1,
-    )
+    settings = worker_settings(db_url, tmp_path, catalog_cache_mb=1)
     budget = 1024 * 1024
 
     async def main() -> None:

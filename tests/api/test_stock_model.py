@@ -18,8 +18,7 @@ from commerce.catalog import documents as catalog_documents
 from commerce.catalog import source
 from commerce.catalog.stock import MARK, Slotted, Stock, Structure
 from commerce.inventory import service as inventory
-from commerce.settings import Settings
-from tests.conftest import JWT_SECRET, eventually
+from tests.conftest import eventually, worker_settings
 
 
 def ok(r: httpx.Response) -> dict[str, Any]:
@@ -261,19 +260,7 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
     monkeypatch.setattr(catalog_documents, "_fetch", counted("products", catalog_documents._fetch))
     monkeypatch.setattr(source, "load_stock_structure", counted("structure", source.load_stock_structure))
     monkeypatch.setattr(source, "load_stock_levels", counted("levels", source.load_stock_levels))
-    worker_settings = Settings(
-        database_url=db_url,
-        home=tmp_path,
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        access_log=False,
-        jwt_secret=JWT_SECRET,
-        jwt_expires_in=3600,
-        pool_size=2,
-        public_url="http://127.0.0.1",
-        body_timeout=10,
-    )
+    settings = worker_settings(db_url, tmp_path)
     variant, channels = shop["variant"], (shop["a"],)
 
     async def changed(get: Any, before: Any) -> Any:
@@ -283,7 +270,7 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
         return now
 
     async def main() -> None:
-        worker = App(worker_settings, db_url)
+        worker = App(settings, db_url)
         await worker.startup()
         try:
             state = worker.state
