@@ -132,7 +132,7 @@ class Server:
             str(self.workers),
             "--no-access-log",
             "--workers-kill-timeout",
-            "5",
+            "30",  # longer than any test holds a request past SIGTERM (tests/faults), short of a hang
             "commerce.app:create_app",
         ]
         # Its own process group: stop() can reach the workers too, even when the main process is gone.
@@ -173,7 +173,7 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
