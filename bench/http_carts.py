@@ -128,8 +128,8 @@ def make_carts(url: str, headers: dict[str, str], region: str, variant: str, cou
 
 
 def set_up_admin(url: str) -> None:
-    """Through the admin API: the promotion PROMO_CODE (10 % off items) and a US tax region with a default rate
-    (so a US shipping address taxes the cart)."""
+    """Through the admin API: the promotion PROMO_CODE (10 % off items) and a default rate on the demo's US tax
+    region (so a US shipping address taxes the cart)."""
     from commerce.flows import setup
 
     login = {"email": setup.DEMO_ADMIN_EMAIL, "password": setup.DEMO_ADMIN_PASSWORD}
@@ -142,12 +142,13 @@ def set_up_admin(url: str) -> None:
         "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
     }
     json_or_fail("POST /admin/promotions", *harness.post_json(url + "/admin/promotions", promotion, admin))
-    tax = {
-        "country_code": "us",
-        "provider_id": "tp_system",
-        "default_tax_rate": {"rate": 8, "code": "US", "name": "US default"},
-    }
-    json_or_fail("POST /admin/tax-regions", *harness.post_json(url + "/admin/tax-regions", tax, admin))
+    # The demo seed gives the US a tax region without a rate; give it the default rate a US address is taxed at.
+    status, body = harness.fetch(url + "/admin/tax-regions?country_code=us", admin)
+    regions = json_or_fail("GET /admin/tax-regions", status, body)["tax_regions"]
+    if not regions:
+        raise RuntimeError("the demo seed made no US tax region")
+    rate = {"tax_region_id": regions[0]["id"], "rate": 8, "code": "US", "name": "US default", "is_default": True}
+    json_or_fail("POST /admin/tax-rates", *harness.post_json(url + "/admin/tax-rates", rate, admin))
 
 
 def lua_list(values: list[str]) -> str:
