@@ -12,6 +12,7 @@ from commerce.product.schemas import (
     OPTION_DEFAULTS,
     OPTION_SHAPE,
     PRODUCT_DEFAULTS,
+    PRODUCT_OPTION_DEFAULTS,
     VARIANT_DEFAULTS,
     BatchProducts,
     BatchProductsResponse,
@@ -25,6 +26,7 @@ from commerce.product.schemas import (
     OptionResponse,
     ProductList,
     ProductListQuery,
+    ProductOptionListQuery,
     ProductResponse,
     UpdateOption,
     UpdateProduct,
@@ -162,6 +164,23 @@ async def list_options(req: Request) -> Response:
     async with req.state.pool.connection() as conn:
         options, count = await service.list_options(conn, req.params["id"], query, "values" in plan)
     return page("product_options", [fields.apply(plan, o) for o in options], count, query.offset, query.limit)
+
+
+async def list_product_options(req: Request) -> Response:
+    """GET /admin/product-options: every product's options. Medusa 2.21 also has shared options (not exclusive to
+    one product); none exist here, so `is_exclusive=false` lists nothing."""
+    query = req.query(ProductOptionListQuery)
+    plan = fields.plan(OPTION_SHAPE, PRODUCT_OPTION_DEFAULTS, query.fields)
+    async with req.state.pool.connection() as conn:
+        options, count = await service.list_all_options(conn, query, "values" in plan)
+    return page("product_options", [fields.apply(plan, o) for o in options], count, query.offset, query.limit)
+
+
+async def retrieve_product_option(req: Request) -> Response:
+    plan = fields.plan(OPTION_SHAPE, PRODUCT_OPTION_DEFAULTS, req.query(FieldsQuery).fields)
+    async with req.state.pool.connection() as conn:
+        option = await service.option(conn, req.params["id"], "values" in plan)
+    return json_response({"product_option": fields.apply(plan, option)})
 
 
 async def create_option(req: Request) -> Response:
@@ -348,6 +367,26 @@ ROUTES = [
         "Delete a product option",
         query=FieldsQuery,
         response=ChildDeleted,
+        tag=TAG,
+    ),
+    Route(
+        "GET",
+        "/admin/product-options",
+        list_product_options,
+        "admin",
+        "List product options (each belongs to one product: shared options are not supported)",
+        query=ProductOptionListQuery,
+        response=OptionList,
+        tag=TAG,
+    ),
+    Route(
+        "GET",
+        "/admin/product-options/:id",
+        retrieve_product_option,
+        "admin",
+        "Get a product option",
+        query=FieldsQuery,
+        response=OptionResponse,
         tag=TAG,
     ),
     *taxonomy_routes.ROUTES,
