@@ -67,6 +67,7 @@ ROUTES: dict[str, str] = {
     "GET /admin/feature-flags": "public",
     "GET /admin/product-options": "admin",
     "GET /admin/product-options/:id": "admin",
+    "GET /admin/product-options/:id/values": "admin",
     "GET /admin/plugins": "admin",
     "GET /admin/returns": "admin",
     "GET /admin/claims": "admin",

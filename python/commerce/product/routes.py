@@ -11,6 +11,8 @@ from commerce.product import service, taxonomy_routes
 from commerce.product.schemas import (
     OPTION_DEFAULTS,
     OPTION_SHAPE,
+    OPTION_VALUE_DEFAULTS,
+    OPTION_VALUE_SHAPE,
     PRODUCT_DEFAULTS,
     PRODUCT_OPTION_DEFAULTS,
     VARIANT_DEFAULTS,
@@ -24,6 +26,8 @@ from commerce.product.schemas import (
     OptionList,
     OptionListQuery,
     OptionResponse,
+    OptionValueList,
+    OptionValueListQuery,
     ProductList,
     ProductListQuery,
     ProductOptionListQuery,
@@ -181,6 +185,21 @@ async def retrieve_product_option(req: Request) -> Response:
     async with req.state.pool.connection() as conn:
         option = await service.option(conn, req.params["id"], "values" in plan)
     return json_response({"product_option": fields.apply(plan, option)})
+
+
+async def list_product_option_values(req: Request) -> Response:
+    """GET /admin/product-options/:id/values: the option's values, in rank order."""
+    query = req.query(OptionValueListQuery)
+    plan = fields.plan(OPTION_VALUE_SHAPE, OPTION_VALUE_DEFAULTS, query.fields)
+    async with req.state.pool.connection() as conn:
+        option = await service.option(conn, req.params["id"], True)
+    values = sorted(option["values"], key=lambda v: (v["rank"] is None, v["rank"], v["value"]))
+    if query.q:
+        values = [v for v in values if query.q.lower() in v["value"].lower()]
+    chosen = values[query.offset : query.offset + query.limit]
+    return page(
+        "product_option_values", [fields.apply(plan, v) for v in chosen], len(values), query.offset, query.limit
+    )
 
 
 async def create_option(req: Request) -> Response:
@@ -387,6 +406,16 @@ ROUTES = [
         "Get a product option",
         query=FieldsQuery,
         response=OptionResponse,
+        tag=TAG,
+    ),
+    Route(
+        "GET",
+        "/admin/product-options/:id/values",
+        list_product_option_values,
+        "admin",
+        "List a product option's values",
+        query=OptionValueListQuery,
+        response=OptionValueList,
         tag=TAG,
     ),
     *taxonomy_routes.ROUTES,

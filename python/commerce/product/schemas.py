@@ -279,6 +279,11 @@ class ProductOptionListQuery(ListQuery, kw_only=True):
     is_exclusive: bool | None = None
 
 
+class OptionValueListQuery(ListQuery, kw_only=True):
+    limit: Limit = 20
+    q: str | None = None
+
+
 class CategoryQuery(FieldsQuery, kw_only=True):
     include_ancestors_tree: bool = False
     include_descendants_tree: bool = False
@@ -360,6 +365,13 @@ class OptionResponse(msgspec.Struct):
 
 class OptionList(msgspec.Struct):
     product_options: list[dict[str, Any]]
+    count: int
+    offset: int
+    limit: int
+
+
+class OptionValueList(msgspec.Struct):
+    product_option_values: list[dict[str, Any]]
     count: int
     offset: int
     limit: int
@@ -536,6 +548,7 @@ PRODUCT_DEFAULTS = (
 VARIANT_DEFAULTS = (*VARIANT_SCALARS, "*options", "*prices")
 OPTION_DEFAULTS = ("id", "title")
 # /admin/product-options (Medusa's defaults there, but `products`).
+OPTION_VALUE_DEFAULTS = ("id", "value", "rank", "option_id", "created_at", "updated_at")
 PRODUCT_OPTION_DEFAULTS = ("id", "title", "is_exclusive", "*values", "created_at", "updated_at")
 CATEGORY_DEFAULTS = (
     "id",
