@@ -41,7 +41,7 @@ class DemoOrder:
     region: str  # the region's name
     country: str
     city: str
-    lines: tuple[tuple[int, int, int], ...]  # (product number, size index, quantity)
+    lines: tuple[tuple[int, int, int], ...]  # (index into PICKS, size index, quantity)
     express: bool = False
     capture: bool = False
     fulfil: bool = False

@@ -64,8 +64,8 @@ async def seed_demo(
     `catalog=False`, as tests that bring their own products and shipping ask) a shop that sells: the warehouse with
     its shipping options (flows/demo_shipping.py), the stocked demo catalog of `products` products, whose image
     URLs start with `public_url` (where clients reach this server: settings.public_url), the demo customers and a
-    few orders of theirs (flows/demo_orders.py). `progress` is told how many
-    more products are written, a chunk at a time."""
+    few orders of theirs (flows/demo_orders.py). `progress` is told how many more products are written, a chunk at
+    a time."""
     channel = await sales_channel.service.create(
         conn, CreateSalesChannel(name="Default Sales Channel", description="Created by the demo seed")
     )
