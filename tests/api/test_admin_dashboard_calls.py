@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import assert_error
+from tests.conftest import Server, assert_error
 from tests.shop import build, cart_ready, ok, product
 
 ORDERS_LIST = (
@@ -97,8 +97,10 @@ def test_price_list_prices(admin: httpx.Client, shop: dict[str, Any]) -> None:
     assert_error(admin.get("/admin/price-lists/plist_nothing/prices"), 404, "not_found")
 
 
-def test_feature_flags_and_notifications_are_true_empty_answers(admin: httpx.Client) -> None:
+def test_feature_flags_and_notifications_are_true_empty_answers(admin: httpx.Client, server: Server) -> None:
     assert ok(admin.get("/admin/feature-flags")) == {"feature_flags": {}}
+    # Public, as Medusa's: the dashboard asks before anyone logs in.
+    assert ok(httpx.get(f"{server.url}/admin/feature-flags")) == {"feature_flags": {}}
     assert ok(admin.get("/admin/notifications", params={"limit": 1})) == {
         "notifications": [],
         "count": 0,

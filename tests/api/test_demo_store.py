@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from commerce.db.connect import run_with_conn, with_dbname
-from commerce.flows import demo_catalog, setup
+from commerce.flows import demo_catalog, demo_orders, setup
 from tests.conftest import BIN, ROOT, Server, assert_error, eventually
 from tests.shop import ADDRESS, ok
 
@@ -226,6 +226,45 @@ def test_product_images_load_from_the_server(
         assert r.status_code == 200, url
         assert r.headers["content-type"] == "image/png"
         assert r.content.startswith(b"\x89PNG")
+
+
+def test_the_seed_places_the_demo_customers_orders(shop: Server, db_url: str) -> None:
+    """Four orders of the demo customers, placed through the checkout and worked as an operator would: what the
+    admin's orders screens show out of the box."""
+    info = run_with_conn(db_url, setup.demo_info)
+    with httpx.Client(base_url=shop.url, timeout=30) as client:
+        token = ok(
+            client.post("/auth/user/emailpass", json={"email": info.admin_email, "password": setup.DEMO_ADMIN_PASSWORD})
+        )
+        client.headers["authorization"] = f"Bearer {token['token']}"
+        listed = ok(
+            client.get(
+                "/admin/orders",
+                params={
+                    "limit": 50,
+                    "fields": "display_id,email,currency_code,payment_status,fulfillment_status,*items",
+                },
+            )
+        )["orders"]
+        seeded = sorted(
+            (o for o in listed if o["display_id"] <= len(demo_orders.ORDERS)), key=lambda o: o["display_id"]
+        )
+        assert [(o["email"], o["currency_code"], o["payment_status"], o["fulfillment_status"]) for o in seeded] == [
+            ("grace.hopper@example.com", "usd", "captured", "shipped"),
+            ("alan.turing@example.com", "usd", "captured", "fulfilled"),
+            ("ada.lovelace@example.com", "eur", "captured", "not_fulfilled"),
+            ("grace.hopper@example.com", "usd", "authorized", "not_fulfilled"),
+        ]
+        assert [i["variant_sku"] for i in seeded[0]["items"]] == ["DEMO-0009-M", "DEMO-0010-S"]
+        customers = ok(client.get("/admin/customers", params={"email": "grace.hopper@example.com"}))["customers"]
+        assert len(customers) == 1  # the orders belong to the seeded customer, not to a second guest record
+        # The shipped units left the warehouse; the unfulfilled ones are reserved there.
+        item = ok(client.get("/admin/inventory-items", params={"sku": "DEMO-0010-S", "fields": "*location_levels"}))
+        level = item["inventory_items"][0]["location_levels"][0]
+        assert (level["stocked_quantity"], level["reserved_quantity"]) == (demo_catalog.STOCKED - 2, 0)
+        item = ok(client.get("/admin/inventory-items", params={"sku": "DEMO-0019-M", "fields": "*location_levels"}))
+        level = item["inventory_items"][0]["location_levels"][0]
+        assert (level["stocked_quantity"], level["reserved_quantity"]) == (demo_catalog.STOCKED, 3)
 
 
 @pytest.fixture(scope="module")

@@ -377,6 +377,67 @@ def test_option_crud(admin: httpx.Client) -> None:
     assert_error(admin.post(f"/admin/products/{pid}/options/opt_nope", json={"title": "x"}), 404, "not_found")
 
 
+def test_the_create_wizards_body_and_the_product_options_routes(admin: httpx.Client) -> None:
+    """The body Medusa 2.21's create wizard sends (handle "", options with is_exclusive, variants with
+    inventory_items []), and /admin/product-options over every product's own options."""
+    body = {
+        "status": "published",
+        "is_giftcard": False,
+        "images": [],
+        "categories": [],
+        "handle": "",
+        "title": "Wizard Hoodie",
+        "subtitle": "",
+        "description": "",
+        "discountable": True,
+        "options": [{"title": "Size", "values": ["S", "M"], "is_exclusive": True}],
+        "variants": [
+            {
+                "title": t,
+                "options": {"Size": t},
+                "sku": f"WIZ-{t}",
+                "manage_inventory": False,
+                "allow_backorder": False,
+                "variant_rank": n,
+                "inventory_items": [],
+                "prices": [{"currency_code": "usd", "amount": 30}],
+            }
+            for n, t in enumerate(["S", "M"])
+        ],
+    }
+    made = ok(admin.post("/admin/products", json=body))["product"]
+    assert made["handle"] == "wizard-hoodie" and len(made["variants"]) == 2
+    option = made["options"][0]
+    assert option["is_exclusive"] is True
+
+    listed = ok(admin.get("/admin/product-options", params={"q": "Size", "limit": 100}))
+    assert option["id"] in {o["id"] for o in listed["product_options"]} and listed["limit"] == 100
+    mine = next(o for o in listed["product_options"] if o["id"] == option["id"])
+    assert mine["is_exclusive"] is True and sorted(v["value"] for v in mine["values"]) == ["M", "S"]
+    # What the wizard's option picker asks: shared options, of which there are none here.
+    shared = ok(
+        admin.get(
+            "/admin/product-options",
+            params={"is_exclusive": "false", "fields": "id,title,values.id,values.value,values.rank"},
+        )
+    )
+    assert shared == {"product_options": [], "count": 0, "offset": 0, "limit": 20}
+    one = ok(admin.get(f"/admin/product-options/{option['id']}"))["product_option"]
+    assert one["title"] == "Size" and [v["rank"] for v in one["values"]] == [0, 1]
+    values = ok(admin.get(f"/admin/product-options/{option['id']}/values", params={"limit": 1, "offset": 1}))
+    assert values["count"] == 2 and [v["value"] for v in values["product_option_values"]] == ["M"]
+    assert_error(admin.get("/admin/product-options/opt_nope"), 404, "not_found")
+
+    # What this server does not do is refused whole, before anything is written.
+    shared_option = {**body, "title": "Shared", "options": [{"title": "Size", "values": ["S"], "is_exclusive": False}]}
+    assert_error(admin.post("/admin/products", json=shared_option), 400, "invalid_data", "is_exclusive")
+    variant = {**body["variants"][0], "sku": "KIT-S", "inventory_items": [{"inventory_item_id": "iitem_x"}]}
+    kit = {**body, "title": "Kit", "options": body["options"], "variants": [variant]}
+    assert_error(admin.post("/admin/products", json=kit), 400, "invalid_data", "Inventory kits")
+    assert ok(admin.get("/admin/products", params={"q": "Shared"}))["count"] == 0
+    assert ok(admin.get("/admin/products", params={"q": "Kit"}))["count"] == 0
+
+
 def test_duplicates_are_422_naming_the_value(admin: httpx.Client, product: dict[str, Any]) -> None:
     r = admin.post("/admin/products", json={"title": "Other", "handle": product["handle"]})
     assert_error(r, 422, "duplicate_error", product["handle"])

@@ -50,7 +50,8 @@ ROUTES = [
         tag=TAG,
     ),
     Route("GET", "/admin/plugins", plugins, "admin", "Installed admin plugins (none)", tag=TAG),
-    Route("GET", "/admin/feature-flags", feature_flags, "admin", "Feature flags (none on)", tag=TAG),
+    # Public, as Medusa's (AUTHENTICATE = false): the dashboard asks before its login page renders.
+    Route("GET", "/admin/feature-flags", feature_flags, "public", "Feature flags (none on)", tag=TAG),
     Route(
         "GET",
         "/admin/notifications",

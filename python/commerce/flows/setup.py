@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 from commerce import api_key, auth, region, sales_channel, store, user
 from commerce.api_key.schemas import ApiKey, CreateApiKey
 from commerce.errors import DuplicateError
-from commerce.flows import demo_catalog, demo_people, demo_shipping
+from commerce.flows import demo_catalog, demo_orders, demo_people, demo_shipping
 from commerce.region.schemas import CreateRegion
 from commerce.sales_channel.schemas import CreateSalesChannel
 from commerce.store.schemas import SupportedCurrency, UpdateStore
@@ -62,9 +62,10 @@ async def seed_demo(
 ) -> None:
     """The demo store: a sales channel, two regions (USD, EUR), a publishable key, an admin login, and (unless
     `catalog=False`, as tests that bring their own products and shipping ask) a shop that sells: the warehouse with
-    its shipping options (flows/demo_shipping.py) and the stocked demo catalog of `products` products, whose image
-    URLs start with `public_url` (where clients reach this server: settings.public_url). `progress` is told how many
-    more products are written, a chunk at a time."""
+    its shipping options (flows/demo_shipping.py), the stocked demo catalog of `products` products, whose image
+    URLs start with `public_url` (where clients reach this server: settings.public_url), the demo customers and a
+    few orders of theirs (flows/demo_orders.py). `progress` is told how many more products are written, a chunk at
+    a time."""
     channel = await sales_channel.service.create(
         conn, CreateSalesChannel(name="Default Sales Channel", description="Created by the demo seed")
     )
@@ -101,8 +102,9 @@ async def seed_demo(
         shipping = await demo_shipping.seed_shipping(conn, channel.id, [na, eu])
         await demo_catalog.seed_catalog(conn, channel.id, shipping, public_url.rstrip("/"), products, progress)
         await demo_people.seed_people(conn, [c.iso_2 for r in (na, eu) for c in r.countries], admin.id)
-    if catalog:
         await conn.execute(ANALYZE)
+        # Last: placed through the flows, they read what the steps above made.
+        await demo_orders.seed_orders(conn, channel.id, [na, eu], shipping.option_ids, products, admin.id)
 
 
 async def demo_info(conn: AsyncConnection[Any]) -> DemoInfo:

@@ -224,8 +224,9 @@ async def set_images(conn: AsyncConnection[Any], product_id: str, images: list[t
 
 
 # --- options and values ---------------------------------------------------------------------------
-OPTION_COLUMNS = "id, product_id, title, metadata, created_at, updated_at, deleted_at"
-VALUE_COLUMNS = "id, option_id, value, metadata, created_at, updated_at, deleted_at"
+# Every option here belongs to one product: Medusa's `is_exclusive` (shared options are not supported).
+OPTION_COLUMNS = "id, product_id, title, true AS is_exclusive, metadata, created_at, updated_at, deleted_at"
+VALUE_COLUMNS = "id, option_id, value, rank, metadata, created_at, updated_at, deleted_at"
 OPTION_ORDERABLE = frozenset({"created_at", "updated_at", "title"})
 OPTIONS_OF = f"""
 SELECT {OPTION_COLUMNS} FROM product_option WHERE product_id = ANY(%s) AND deleted_at IS NULL ORDER BY created_at, id
@@ -304,11 +305,38 @@ async def soft_delete_option(conn: AsyncConnection[Any], option_id: str) -> bool
     return True
 
 
+SELECT_ANY_OPTION = f"""
+SELECT {OPTION_COLUMNS} FROM product_option o
+WHERE id = %s AND deleted_at IS NULL
+  AND EXISTS (SELECT 1 FROM product p WHERE p.id = o.product_id AND p.deleted_at IS NULL)
+"""
+LIVE_PRODUCT = sql.SQL(
+    "EXISTS (SELECT 1 FROM product p WHERE p.id = product_option.product_id AND p.deleted_at IS NULL)"
+)
+
+
+async def get_any_option(conn: AsyncConnection[Any], option_id: str) -> dict[str, Any] | None:
+    return await fetch_one(conn, SELECT_ANY_OPTION, (option_id,))
+
+
 async def list_options(
-    conn: AsyncConnection[Any], product_id: str, filters: dict[str, Any], order: str | None, limit: int, offset: int
+    conn: AsyncConnection[Any],
+    product_id: str | None,
+    filters: dict[str, Any],
+    order: str | None,
+    limit: int,
+    offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL"), sql.SQL("product_id = %(product_id)s")]
-    params: dict[str, Any] = {"product_id": product_id}
+    """A product's options; with no `product_id`, the options of every live product (/admin/product-options)."""
+    where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
+    params: dict[str, Any] = {}
+    if product_id is None:
+        where.append(LIVE_PRODUCT)
+    else:
+        where.append(sql.SQL("product_id = %(product_id)s"))
+        params["product_id"] = product_id
+    if filters.get("is_exclusive") is False:
+        where.append(sql.SQL("false"))  # no option is shared
     any_of(where, params, filters, ("id", "title"))
     if filters.get("q"):
         where.append(sql.SQL("title ILIKE %(q)s"))

@@ -11,7 +11,10 @@ from commerce.product import service, taxonomy_routes
 from commerce.product.schemas import (
     OPTION_DEFAULTS,
     OPTION_SHAPE,
+    OPTION_VALUE_DEFAULTS,
+    OPTION_VALUE_SHAPE,
     PRODUCT_DEFAULTS,
+    PRODUCT_OPTION_DEFAULTS,
     VARIANT_DEFAULTS,
     BatchProducts,
     BatchProductsResponse,
@@ -23,8 +26,11 @@ from commerce.product.schemas import (
     OptionList,
     OptionListQuery,
     OptionResponse,
+    OptionValueList,
+    OptionValueListQuery,
     ProductList,
     ProductListQuery,
+    ProductOptionListQuery,
     ProductResponse,
     UpdateOption,
     UpdateProduct,
@@ -162,6 +168,38 @@ async def list_options(req: Request) -> Response:
     async with req.state.pool.connection() as conn:
         options, count = await service.list_options(conn, req.params["id"], query, "values" in plan)
     return page("product_options", [fields.apply(plan, o) for o in options], count, query.offset, query.limit)
+
+
+async def list_product_options(req: Request) -> Response:
+    """GET /admin/product-options: every product's options. Medusa 2.21 also has shared options (not exclusive to
+    one product); none exist here, so `is_exclusive=false` lists nothing."""
+    query = req.query(ProductOptionListQuery)
+    plan = fields.plan(OPTION_SHAPE, PRODUCT_OPTION_DEFAULTS, query.fields)
+    async with req.state.pool.connection() as conn:
+        options, count = await service.list_all_options(conn, query, "values" in plan)
+    return page("product_options", [fields.apply(plan, o) for o in options], count, query.offset, query.limit)
+
+
+async def retrieve_product_option(req: Request) -> Response:
+    plan = fields.plan(OPTION_SHAPE, PRODUCT_OPTION_DEFAULTS, req.query(FieldsQuery).fields)
+    async with req.state.pool.connection() as conn:
+        option = await service.option(conn, req.params["id"], "values" in plan)
+    return json_response({"product_option": fields.apply(plan, option)})
+
+
+async def list_product_option_values(req: Request) -> Response:
+    """GET /admin/product-options/:id/values: the option's values, in rank order."""
+    query = req.query(OptionValueListQuery)
+    plan = fields.plan(OPTION_VALUE_SHAPE, OPTION_VALUE_DEFAULTS, query.fields)
+    async with req.state.pool.connection() as conn:
+        option = await service.option(conn, req.params["id"], True)
+    values = sorted(option["values"], key=lambda v: (v["rank"] is None, v["rank"], v["value"]))
+    if query.q:
+        values = [v for v in values if query.q.lower() in v["value"].lower()]
+    chosen = values[query.offset : query.offset + query.limit]
+    return page(
+        "product_option_values", [fields.apply(plan, v) for v in chosen], len(values), query.offset, query.limit
+    )
 
 
 async def create_option(req: Request) -> Response:
@@ -348,6 +386,36 @@ ROUTES = [
         "Delete a product option",
         query=FieldsQuery,
         response=ChildDeleted,
+        tag=TAG,
+    ),
+    Route(
+        "GET",
+        "/admin/product-options",
+        list_product_options,
+        "admin",
+        "List product options (each belongs to one product: shared options are not supported)",
+        query=ProductOptionListQuery,
+        response=OptionList,
+        tag=TAG,
+    ),
+    Route(
+        "GET",
+        "/admin/product-options/:id",
+        retrieve_product_option,
+        "admin",
+        "Get a product option",
+        query=FieldsQuery,
+        response=OptionResponse,
+        tag=TAG,
+    ),
+    Route(
+        "GET",
+        "/admin/product-options/:id/values",
+        list_product_option_values,
+        "admin",
+        "List a product option's values",
+        query=OptionValueListQuery,
+        response=OptionValueList,
         tag=TAG,
     ),
     *taxonomy_routes.ROUTES,

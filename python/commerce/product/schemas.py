@@ -33,6 +33,15 @@ class ImageInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class CreateOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: Title
     values: list[Title]
+    # Medusa 2.21: false makes a shared option (not supported here: the service refuses it); true is what is.
+    is_exclusive: bool | None = None
+
+
+class KitItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An inventory item a new variant is made of (Medusa's inventory kit); the dashboard sends `[]` without one."""
+
+    inventory_item_id: str
+    required_quantity: Annotated[int, msgspec.Meta(ge=1)] = 1
 
 
 class UpdateOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -68,6 +77,7 @@ class CreateVariant(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Option title -> value, one for every option of the product.
     options: dict[str, str] = {}
     prices: list[PriceInput] = []
+    inventory_items: list[KitItem] = []
 
 
 class UpdateVariant(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -107,7 +117,7 @@ class CreateProduct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     discountable: bool = True
     images: list[ImageInput] = []
     thumbnail: Url | None = None
-    handle: Handle | None = None
+    handle: Annotated[str, msgspec.Meta(max_length=255)] | None = None  # "" or none: made from the title
     status: Status | None = "draft"
     type_id: str | None = None
     collection_id: str | None = None
@@ -259,6 +269,21 @@ class OptionListQuery(ListQuery, kw_only=True):
     title: list[str] | None = None
 
 
+class ProductOptionListQuery(ListQuery, kw_only=True):
+    """GET /admin/product-options (Medusa's default page: 20)."""
+
+    limit: Limit = 20
+    q: str | None = None
+    id: list[str] | None = None
+    title: list[str] | None = None
+    is_exclusive: bool | None = None
+
+
+class OptionValueListQuery(ListQuery, kw_only=True):
+    limit: Limit = 20
+    q: str | None = None
+
+
 class CategoryQuery(FieldsQuery, kw_only=True):
     include_ancestors_tree: bool = False
     include_descendants_tree: bool = False
@@ -345,6 +370,13 @@ class OptionList(msgspec.Struct):
     limit: int
 
 
+class OptionValueList(msgspec.Struct):
+    product_option_values: list[dict[str, Any]]
+    count: int
+    offset: int
+    limit: int
+
+
 class CategoryResponse(msgspec.Struct):
     product_category: dict[str, Any]
 
@@ -399,8 +431,8 @@ COLLECTION_WITH_PRODUCTS = Shape(
     {"products": Shape(("id", "title", "handle", "status", "thumbnail", "created_at", "updated_at"))},
 )
 IMAGE_SHAPE = Shape(("id", "url", "rank", *TIMES))
-OPTION_VALUE_SHAPE = Shape(("id", "value", "option_id", *TIMES))
-OPTION_SHAPE = Shape(("id", "title", "product_id", *TIMES), {"values": OPTION_VALUE_SHAPE})
+OPTION_VALUE_SHAPE = Shape(("id", "value", "rank", "option_id", *TIMES))
+OPTION_SHAPE = Shape(("id", "title", "product_id", "is_exclusive", *TIMES), {"values": OPTION_VALUE_SHAPE})
 VARIANT_SCALARS = (
     "id",
     "product_id",
@@ -515,6 +547,9 @@ PRODUCT_DEFAULTS = (
 )
 VARIANT_DEFAULTS = (*VARIANT_SCALARS, "*options", "*prices")
 OPTION_DEFAULTS = ("id", "title")
+# /admin/product-options (Medusa's defaults there, but `products`).
+OPTION_VALUE_DEFAULTS = ("id", "value", "rank", "option_id", "created_at", "updated_at")
+PRODUCT_OPTION_DEFAULTS = ("id", "title", "is_exclusive", "*values", "created_at", "updated_at")
 CATEGORY_DEFAULTS = (
     "id",
     "name",

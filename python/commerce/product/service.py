@@ -22,6 +22,7 @@ from commerce.product.schemas import (
     IdRef,
     OptionListQuery,
     ProductListQuery,
+    ProductOptionListQuery,
     UpdateOption,
     UpdateProduct,
     UpdateVariant,
@@ -235,6 +236,26 @@ async def list_options(
     return rows, count
 
 
+async def list_all_options(
+    conn: AsyncConnection[Any], query: ProductOptionListQuery, with_values: bool
+) -> tuple[list[dict[str, Any]], int]:
+    """Medusa's /admin/product-options: the options of every live product (each exclusive to its product)."""
+    filters = {"q": query.q, "id": query.id, "title": query.title, "is_exclusive": query.is_exclusive}
+    rows, count = await repo.list_options(conn, None, filters, query.order, query.limit, query.offset)
+    if with_values:
+        await _attach_option_values(conn, rows)
+    return rows, count
+
+
+async def option(conn: AsyncConnection[Any], option_id: str, with_values: bool) -> dict[str, Any]:
+    row = await repo.get_any_option(conn, option_id)
+    if row is None:
+        raise NotFound(f"ProductOption with id: {option_id} was not found")
+    if with_values:
+        await _attach_option_values(conn, [row])
+    return row
+
+
 async def retrieve_option(
     conn: AsyncConnection[Any], product_id: str, option_id: str, with_values: bool
 ) -> dict[str, Any]:
@@ -302,7 +323,19 @@ async def _check_profile(conn: AsyncConnection[Any], profile_id: str | None) -> 
         await fulfillment.service.retrieve_profile(conn, profile_id)
 
 
+def _check_supported(options: Iterable[CreateOption], variants: Iterable[CreateVariant]) -> None:
+    """Refuse, before any write, what Medusa 2.21 takes in a product body but this server does not do."""
+    if any(o.is_exclusive is False for o in options):
+        raise InvalidData("Shared product options (is_exclusive: false) are not supported: an option is its product's")
+    if any(v.inventory_items for v in variants):
+        raise InvalidData(
+            "Inventory kits are not supported in a product body: link items with "
+            "POST /admin/products/:id/variants/:variant_id/inventory-items"
+        )
+
+
 async def _create(conn: AsyncConnection[Any], data: CreateProduct) -> str:
+    _check_supported(data.options, data.variants)
     await _check_references(conn, data.type_id, data.collection_id, data.tags, data.categories, data.sales_channels)
     await _check_profile(conn, data.shipping_profile_id)
     product_id = new_id("prod")
@@ -395,6 +428,7 @@ async def _set_links(
 
 # --- options --------------------------------------------------------------------------------------
 async def add_option(conn: AsyncConnection[Any], product_id: str, data: CreateOption) -> None:
+    _check_supported([data], [])
     async with conn.transaction():
         if not await repo.lock(conn, product_id):
             raise _not_found(product_id)
@@ -463,6 +497,7 @@ async def _option_map(conn: AsyncConnection[Any], product_id: str) -> OptionMap:
 
 # --- variants -------------------------------------------------------------------------------------
 async def add_variant(conn: AsyncConnection[Any], product_id: str, data: CreateVariant) -> str:
+    _check_supported([], [data])
     async with conn.transaction():
         if not await repo.lock(conn, product_id):
             raise _not_found(product_id)
