@@ -65,7 +65,7 @@ async def _stocked(req: Request, query: ProductQuery, body: Slotted) -> Response
     """The body with its inventory_quantity slots filled from the stock model (loaded only when a slot needs it)."""
     if not body.needs_stock:
         return Response(body.body)
-    stock = await req.state.stock.get(req.state.pool)
+    stock = await req.state.stock.get(req.state.pool, body.variant_ids)
     return Response(body.render(stock, service.stock_channels(query, req.sales_channel_ids)))
 
 
