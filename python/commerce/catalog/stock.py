@@ -258,7 +258,12 @@ class StockCache:
             task = asyncio.get_running_loop().create_task(self.get(pool, missing), name="commerce-stock-peek")
             for vid in missing:
                 self._loading[vid] = task
-            task.add_done_callback(lambda t, ids=tuple(missing): self._loaded(t, ids))
+            ids = tuple(missing)
+
+            def loaded(t: "asyncio.Task[Any]") -> None:
+                self._loaded(t, ids)
+
+            task.add_done_callback(loaded)
         served = self.locations.peek(pool) or {}
         return Stock(entries, served, next(_versions))
 
