@@ -34,14 +34,19 @@ VARIANT_TABLES = ("product_variant_inventory_item", "product_variant")
 LOCATION_TABLES = ("stock_location_sales_channel", "stock_location")
 
 # One statement for a set of variants: each live one with its live items' levels (no row for an unknown or deleted
-# variant: not managed, as for the engine).
+# variant: not managed, as for the engine). Written as per-variant index lookups (LATERAL, a scalar subquery for
+# the item's deleted_at): a planner misjudging tables not analysed yet (a freshly seeded store) cannot turn it into
+# scans of every link.
 VARIANTS = """
-SELECT v.id, v.manage_inventory, v.allow_backorder, l.inventory_item_id, l.required_quantity, t.location_id,
-       t.stocked_quantity - t.reserved_quantity
+SELECT v.id, v.manage_inventory, v.allow_backorder, x.inventory_item_id, x.required_quantity, x.location_id, x.available
 FROM product_variant v
-LEFT JOIN product_variant_inventory_item l ON v.manage_inventory AND l.variant_id = v.id
-    AND NOT EXISTS (SELECT 1 FROM inventory_item i WHERE i.id = l.inventory_item_id AND i.deleted_at IS NOT NULL)
-LEFT JOIN inventory_level_total t ON t.inventory_item_id = l.inventory_item_id AND t.deleted_at IS NULL
+LEFT JOIN LATERAL (
+    SELECT l.inventory_item_id, l.required_quantity, t.location_id, t.stocked_quantity - t.reserved_quantity AS available
+    FROM product_variant_inventory_item l
+    LEFT JOIN inventory_level_total t ON t.inventory_item_id = l.inventory_item_id AND t.deleted_at IS NULL
+    WHERE l.variant_id = v.id
+      AND (SELECT i.deleted_at FROM inventory_item i WHERE i.id = l.inventory_item_id) IS NULL
+) x ON v.manage_inventory
 WHERE v.id = ANY(%s) AND v.deleted_at IS NULL
 """
 CHANNEL_LOCATIONS = """

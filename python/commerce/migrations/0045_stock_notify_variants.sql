@@ -7,15 +7,20 @@ CREATE FUNCTION inventory_notify_stock() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     ids text;
 BEGIN
+    -- LATERAL: index lookups per changed row, whatever the planner guesses of a transition table's size.
     IF TG_TABLE_NAME = 'inventory_level_bucket' THEN
         SELECT string_agg(DISTINCT l.variant_id, ',') INTO ids
         FROM (SELECT DISTINCT level_id FROM changed) c
-        JOIN inventory_level lv ON lv.id = c.level_id
-        JOIN product_variant_inventory_item l ON l.inventory_item_id = lv.inventory_item_id;
+        CROSS JOIN LATERAL (SELECT inventory_item_id FROM inventory_level WHERE id = c.level_id) lv
+        CROSS JOIN LATERAL (
+            SELECT variant_id FROM product_variant_inventory_item WHERE inventory_item_id = lv.inventory_item_id
+        ) l;
     ELSE
         SELECT string_agg(DISTINCT l.variant_id, ',') INTO ids
         FROM (SELECT DISTINCT inventory_item_id FROM changed) c
-        JOIN product_variant_inventory_item l ON l.inventory_item_id = c.inventory_item_id;
+        CROSS JOIN LATERAL (
+            SELECT variant_id FROM product_variant_inventory_item WHERE inventory_item_id = c.inventory_item_id
+        ) l;
     END IF;
     IF ids IS NOT NULL THEN
         -- NOTIFY payloads stop at 8000 bytes: past that, every variant.
