@@ -41,7 +41,8 @@ VARIANTS = """
 SELECT v.id, v.manage_inventory, v.allow_backorder, x.inventory_item_id, x.required_quantity, x.location_id, x.available
 FROM product_variant v
 LEFT JOIN LATERAL (
-    SELECT l.inventory_item_id, l.required_quantity, t.location_id, t.stocked_quantity - t.reserved_quantity AS available
+    SELECT l.inventory_item_id, l.required_quantity, t.location_id,
+           t.stocked_quantity - t.reserved_quantity AS available
     FROM product_variant_inventory_item l
     LEFT JOIN inventory_level_total t ON t.inventory_item_id = l.inventory_item_id AND t.deleted_at IS NULL
     WHERE l.variant_id = v.id
