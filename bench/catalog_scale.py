@@ -311,7 +311,15 @@ def main() -> int:
             SECTION,
             text,
             title="Catalog at scale: 1k / 10k / 100k products",
-            command=default_command(("BENCH_CATALOG_SIZES", "BENCH_DURATION", "BENCH_MIXED_DURATION", "DATABASE_URL")),
+            command=default_command(
+                (
+                    "BENCH_CATALOG_SIZES",
+                    "BENCH_CATALOG_DB_100000",
+                    "BENCH_DURATION",
+                    "BENCH_MIXED_DURATION",
+                    "DATABASE_URL",
+                )
+            ),
         )
     return 0
 
