@@ -15,6 +15,7 @@ import itertools
 import logging
 from array import array
 from collections.abc import Collection, Iterable, Sequence
+from time import monotonic
 from typing import Any
 
 import msgspec
@@ -22,6 +23,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
+from commerce.db import replica
 from commerce.db.changes import Cached, ChangeFeed
 
 log = logging.getLogger("commerce.stock")
@@ -187,13 +189,16 @@ class StockReads(Stock):
 
 class StockCache:
     """This worker's stock: entries of the variants requests asked for, in a byte-bounded LRU, each dropped when a
-    NOTIFY names it. While the change feed is down nothing is kept (every request reads)."""
+    NOTIFY names it. While the change feed is down nothing is kept (every request reads). Entries are read on the
+    read replica when it shows every change notified so far (db.replica.read), else on the primary."""
 
     def __init__(self, feed: ChangeFeed, budget_bytes: int) -> None:
         from commerce.catalog.documents import ByteLRU  # documents -> model -> this module: imported when used
 
         self.cache: ByteLRU[str, VariantStock] = ByteLRU(budget_bytes)
+        self.feed = feed
         self.connected = False
+        self.changed_at = monotonic()  # when the last change was notified: what a replica must show
         self.version = next(_versions)  # a new one at every invalidation
         self.reads = 0  # statements run for entries (tests count them)
         self.locations = Cached(feed, LOCATION_TABLES, load_channel_locations)
@@ -212,11 +217,13 @@ class StockCache:
             self.clear()
             return
         self.version = next(_versions)
+        self.changed_at = monotonic()
         for vid in payload.split(","):
             self.cache.pop(vid)
 
     def clear(self) -> None:
         self.version = next(_versions)
+        self.changed_at = monotonic()
         self.cache.clear()
 
     def set_connected(self, connected: bool) -> None:
@@ -238,8 +245,13 @@ class StockCache:
                 entries[vid] = hit
         if missing:
             self.reads += 1
-            async with pool.connection() as conn:
-                found = await read_variants(conn, set(missing))
+            wanted = set(missing)
+
+            async def work(source: AsyncConnectionPool[Any]) -> dict[str, VariantStock]:
+                async with source.connection() as conn:
+                    return await read_variants(conn, wanted)
+
+            found = await replica.read(self.feed.replica, pool, self.changed_at, work)
             entries.update(found)
             if self.connected and version == self.version:
                 for vid, e in found.items():
