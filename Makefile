@@ -16,6 +16,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 install: $(VENV)/.native-stamp admin-ui ## create .venv, install pinned dependencies, build the engine (release) and the admin UI; no-op when unchanged
+	@# Bytecode for the package, as a wheel install has it: with PYTHONDONTWRITEBYTECODE every start compiled it.
+	@$(PY) -m compileall -q python/commerce >/dev/null
 
 admin-ui: ## build Medusa's admin dashboard (admin/) into python/commerce/admin_ui/, served at /app; skipped without npm
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(ADMIN_OUT); \

@@ -222,8 +222,11 @@ def render(runs: list[Run], t: Target, workers: int, imports: dict[str, float], 
     worker_rss = [w.rss_kb for r in runs for w in r.workers]
     worker_uss = [w.uss_kb for r in runs for w in r.workers]
     worker_pss = [w.pss_kb for r in runs for w in r.workers]
+    compiled = any((harness.ROOT / "python" / "commerce" / "__pycache__").glob("app.*.pyc"))
     bytecode = (
-        "off (PYTHONDONTWRITEBYTECODE is set: every start compiles the package)"
+        "on (the package's .pyc files, compiled by `make install`, are read)"
+        if compiled
+        else "off (PYTHONDONTWRITEBYTECODE is set and no .pyc: every start compiles the package)"
         if os.environ.get("PYTHONDONTWRITEBYTECODE")
         else "on (cached .pyc files are used)"
     )

@@ -23,7 +23,7 @@ from commerce.catalog import source as catalog_source
 from commerce.catalog.prices import Prices, load_prices
 from commerce.catalog.service import Catalog
 from commerce.catalog.service import load_catalog as load_product_catalog
-from commerce.catalog.stock import Stock, StockLoader
+from commerce.catalog.stock import StockCache
 from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed, listen_url
@@ -71,7 +71,6 @@ from commerce.tax.service import TaxRates
 from commerce.user import routes as user_routes
 
 log = logging.getLogger("commerce")
-STOCK_REFRESH = 0.1  # seconds
 UNSHED = frozenset({"/health", "/metrics"})  # answered even at capacity: probes must see a busy worker alive
 BUSY = Busy("The server is busy: too many requests in flight. Retry shortly.", 1)
 
@@ -87,7 +86,7 @@ class AppState:
     regions: Cached[RegionCatalog]
     catalog: Cached[Catalog]
     documents: catalog_documents.Documents
-    stock: Cached[Stock]
+    stock: StockCache
     prices: Cached[Prices]
     promotions: Cached[Promotions]
     tax_rates: Cached[TaxRates]
@@ -179,17 +178,14 @@ class App:
             regions=Cached(feed, REGION_TABLES, load_region_catalog),
             catalog=Cached(feed, catalog_source.TAXONOMY_TABLES, load_product_catalog),
             documents=documents,
-            # Stock moves with every order: shown at most STOCK_REFRESH behind, reloaded at most that often.
-            stock=Cached(feed, catalog_source.STOCK_TABLES, StockLoader(feed), min_interval=STOCK_REFRESH),
+            # Per variant, as pages ask: a share of the catalog's byte budget (stock entries are small).
+            stock=StockCache(feed, self.settings.catalog_cache_mb * 1024 * 1024 // 8),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
             promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
             tax_rates=Cached(feed, tax_service.TABLES, tax_service.load_rates),
             hold_policies=Cached(feed, (holds.TABLE,), holds.load_policies),
         )
-        # A level sold out: every worker reloads its stock at once (flows.flash refuses from it).
-        stock = self.state.stock
-        flash.SOLD_OUT.serve(stock, pool)
-        feed.watch((flash.SOLD_OUT_NOTICE,), lambda: flash.reload_on_sold_out(stock, pool))
+        flash.SOLD_OUT.serve(self.state.stock, pool)  # flows.flash refuses sold-out variants from it
         await asyncio.gather(feed.start(), _first_connection(pool))
         if feed.replica is not None:
             await feed.replica.start()

@@ -64,9 +64,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_module.load()
     with database(settings) as url:
         info = prepare(url, seed=not args.no_seed, public_url=settings.public_url, info=True)
-        from granian import Granian
-        from granian.constants import Interfaces, Loops
-
         os.environ["COMMERCE_DATABASE_URL"] = settings.database_url or url  # the app's URL may be a pooler
         print(f"commerce-core listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
         print(
@@ -79,18 +76,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         elif info.admin_email:
             print(f"demo admin login: {info.admin_email} (its password is shown on the first start only)")
         sys.stdout.flush()
-        Granian(
-            "commerce.app:create_app",
-            factory=True,
-            address=settings.host,
-            port=settings.port,
-            interface=Interfaces.ASGI,
-            workers=settings.workers,
-            loop=Loops.uvloop,
-            log_access=settings.access_log,
-            backlog=2048,
-            workers_kill_timeout=30,  # a worker that has not stopped 30 s after SIGTERM is killed, not waited for
-        ).serve()
+        if settings.database_url:
+            # This process becomes Granian's main process, without what migrating and seeding imported: it and
+            # the workers it forks start small. (The embedded server is stopped when Granian returns: not here.)
+            sys.stderr.flush()
+            os.execv(sys.executable, [sys.executable, "-m", "commerce.server"])  # noqa: S606 (our own interpreter)
+        from commerce import server
+
+        server.run(settings)
     return 0
 
 

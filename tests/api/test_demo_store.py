@@ -152,8 +152,7 @@ def test_a_shopper_buys_a_stocked_variant_out_of_the_box(
     assert Decimal(str(order["shipping_total"])) == 8
     assert Decimal(str(order["item_total"])) == 2 * price
 
-    # Stock is reserved at the warehouse: the storefront sees two fewer (its stock display may be up to
-    # app.STOCK_REFRESH behind).
+    # Stock is reserved at the warehouse: the storefront sees two fewer (once the NOTIFY reached the worker).
     def shown() -> int:
         after = ok(shopper.get(f"/store/products/{first['id']}", params={"fields": "+variants.inventory_quantity"}))
         quantity: int = _variant([after["product"]], variant["sku"])["inventory_quantity"]

@@ -1,6 +1,7 @@
 """The stock read model (catalog.stock) behind the store's `variants.inventory_quantity`: the engine's numbers
 (kits, only the channel's locations, None when unmanaged), cached pages re-spliced when stock moves, quantities per
-sales channel, and — the reason it exists — a reservation reloads the stock model, never the product catalog."""
+sales channel, read per variant as requests ask (a fresh worker holds none), and a reservation drops the variants it
+moved from every process's cache, never the product catalog."""
 
 import asyncio
 import time
@@ -15,10 +16,10 @@ from hypothesis import strategies as st
 from commerce import engine
 from commerce.app import App
 from commerce.catalog import documents as catalog_documents
-from commerce.catalog import source
-from commerce.catalog.stock import MARK, Slotted, Stock, Structure
+from commerce.catalog import stock as stock_model
+from commerce.catalog.stock import MARK, Slotted, Stock, VariantStock
 from commerce.inventory import service as inventory
-from tests.conftest import eventually, worker_settings
+from tests.conftest import Server, eventually, worker_settings
 
 
 def ok(r: httpx.Response) -> dict[str, Any]:
@@ -57,15 +58,19 @@ def test_quantities_are_the_engines(
     served: dict[str, set[str]],
     asked: list[str],
 ) -> None:
-    # The rows source.load_stock_structure / load_stock_levels return.
-    managed: list[tuple[str, bool]] = []
-    links: list[tuple[str, str, int]] = []
+    # The rows stock.VARIANTS returns: a variant's links joined to its items' levels (none for an unmanaged one).
+    rows: list[tuple[Any, ...]] = []
     engine_variants = []
     for n, v in enumerate(variants):
         vid = f"variant_{n}"
-        if v["manage_inventory"]:
-            managed.append((vid, v["allow_backorder"]))
-        links.extend((vid, item, required) for item, required in v["links"].items())
+        head = (vid, v["manage_inventory"], v["allow_backorder"])
+        if not v["manage_inventory"] or not v["links"]:
+            rows.append((*head, None, None, None, None))
+        for item, required in v["links"].items() if v["manage_inventory"] else ():
+            at = [(loc, stocked - reserved) for (i, loc), (stocked, reserved) in levels.items() if i == item]
+            rows.extend((*head, item, required, loc, available) for loc, available in at)
+            if not at:
+                rows.append((*head, item, required, None, None))
         engine_variants.append(
             {
                 "id": vid,
@@ -76,8 +81,7 @@ def test_quantities_are_the_engines(
                 ],
             }
         )
-    structure = Structure(managed, links, [(channel, loc) for channel, locs in served.items() for loc in locs])
-    stock = Stock(structure, [(item, loc, stocked - reserved) for (item, loc), (stocked, reserved) in levels.items()])
+    stock = Stock(stock_model._entries(rows), {c: frozenset(locs) for c, locs in served.items()}, 1)
     channels = tuple(asked)
     locations = sorted({loc for c in channels for loc in served.get(c, ())})
     engine_levels = [
@@ -92,7 +96,6 @@ def test_quantities_are_the_engines(
         for vid in ids
     ]
     assert stock.encoded(ids, channels) == encoded
-    assert stock.encoded(ids, channels) == encoded  # memoised: the same again
     assert {vid: stock.manages(vid) for vid in ids} == {v["id"]: v["manage_inventory"] for v in engine_variants}
     assert {vid: stock.allows_backorder(vid) for vid in ids} == {
         v["id"]: v["manage_inventory"] and v["allow_backorder"] for v in engine_variants
@@ -105,10 +108,11 @@ def test_a_slotted_body_is_respliced_only_when_the_stock_changes() -> None:
     body = Slotted(template, ["v1", "v2"])
     assert body.needs_stock
 
-    structure = Structure([("v1", False)], [("v1", "item", 2), ("v2", "item", 1)], [("sc", "loc")])
+    versions = iter(range(1, 100))
 
     def stock(available: int) -> Stock:
-        return Stock(structure, [("item", "loc", available)])
+        entries = {"v1": VariantStock(False, ((2, (("loc", available),)),)), "v2": stock_model.UNMANAGED}
+        return Stock(entries, {"sc": frozenset({"loc"})}, next(versions))
 
     five, nine = stock(10), stock(18)
     first = body.render(five, ("sc",))
@@ -171,6 +175,7 @@ def shop(admin: httpx.Client, client: httpx.Client) -> dict[str, Any]:
     return {
         "product": product["id"],
         "variant": next(v["id"] for v in product["variants"] if v["title"] == "Steel"),
+        "unmanaged": next(v["id"] for v in product["variants"] if v["title"] == "Gift card"),
         "item": item["id"],
         "warehouse": warehouse,
         "outlet": outlet,
@@ -242,32 +247,29 @@ def test_cached_pages_follow_the_stock(admin: httpx.Client, store: httpx.Client,
     assert _quantities(slim) == {"Steel": "absent", "Gift card": "absent"}
 
 
-def test_a_reservation_reloads_the_stock_not_the_catalog(
+def test_a_worker_reads_stock_per_variant_and_a_reservation_drops_only_what_it_moved(
     admin: httpx.Client, db_url: str, shop: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A worker's AppState (app.App.startup), in process: a checkout's reservation (inventory.service.reserve in a
-    transaction) NOTIFYs inventory_level; the stock model re-reads its levels on its next read — and nothing else:
-    neither the product catalog nor the stock's structure."""
-    loads = {"products": 0, "structure": 0, "levels": 0}
+    """A worker's AppState (app.App.startup), in process: it starts holding no variant's stock; a read holds the
+    variants asked for (one statement); a checkout's reservation (inventory.service.reserve in a transaction)
+    NOTIFYs the variants it moved, which leave the cache — nothing else does: neither other variants nor the
+    product catalog."""
+    loads = {"products": 0}
 
-    def counted(name: str, load: Any) -> Any:
-        async def wrapper(*args: Any) -> Any:
-            loads[name] += 1
-            return await load(*args)
+    async def counted(*args: Any) -> Any:
+        loads["products"] += 1
+        return await fetch(*args)
 
-        return wrapper
-
-    monkeypatch.setattr(catalog_documents, "_fetch", counted("products", catalog_documents._fetch))
-    monkeypatch.setattr(source, "load_stock_structure", counted("structure", source.load_stock_structure))
-    monkeypatch.setattr(source, "load_stock_levels", counted("levels", source.load_stock_levels))
+    fetch = catalog_documents._fetch
+    monkeypatch.setattr(catalog_documents, "_fetch", counted)
     settings = worker_settings(db_url, tmp_path)
     variant, channels = shop["variant"], (shop["a"],)
+    other = shop["unmanaged"]
 
-    async def changed(get: Any, before: Any) -> Any:
+    async def until(check: Any) -> None:
         deadline = time.monotonic() + 3
-        while (now := await get()) is before and time.monotonic() < deadline:
+        while not check() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        return now
 
     async def main() -> None:
         worker = App(settings, db_url)
@@ -275,16 +277,19 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
         try:
             state = worker.state
             assert state is not None and state.feed.connected
-            pool = state.pool
-            pid = shop["product"]
+            cache, pool, pid = state.stock, state.pool, shop["product"]
+            assert len(cache) == 0 and cache.reads == 0, "a fresh worker holds no stock"
 
             async def product() -> Any:
                 return (await state.documents.products(pool, [pid]))[pid]
 
             catalog = await product()
-            stock = await state.stock.get(pool)
-            assert stock.quantity(variant, channels) == 7
-            assert loads == {"products": 1, "structure": 1, "levels": 1}
+            stock = await cache.get(pool, [variant, other])
+            assert stock.quantity(variant, channels) == 7 and stock.quantity(other, channels) is None
+            assert len(cache) == 2 and cache.reads == 1
+            again = await cache.get(pool, [variant])
+            assert again.quantity(variant, channels) == 7 and cache.reads == 1, "held: no statement"
+            assert again.version == stock.version, "nothing changed: a cached page is not re-spliced"
 
             line = "cali_stock_model_test"
             async with pool.connection() as conn, conn.transaction():
@@ -300,34 +305,76 @@ def test_a_reservation_reloads_the_stock_not_the_catalog(
                         }
                     ],
                 )
-            fresh = await changed(lambda: state.stock.get(pool), stock)
-            assert fresh is not stock and fresh.quantity(variant, channels) == 5
+            await until(lambda: cache.cache.get(variant) is None)
+            assert cache.cache.get(variant) is None, "the reserved variant left the cache"
+            assert cache.cache.get(other) is not None, "the other one did not"
+            fresh = await cache.get(pool, [variant])
+            assert fresh.quantity(variant, channels) == 5 and fresh.version != stock.version
+            assert cache.reads == 2
             assert await product() is catalog
-            assert fresh.structure is stock.structure
-            assert loads == {"products": 1, "structure": 1, "levels": 2}, "a reservation re-reads the levels only"
 
             async with pool.connection() as conn, conn.transaction():
                 await inventory.release(conn, [line])
-            back = await changed(lambda: state.stock.get(pool), fresh)
-            assert back.quantity(variant, channels) == 7
-            assert await product() is catalog
-            assert loads == {"products": 1, "structure": 1, "levels": 3}
+            await until(lambda: cache.cache.get(variant) is None)
+            assert (await cache.get(pool, [variant])).quantity(variant, channels) == 7
+            assert await product() is catalog and loads["products"] == 1
 
-            # Which locations serve a channel is structure: it reloads, the catalog still does not.
+            # Which locations serve a channel is a model of its own: it reloads, the variants stay held.
             served = f"/admin/stock-locations/{shop['outlet']}/sales-channels"
             ok(await asyncio.to_thread(admin.post, served, json={"add": [shop["a"]]}))
-            wider = await changed(lambda: state.stock.get(pool), back)
-            assert wider.structure is not back.structure and wider.quantity(variant, channels) == 7 + 4
-            assert await product() is catalog and loads["products"] == 1
+            reads = cache.reads
+            wider: list[Any] = []
+
+            async def widened() -> bool:
+                wider[:] = [(await cache.get(pool, [variant])).quantity(variant, channels)]
+                return wider[0] == 7 + 4
+
+            deadline = time.monotonic() + 3
+            while not await widened() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert wider == [11] and cache.reads == reads
             ok(await asyncio.to_thread(admin.post, served, json={"remove": [shop["a"]]}))
-            assert (await changed(lambda: state.stock.get(pool), wider)).quantity(variant, channels) == 7
 
             # The control: a product change does drop its cached document (so the identities above mean something).
             edit = f"/admin/products/{shop['product']}"
             ok(await asyncio.to_thread(admin.post, edit, json={"subtitle": "Boils fast"}))
-            assert await changed(product, catalog) is not catalog
+            await until(lambda: state.documents.cache.get(("product", pid)) is None)
+            assert await product() is not catalog
             assert loads["products"] == 2
         finally:
             await worker.shutdown()
 
     asyncio.run(main())
+
+
+def test_a_level_change_shows_in_every_process(
+    admin: httpx.Client, store: httpx.Client, db_url: str, shop: dict[str, Any]
+) -> None:
+    """Two more server processes, each holding the variant's stock (its product page was served): a reservation
+    and a stock adjustment made through the first server show in `inventory_quantity` on the next requests of both
+    (the NOTIFY of migrations/0045 drops the variant in every process; no refresh interval)."""
+    url = f"/store/products/{shop['product']}"
+    plus = {"fields": "+variants.inventory_quantity"}
+    others = [Server(db_url).start() for _ in range(2)]
+    try:
+        clients = [httpx.Client(base_url=s.url, headers=dict(store.headers), timeout=10) for s in others]
+
+        def seen() -> list[Any]:
+            return [_quantities(c.get(url, params=plus))["Steel"] for c in clients]
+
+        assert eventually(lambda: seen() == [7, 7])
+        assert seen() == [7, 7], "held now"
+        reservation = {"inventory_item_id": shop["item"], "location_id": shop["warehouse"], "quantity": 2}
+        made = ok(admin.post("/admin/reservations", json=reservation))["reservation"]
+        assert eventually(lambda: seen() == [5, 5]), seen()
+        level = f"/admin/inventory-items/{shop['item']}/location-levels/{shop['warehouse']}"
+        ok(admin.post(level, json={"stocked_quantity": 9}))
+        assert eventually(lambda: seen() == [7, 7]), seen()
+        ok(admin.delete(f"/admin/reservations/{made['id']}"))
+        ok(admin.post(level, json={"stocked_quantity": 7}))
+        assert eventually(lambda: seen() == [7, 7]), seen()
+        for c in clients:
+            c.close()
+    finally:
+        for s in others:
+            s.stop()

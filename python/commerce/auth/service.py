@@ -8,9 +8,6 @@ import time
 from functools import cache
 from typing import Any
 
-import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg import AsyncConnection, errors
 
 from commerce.auth import repository as repo
@@ -19,14 +16,29 @@ from commerce.ids import new_id
 
 EMAILPASS = "emailpass"
 INVALID_LOGIN = "Invalid email or password"
-_hasher = PasswordHasher()  # argon2id with the library's recommended cost
+# argon2 and jwt (which imports `cryptography`, ~100 ms and several MB) are imported on first use, not by every
+# worker at start: most requests (a storefront's) never log in.
+
+
+@cache
+def _hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id with the library's recommended cost
+
+
+@cache
+def _jwt() -> Any:
+    import jwt
+
+    return jwt
 
 
 @cache
 def _dummy_hash() -> str:
     """Verified when the email is unknown, so both failures cost one argon2 verification. Made on first use, not
     at import: a hash costs ~150 ms and 64 MiB that every process would pay at start."""
-    return _hasher.hash("not a password of anyone")
+    return str(_hasher().hash("not a password of anyone"))
 
 
 def normalize_email(email: str) -> str:
@@ -35,13 +47,15 @@ def normalize_email(email: str) -> str:
 
 async def hash_password(password: str) -> str:
     # argon2 takes tens of milliseconds; off the event loop (cffi releases the GIL).
-    return await asyncio.to_thread(_hasher.hash, password)
+    return str(await asyncio.to_thread(_hasher().hash, password))
 
 
 async def _verify(stored: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     def check() -> bool:
         try:
-            return _hasher.verify(stored, password)
+            return bool(_hasher().verify(stored, password))
         except (VerificationError, InvalidHashError):
             return False
 
@@ -101,7 +115,7 @@ def issue_token(secret: str, expires_in: int, identity_id: str, actor_type: str,
         "iat": now,
         "exp": now + expires_in,
     }
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return str(_jwt().encode(claims, secret, algorithm="HS256"))
 
 
 _verified: dict[tuple[str, str], dict[str, Any]] = {}
@@ -124,6 +138,7 @@ def verify_token(secret: str, token: str) -> dict[str, Any]:
 
 
 def _decode(secret: str, token: str) -> dict[str, Any]:
+    jwt = _jwt()
     try:
         claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "iat"]})
     except jwt.PyJWTError:

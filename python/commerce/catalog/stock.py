@@ -1,161 +1,300 @@
-"""Stock for the storefront's `variants.inventory_quantity`: a small per-worker read model kept apart from the
-product catalog, so that a reservation (an UPDATE of inventory_level at every checkout) reloads this — and of this
-only the levels, one statement of three columns — never the catalog.
+"""Stock for the storefront's `variants.inventory_quantity`: read per request for the variants a page, product or
+cart needs, and kept per worker variant by variant in a cache bounded in bytes — never every level of the catalog.
 
-It holds what engine.availability reads: the managed variants (with allow_backorder), each variant's inventory
-items with their required_quantity, the live locations serving each sales channel (together: `Structure`, reloaded
-only when those tables change), and each item's available units (stocked - reserved) per stock location.
-Quantities are computed per request for the caller's sales channels, memoised per set of channels until the next
-reload; product pages carry them through `Slotted` bodies, so a cached page is re-spliced, not re-rendered, when
-stock moves."""
+A variant's entry holds what engine.availability reads of it: whether its stock is managed (and allow_backorder),
+its live inventory items with their required_quantity, and each item's available units (stocked - reserved) per
+stock location. Which locations serve which sales channel is a small model of its own (`Cached`). A change of levels
+NOTIFYs the variants it moves on `commerce_stock` (migrations/0045): those entries leave every worker's cache, so
+the next request reads them again; a change of a variant's links or settings drops them all. Quantities are
+computed per request for the caller's sales channels; product pages carry them through `Slotted` bodies, so a cached
+page is re-spliced, not re-rendered, when stock moves. An add-to-cart reads the levels it checks on its own
+connection (`StockReads`), never from the cache."""
 
+import asyncio
 import itertools
+import logging
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from time import monotonic
 from typing import Any
 
 import msgspec
+from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
-from commerce.catalog import source
-from commerce.db.changes import ChangeFeed
+from commerce.db import replica
+from commerce.db.changes import Cached, ChangeFeed
 
+log = logging.getLogger("commerce.stock")
+CHANNEL = "commerce_stock"  # migrations/0045: the variants whose levels a commit changed
 _NULL = b"null"
-_MEMO_CHANNEL_SETS = 64
 _versions = itertools.count(1)
 
+# A change here may move any variant's entry (its links, manage_inventory, allow_backorder): all are dropped.
+VARIANT_TABLES = ("product_variant_inventory_item", "product_variant")
+LOCATION_TABLES = ("stock_location_sales_channel", "stock_location")
 
-class Structure:
-    """The part of the stock model a reservation does not change."""
+# One statement for a set of variants: each live one with its live items' levels (no row for an unknown or deleted
+# variant: not managed, as for the engine). Written as per-variant index lookups (LATERAL, a scalar subquery for
+# the item's deleted_at): a planner misjudging tables not analysed yet (a freshly seeded store) cannot turn it into
+# scans of every link.
+VARIANTS = """
+SELECT v.id, v.manage_inventory, v.allow_backorder, x.inventory_item_id, x.required_quantity, x.location_id, x.available
+FROM product_variant v
+LEFT JOIN LATERAL (
+    SELECT l.inventory_item_id, l.required_quantity, t.location_id,
+           t.stocked_quantity - t.reserved_quantity AS available
+    FROM product_variant_inventory_item l
+    LEFT JOIN inventory_level_total t ON t.inventory_item_id = l.inventory_item_id AND t.deleted_at IS NULL
+    WHERE l.variant_id = v.id
+      AND (SELECT i.deleted_at FROM inventory_item i WHERE i.id = l.inventory_item_id) IS NULL
+) x ON v.manage_inventory
+WHERE v.id = ANY(%s) AND v.deleted_at IS NULL
+"""
+CHANNEL_LOCATIONS = """
+SELECT c.sales_channel_id, c.stock_location_id FROM stock_location_sales_channel c
+JOIN stock_location s ON s.id = c.stock_location_id AND s.deleted_at IS NULL
+"""
 
-    def __init__(
-        self,
-        variants: Iterable[tuple[str, bool]],
-        links: Iterable[tuple[str, str, int]],
-        channel_locations: Iterable[tuple[str, str]],
-    ) -> None:
-        self.backorder: dict[str, bool] = dict(variants)  # managed variants only
-        self.items: dict[str, list[tuple[str, int]]] = {}
-        for variant_id, item_id, required in links:
-            if variant_id in self.backorder:
-                self.items.setdefault(variant_id, []).append((item_id, required))
-        for items in self.items.values():
-            items.sort()
-        served: dict[str, set[str]] = {}
-        for channel_id, location_id in channel_locations:
-            served.setdefault(channel_id, set()).add(location_id)
-        self.channel_locations = {c: frozenset(locs) for c, locs in served.items()}
+
+class VariantStock:
+    """One variant's part of the stock: `backorder` None when its stock is not managed; `items`: (required units,
+    ((location, available), ...)) per live inventory item."""
+
+    __slots__ = ("backorder", "items", "nbytes")
+
+    def __init__(self, backorder: bool | None, items: tuple[tuple[int, tuple[tuple[str, int], ...]], ...]) -> None:
+        self.backorder = backorder
+        self.items = items
+        self.nbytes = 120 + sum(80 + 90 * len(levels) for _, levels in items)  # for the cache's byte budget
+
+
+UNMANAGED = VariantStock(None, ())
+
+
+def _entries(rows: Iterable[tuple[Any, ...]]) -> dict[str, VariantStock]:
+    """VARIANTS' rows as entries."""
+    backorder: dict[str, bool | None] = {}
+    items: dict[str, dict[str, tuple[int, list[tuple[str, int]]]]] = {}
+    for vid, managed, allow_backorder, item, required, location, available in rows:
+        if not managed:
+            backorder[vid] = None
+            continue
+        backorder[vid] = bool(allow_backorder)
+        if item is None:
+            continue
+        at = items.setdefault(vid, {}).setdefault(item, (int(required), []))
+        if location is not None:
+            at[1].append((location, int(available)))
+    out = {}
+    for vid, allows in backorder.items():
+        if allows is None:
+            out[vid] = UNMANAGED
+        else:
+            linked = items.get(vid, {})
+            out[vid] = VariantStock(allows, tuple((req, tuple(levels)) for _, (req, levels) in sorted(linked.items())))
+    return out
+
+
+async def read_variants(conn: AsyncConnection[Any], variant_ids: Collection[str]) -> dict[str, VariantStock]:
+    """These variants' entries, read now on this connection (one statement); unknown ones are not managed."""
+    cur = conn.cursor(row_factory=tuple_row)
+    await cur.execute(VARIANTS, (list(variant_ids),))
+    found = _entries(await cur.fetchall())
+    return {vid: found.get(vid, UNMANAGED) for vid in variant_ids}
+
+
+async def load_channel_locations(pool: AsyncConnectionPool[Any]) -> dict[str, frozenset[str]]:
+    """The live stock locations serving each sales channel."""
+    async with pool.connection() as conn:
+        cur = conn.cursor(row_factory=tuple_row)
+        await cur.execute(CHANNEL_LOCATIONS)
+        rows = await cur.fetchall()
+    served: dict[str, set[str]] = {}
+    for channel_id, location_id in rows:
+        served.setdefault(channel_id, set()).add(location_id)
+    return {c: frozenset(locs) for c, locs in served.items()}
 
 
 class Stock:
-    def __init__(self, structure: Structure, levels: Iterable[tuple[str, str, int]]) -> None:
-        self.structure = structure
-        self.version = next(_versions)  # what a Slotted body remembers (not the Stock: old ones must be freed)
-        self.levels: dict[str, dict[str, int]] = {}
-        for item_id, location_id, available in levels:
-            at = self.levels.get(item_id)
-            if at is None:
-                self.levels[item_id] = {location_id: available}
-            else:
-                at[location_id] = available
-        # Per set of sales channels: variant id -> its inventory_quantity as JSON bytes.
-        self._memo: dict[tuple[str, ...], tuple[frozenset[str], dict[str, bytes]]] = {}
+    """The stock of the variants one request asked for, with which locations serve which channel. `version` changes
+    whenever one of them may have (what a Slotted body remembers, not the Stock itself)."""
+
+    def __init__(self, entries: dict[str, VariantStock], served: dict[str, frozenset[str]], version: int) -> None:
+        self.entries = entries
+        self.served = served
+        self.version = version
+
+    def entry(self, variant_id: str) -> VariantStock:
+        return self.entries[variant_id]  # a KeyError: the variant was not asked for (a bug in the caller)
 
     def locations(self, channel_ids: Iterable[str]) -> frozenset[str]:
         """The live stock locations serving any of these sales channels."""
-        served = self.structure.channel_locations
-        return frozenset(loc for c in channel_ids for loc in served.get(c, ()))
+        return frozenset(loc for c in channel_ids for loc in self.served.get(c, ()))
 
     def manages(self, variant_id: str) -> bool:
-        return variant_id in self.structure.backorder
+        return self.entry(variant_id).backorder is not None
 
     def allows_backorder(self, variant_id: str) -> bool:
-        return self.structure.backorder.get(variant_id, False)
+        return bool(self.entry(variant_id).backorder)
 
     def quantity(self, variant_id: str, channel_ids: Iterable[str]) -> int | None:
         """What the channels' locations can sell of a variant (engine.availability's inventory_quantity): None when
         its stock is not managed; a kit sells the least over its items of available // required; never below 0."""
-        return self._quantity(variant_id, self.locations(channel_ids))
-
-    def _quantity(self, variant_id: str, locations: frozenset[str]) -> int | None:
-        if variant_id not in self.structure.backorder:
-            return None
-        least: int | None = None
-        levels = self.levels
-        for item, required in self.structure.items.get(variant_id, ()):
-            available = 0
-            at = levels.get(item)
-            if at is not None:
-                for loc, q in at.items():
-                    if loc in locations:
-                        available += q
-            units = available // required
-            if least is None or units < least:
-                least = units
-        return 0 if least is None or least < 0 else least
+        return _quantity(self.entry(variant_id), self.locations(channel_ids))
 
     def sold_out(self, variant_id: str) -> bool:
         """No location has a unit of this managed, non-backorderable variant (a kit: of one of its items)."""
-        if variant_id not in self.structure.backorder or self.structure.backorder[variant_id]:
+        e = self.entry(variant_id)
+        if e.backorder is None or e.backorder:
             return False
-        for item, required in self.structure.items.get(variant_id, ()):
-            at = self.levels.get(item)
-            if at is None or sum(at.values()) < required:
-                return True
-        return variant_id not in self.structure.items
+        if not e.items:
+            return True
+        return any(sum(q for _, q in levels) < required for required, levels in e.items)
 
     def encoded(self, variant_ids: Sequence[str], channel_ids: tuple[str, ...]) -> list[bytes]:
-        """Each variant's inventory_quantity as JSON (`null` when its stock is not managed), memoised."""
-        memo = self._memo.get(channel_ids)
-        if memo is None:
-            if len(self._memo) >= _MEMO_CHANNEL_SETS:
-                self._memo.clear()
-            memo = self._memo[channel_ids] = (self.locations(channel_ids), {})
-        locations, values = memo
+        """Each variant's inventory_quantity as JSON (`null` when its stock is not managed)."""
+        locations = self.locations(channel_ids)
         out = []
         for vid in variant_ids:
-            value = values.get(vid)
-            if value is None:
-                q = self._quantity(vid, locations)
-                value = values[vid] = _NULL if q is None else b"%d" % q
-            out.append(value)
+            q = _quantity(self.entry(vid), locations)
+            out.append(_NULL if q is None else b"%d" % q)
         return out
 
 
-async def load_stock(pool: AsyncConnectionPool[Any], structure: Structure | None = None) -> Stock:
-    """The stock model; with `structure`, only the levels are read (one statement)."""
-    async with pool.connection() as conn:
-        if structure is None:
-            structure = Structure(*await source.load_stock_structure(conn))
-        return Stock(structure, await source.load_stock_levels(conn))
+def _quantity(e: VariantStock, locations: frozenset[str]) -> int | None:
+    if e.backorder is None:
+        return None
+    least: int | None = None
+    for required, levels in e.items:
+        units = sum(q for loc, q in levels if loc in locations) // required
+        if least is None or units < least:
+            least = units
+    return 0 if least is None or least < 0 else least
 
 
-class StockLoader:
-    """The loader to give `Cached(feed, source.STOCK_TABLES, ...)`: it keeps the Structure until one of its own
-    tables changes (or the feed is down), so the reload that follows a reservation reads the levels alone."""
+class StockReads(Stock):
+    """The stock a cart change checks: read on the change's own connection for the variants it meets (`load`),
+    never from a cache: an add-to-cart is refused on the levels as they are now."""
 
-    def __init__(self, feed: ChangeFeed) -> None:
-        self._feed = feed
-        self._structure: Structure | None = None
-        self._generation = 0
-        # Registered before any load; the feed also calls this whenever it (re)connects.
-        feed.watch(source.STOCK_STRUCTURE_TABLES, self.invalidate_structure)
+    def __init__(self, served: dict[str, frozenset[str]]) -> None:
+        super().__init__({}, served, next(_versions))
 
-    def invalidate_structure(self) -> None:
-        self._structure = None
-        self._generation += 1
+    async def load(self, conn: AsyncConnection[Any], variant_ids: Iterable[str]) -> None:
+        wanted = {v for v in variant_ids if v and v not in self.entries}
+        if wanted:
+            self.entries.update(await read_variants(conn, wanted))
 
-    async def __call__(self, pool: AsyncConnectionPool[Any]) -> Stock:
-        structure = self._structure if self._feed.connected else None
-        if structure is None:
-            generation = self._generation
-            async with pool.connection() as conn:
-                rows = await source.load_stock_structure(conn)
-            structure = Structure(*rows)
-            # Kept unless a change was notified while it loaded (then Cached reloads anyway, structure too).
-            if generation == self._generation and self._feed.connected:
-                self._structure = structure
-        return await load_stock(pool, structure)
+
+class StockCache:
+    """This worker's stock: entries of the variants requests asked for, in a byte-bounded LRU, each dropped when a
+    NOTIFY names it. While the change feed is down nothing is kept (every request reads). Entries are read on the
+    read replica when it shows every change notified so far (db.replica.read), else on the primary."""
+
+    def __init__(self, feed: ChangeFeed, budget_bytes: int) -> None:
+        from commerce.catalog.documents import ByteLRU  # documents -> model -> this module: imported when used
+
+        self.cache: ByteLRU[str, VariantStock] = ByteLRU(budget_bytes)
+        self.feed = feed
+        self.connected = False
+        self.changed_at = monotonic()  # when the last change was notified: what a replica must show
+        self.version = next(_versions)  # a new one at every invalidation
+        self.reads = 0  # statements run for entries (tests count them)
+        self.locations = Cached(feed, LOCATION_TABLES, load_channel_locations)
+        self._loading: dict[str, asyncio.Task[Any]] = {}
+        feed.listen(CHANNEL, self.changed, self.set_connected)
+        feed.watch(VARIANT_TABLES, self.clear)
+
+    def __len__(self) -> int:
+        """How many variants' stock this worker holds."""
+        return len(self.cache)
+
+    # -- invalidation (from the change feed) --
+    def changed(self, payload: str) -> None:
+        """A commit changed these variants' levels (comma-separated ids, `*` for many)."""
+        if payload == "*":
+            self.clear()
+            return
+        self.version = next(_versions)
+        self.changed_at = monotonic()
+        for vid in payload.split(","):
+            self.cache.pop(vid)
+
+    def clear(self) -> None:
+        self.version = next(_versions)
+        self.changed_at = monotonic()
+        self.cache.clear()
+
+    def set_connected(self, connected: bool) -> None:
+        self.connected = connected
+        self.clear()
+
+    # -- reads --
+    async def get(self, pool: AsyncConnectionPool[Any], variant_ids: Sequence[str]) -> Stock:
+        """These variants' stock: from the cache, the others in one statement."""
+        served = await self.locations.get(pool)
+        entries: dict[str, VariantStock] = {}
+        missing = []
+        version = self.version
+        for vid in variant_ids:
+            hit = self.cache.get(vid) if self.connected else None
+            if hit is None:
+                missing.append(vid)
+            else:
+                entries[vid] = hit
+        if missing:
+            self.reads += 1
+            wanted = set(missing)
+
+            async def work(source: AsyncConnectionPool[Any]) -> dict[str, VariantStock]:
+                async with source.connection() as conn:
+                    return await read_variants(conn, wanted)
+
+            found = await replica.read(self.feed.replica, pool, self.changed_at, work)
+            entries.update(found)
+            if self.connected and version == self.version:
+                for vid, e in found.items():
+                    self.cache.put(vid, e, e.nbytes)
+            else:  # a change was notified meanwhile (or none can be): this reading is its own version
+                version = next(_versions)
+        return Stock(entries, served, version)
+
+    def peek(self, pool: AsyncConnectionPool[Any], variant_ids: Iterable[str]) -> Stock:
+        """The entries this worker holds of these variants, without waiting (for a caller that already holds one of
+        `pool`'s connections); those it does not hold are read in the background, for the next caller."""
+        entries: dict[str, VariantStock] = {}
+        missing = []
+        for vid in variant_ids:
+            hit = self.cache.get(vid) if self.connected else None
+            if hit is None:
+                missing.append(vid)
+            else:
+                entries[vid] = hit
+        missing = [v for v in missing if v not in self._loading]
+        if missing and self.connected:
+            task = asyncio.get_running_loop().create_task(self.get(pool, missing), name="commerce-stock-peek")
+            for vid in missing:
+                self._loading[vid] = task
+            ids = tuple(missing)
+
+            def loaded(t: "asyncio.Task[Any]") -> None:
+                self._loaded(t, ids)
+
+            task.add_done_callback(loaded)
+        served = self.locations.peek(pool) or {}
+        return Stock(entries, served, next(_versions))
+
+    def _loaded(self, task: "asyncio.Task[Any]", variant_ids: tuple[str, ...]) -> None:
+        for vid in variant_ids:
+            if self._loading.get(vid) is task:
+                del self._loading[vid]
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background stock read failed: %s", task.exception())
+
+    async def for_cart(self, pool: AsyncConnectionPool[Any]) -> StockReads:
+        """An empty StockReads for a cart change (which locations serve which channel: from this worker's model)."""
+        return StockReads(await self.locations.get(pool))
 
 
 # --- bodies with inventory_quantity slots ------------------------------------------------------------------------

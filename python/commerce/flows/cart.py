@@ -21,7 +21,7 @@ from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.documents import CatalogReads
 from commerce.catalog.prices import Prices
-from commerce.catalog.stock import Stock
+from commerce.catalog.stock import StockReads
 from commerce.errors import InvalidData, NotAllowed, NotFound
 from commerce.flows import flash
 from commerce.http import Request
@@ -40,7 +40,7 @@ class Reads(NamedTuple):
     regions: RegionCatalog
     promotions: Promotions
     taxes: TaxRates
-    stock: Stock | None = None
+    stock: StockReads | None = None  # read by `_prepare` for the variants it loads, on the change's connection
     holds: Mapping[str, dict[str, Any]] = MappingProxyType({})  # flash-sale settings by product id (inventory.holds)
 
     def weight(self, cart: dict[str, Any]) -> Decimal:
@@ -74,7 +74,7 @@ class Reads(NamedTuple):
 
 async def reads_for(req: Request, *, stock: bool = False) -> Reads:
     """The read models as this worker holds them now (each reloads after a NOTIFY of its tables). With `stock`, the
-    stock model too, reloaded if anything changed it (a display may lag STOCK_REFRESH; the add-to-cart check not)."""
+    stock of the variants the change meets, read fresh on its connection (`_prepare`), never from a cache."""
     pool = req.state.pool
     return Reads(
         CatalogReads(req.state.documents),
@@ -82,7 +82,7 @@ async def reads_for(req: Request, *, stock: bool = False) -> Reads:
         await req.state.regions.get(pool),
         await req.state.promotions.get(pool),
         await req.state.tax_rates.get(pool),
-        await req.state.stock.get(pool, fresh=True) if stock else None,
+        await req.state.stock.for_cart(pool) if stock else None,
         await req.state.hold_policies.get(pool),
     )
 
@@ -96,6 +96,8 @@ async def _prepare(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any
     the variants in the cart (and `more`), and an engine index of their prices."""
     variant_ids = {str(i["variant_id"]) for i in cart["items"] if i.get("variant_id")} | set(more)
     await reads.catalog.load(conn, variant_ids)
+    if reads.stock is not None:
+        await reads.stock.load(conn, variant_ids)
     set_ids = {
         f[1]["price_set_id"] for v in variant_ids if (f := reads.catalog.variants.get(v)) and f[1]["price_set_id"]
     }
@@ -621,7 +623,7 @@ def _price(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -
 
 def _check_stock(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -> None:
     """Refuse more units of a managed, non-backorderable variant than the locations of the cart's sales channel can
-    sell (Medusa's confirm-inventory on add to cart), from the worker's stock model read fresh for the change.
+    sell (Medusa's confirm-inventory on add to cart), from the levels `_prepare` read for the change.
     Checkout checks again, atomically, when it reserves."""
     stock = reads.stock
     if stock is None:

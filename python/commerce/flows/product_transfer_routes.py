@@ -10,8 +10,6 @@ minutes), and the export is written at once and fetched from GET /admin/products
 Pending imports and exports are kept a day (table product_transfer). The import only creates products (a handle or
 id that exists is an error naming its row), so `toUpdate` is always 0."""
 
-import email.parser
-import email.policy
 import io
 from typing import Any
 
@@ -20,10 +18,22 @@ from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
 
 from commerce.errors import InvalidData, NotFound
-from commerce.flows import product_import
 from commerce.http import Request, Response, Route, json_response
 from commerce.ids import new_id
-from commerce.product.csv_format import read_rows
+
+
+def product_import() -> Any:
+    """flows.product_import, imported when an import or export is asked for (not by every worker at start)."""
+    from commerce.flows import product_import
+
+    return product_import
+
+
+def read_rows() -> Any:
+    from commerce.product.csv_format import read_rows
+
+    return read_rows
+
 
 MAX_FILE = 256 << 20  # 256 MiB: a million-row catalog
 KEEP = "1 day"
@@ -56,6 +66,9 @@ def uploaded_file(content_type: str | None, body: bytes) -> tuple[str, str]:
         return "products.csv", _text(body)
     if media != "multipart/form-data":
         raise InvalidData("No file was uploaded for importing")
+    import email.parser  # with email.policy, ~0.5 MB of modules a worker needs only for an import
+    import email.policy
+
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + (content_type or "").encode("latin-1") + b"\r\n\r\n" + body
     )
@@ -87,7 +100,7 @@ async def _expire(conn: AsyncConnection[Any]) -> None:
 async def create_import(req: Request) -> Response:
     name, text = uploaded_file(req.header("content-type"), await req.body(MAX_FILE))
     async with req.state.pool.connection() as conn:
-        products, _ = await product_import.check_products(conn, read_rows(io.StringIO(text)))
+        products, _ = await product_import().check_products(conn, read_rows()(io.StringIO(text)))
         transaction_id = new_id("import")
         summary = {"toCreate": products, "toUpdate": 0}
         async with conn.transaction():
@@ -106,14 +119,14 @@ async def confirm_import(req: Request) -> Response:
             raise NotFound(f"Product import with id: {transaction_id} was not found")
         # The catalog may have changed since the upload: checked again, and on any error nothing is written (the
         # import stays pending, so the rollback keeps it).
-        await product_import.import_products(conn, read_rows(io.StringIO(found[0])))
+        await product_import().import_products(conn, read_rows()(io.StringIO(found[0])))
     return json_response({}, 202)
 
 
 async def create_export(req: Request) -> Response:
     out = io.StringIO()
     async with req.state.pool.connection() as conn:
-        await product_import.export_products(conn, out)
+        await product_import().export_products(conn, out)
         transaction_id = new_id("export")
         async with conn.transaction():
             await _expire(conn)

@@ -12,8 +12,6 @@ import hmac
 import os
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import AsyncConnection
 
 from commerce.errors import Conflict, InvalidData
@@ -44,7 +42,10 @@ RELEASE = "DELETE FROM idempotency_key WHERE scope = %s AND key = %s AND complet
 EXPIRE = "DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => %s)"
 
 
-def _sealer(req: "Request", scope: str, key: str) -> AESGCM:
+def _sealer(req: "Request", scope: str, key: str) -> Any:
+    # `cryptography` is imported by the first request with a key, not by every worker at start.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     secret = req.state.settings.jwt_secret.encode()
     return AESGCM(hmac.digest(secret, b"idempotency\0" + scope.encode() + b"\0" + key.encode(), "sha256"))
 
@@ -92,6 +93,8 @@ async def begin(conn: AsyncConnection[Any], req: "Request", key: str) -> Respons
     if status is None:
         raise Conflict("A request with this Idempotency-Key is still being processed")
     sealed = bytes(sealed)
+    from cryptography.exceptions import InvalidTag
+
     try:
         body = _sealer(req, scope, raw_key).decrypt(sealed[:12], sealed[12:], request_hash.encode())
     except InvalidTag:  # sealed under another server secret (JWT_SECRET changed): the answer cannot be replayed

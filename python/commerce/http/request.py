@@ -33,7 +33,7 @@ class State(Protocol):
     catalog: Cached[Any]
     documents: Any  # catalog.documents.Documents: product documents, invalidated row by row
     feed: Any  # db.changes.ChangeFeed (its `replica`, when DATABASE_REPLICA_URL is set)
-    stock: Cached[Any]
+    stock: Any  # catalog.stock.StockCache
     prices: Cached[Any]
     promotions: Cached[Any]
     tax_rates: Cached[Any]
