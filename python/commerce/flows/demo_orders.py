@@ -16,7 +16,7 @@ from commerce import payment, product
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput
 from commerce.catalog.documents import CatalogReads, Documents
 from commerce.catalog.prices import load_prices
-from commerce.catalog.stock import load_stock
+from commerce.catalog.stock import StockReads, load_channel_locations
 from commerce.flows import cart as cart_flow
 from commerce.flows import checkout, demo_catalog, demo_people
 from commerce.flows import order as order_flow
@@ -77,7 +77,7 @@ async def _reads(conn: AsyncConnection[Any]) -> cart_flow.Reads:
         await load_regions(pool),
         await load_promotions(pool),
         await load_rates(pool),
-        await load_stock(pool),
+        StockReads(await load_channel_locations(pool)),  # each change reads its variants' stock itself
         await load_policies(pool),
     )
 
