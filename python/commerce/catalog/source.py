@@ -13,12 +13,13 @@ from commerce.db.rows import fetch_all
 TAXONOMY_TABLES = ("product_category", "product_collection")
 PRICE_TABLES = ("price", "price_list", "price_preference", "product_variant_price_set")
 # The prices each worker's index holds: those of price sets that are not a product variant's (shipping options).
+# The prices a worker keeps: those of shipping options' price sets (variants' are read per page and per cart). Named
+# through shipping_option, an index lookup per set, not an anti-join over every price (2 s at 1.5M prices).
 SHARED_PRICES = """
 SELECT p.id, p.price_set_id, p.price_list_id, p.currency_code, p.amount, p.min_quantity, p.max_quantity, p.rules
 FROM price p JOIN price_set s ON s.id = p.price_set_id AND s.deleted_at IS NULL
-WHERE p.deleted_at IS NULL AND NOT EXISTS (
-    SELECT 1 FROM product_variant_price_set l JOIN product_variant v ON v.id = l.variant_id
-    WHERE l.price_set_id = p.price_set_id)
+WHERE p.deleted_at IS NULL
+  AND p.price_set_id IN (SELECT price_set_id FROM shipping_option WHERE price_set_id IS NOT NULL)
 """
 CATEGORIES = """
 SELECT id, name, description, handle, mpath, is_active, is_internal, rank, parent_category_id, metadata,
