@@ -139,7 +139,7 @@ def _search_sql(db_url: str, words: list[str]) -> list[float]:
         for word in words:
             query = documents.ProductQuery(q=word, limit=PAGE)
             params = {**documents.filters(query, tuple(channels)), "limit": PAGE, "offset": 0}
-            statement = documents.SELECT_PAGE + documents.order_clause(query) + documents.PAGE
+            statement = documents.page_statement(documents.order_clause(query))
             plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()
             assert plan is not None
             out.append(float(plan[0][0]["Execution Time"]))
