@@ -84,6 +84,7 @@ def _seed(db_url: str, products: int) -> float:
     done = subprocess.run(
         [str(harness.BIN / "commerce"), "seed", "--demo", "--products", str(products)],
         env={**os.environ, "DATABASE_URL": db_url},
+        cwd=harness.ROOT,
         capture_output=True,
         text=True,
         timeout=3600,
@@ -99,6 +100,7 @@ def _cli(db_url: str, *args: str) -> float:
     done = subprocess.run(
         [str(harness.BIN / "commerce"), *args],
         env={**os.environ, "DATABASE_URL": db_url},
+        cwd=harness.ROOT,  # where the CLI's .commerce/ (its JWT secret) is ignored by git
         capture_output=True,
         text=True,
         timeout=3600,
