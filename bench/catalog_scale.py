@@ -292,6 +292,14 @@ def measure(products: int, server_url: str, work: Path, duration: str, mixed: st
     return result
 
 
+COLUMNS_NOTE = (
+    "search SQL uncached: each word's page statement (filter, rank, count) run once in PostgreSQL after the wrk "
+    "cells, as a worker runs it on a page-cache miss; a word of the demo titles matches 10 % of the catalog, whose "
+    "heap pages (~1,500 at 100k) a cold PostgreSQL buffer cache reads one at a time. `commerce import`: the catalog "
+    "as `commerce export` wrote it, handles and SKUs renamed, imported into the same database in one transaction."
+)
+
+
 def _search_cell(ms: list[float]) -> str:
     return f"{statistics.median(ms):.1f} / {max(ms):.1f} ms ({len(ms)} words)" if ms else "-"
 
@@ -351,6 +359,8 @@ def markdown(results: list[SizeResult], duration: str, mixed: str) -> str:
         "search `q=` a random word of the demo titles. **The machine was shared with other sessions' work "
         f"(load average {load_average()})**: absolute figures are noisy, compare sizes within the run.\n\n"
         + table(headers, rows, "rrrrrrrrrrrrrrr")
+        + "\n\n"
+        + COLUMNS_NOTE
     )
 
 
