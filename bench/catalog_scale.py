@@ -12,6 +12,10 @@ an embedded PostgreSQL):
            random word of the demo titles, priced page of 20)
 - memory:  BENCH_MIXED_DURATION (60s) of mixed traffic at 16 connections (random pages, product pages, categories,
            search), then the worker's RSS
+- search SQL: each search word's page statement (catalog.documents: filter, rank, count) timed in PostgreSQL, as a
+           worker runs it on a cache miss (the wrk cells above mostly hit the worker's page cache)
+- import:  `commerce import` of the catalog as `commerce export` wrote it, handles and SKUs renamed and ids dropped
+           (N more products into the N-product catalog, one transaction); its rate
 
 Writes the "catalog-scale" section of bench/RESULTS.md (BENCH_NO_WRITE=1: not). Needs wrk.
 BENCH_CATALOG_DB_<N> (e.g. BENCH_CATALOG_DB_100000) names a database already seeded with N demo products
@@ -22,9 +26,11 @@ its seed column then says "reused".
 """
 
 import contextlib
+import csv
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,6 +63,8 @@ class SizeResult:
     runs: dict[str, WrkResult] = field(default_factory=dict)
     prices: int = 0
     index_bytes: int = 0  # RSS the engine's PriceIndex of all of them added to this process
+    search_sql_ms: list[float] = field(default_factory=list)  # one per search word, uncached
+    import_s: float = 0.0
 
 
 def _env(name: str, default: str) -> str:
@@ -80,6 +88,7 @@ def _seed(db_url: str, products: int) -> float:
     done = subprocess.run(
         [str(harness.BIN / "commerce"), "seed", "--demo", "--products", str(products)],
         env={**os.environ, "DATABASE_URL": db_url},
+        cwd=harness.ROOT,
         capture_output=True,
         text=True,
         timeout=3600,
@@ -88,6 +97,59 @@ def _seed(db_url: str, products: int) -> float:
     if done.returncode != 0:
         raise RuntimeError(f"seed failed: {done.stderr[-2000:]}")
     return time.perf_counter() - started
+
+
+def _cli(db_url: str, *args: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(harness.BIN / "commerce"), *args],
+        env={**os.environ, "DATABASE_URL": db_url},
+        cwd=harness.ROOT,  # where the CLI's .commerce/ (its JWT secret) is ignored by git
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"commerce {args[0]} failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def _import(db_url: str, work: Path) -> float:
+    """Seconds `commerce import` takes for the catalog as exported, renamed so that it adds as many products."""
+    exported, renamed = work / "export.csv", work / "import.csv"
+    _cli(db_url, "export", str(exported))
+    with exported.open(newline="") as src, renamed.open("w", newline="") as out:
+        rows = csv.reader(src)
+        header = next(rows)
+        at = {name.lower(): i for i, name in enumerate(header)}
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for row in rows:
+            row[at["product id"]] = row[at["variant id"]] = ""
+            row[at["product handle"]] += "-imported"
+            row[at["variant sku"]] += "-IMPORTED"
+            writer.writerow(row)
+    return _cli(db_url, "import", str(renamed))
+
+
+def _search_sql(db_url: str, words: list[str]) -> list[float]:
+    """Milliseconds PostgreSQL takes for each word's search page statement (EXPLAIN ANALYZE's execution time)."""
+    import psycopg
+
+    from commerce.catalog import documents
+
+    out = []
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        channels = [r[0] for r in conn.execute("SELECT id FROM sales_channel WHERE deleted_at IS NULL")]
+        for word in words:
+            query = documents.ProductQuery(q=word, limit=PAGE)
+            params = {**documents.filters(query, tuple(channels)), "limit": PAGE, "offset": 0}
+            statement = documents.page_statement(documents.order_clause(query))
+            plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()
+            assert plan is not None
+            out.append(float(plan[0][0]["Execution Time"]))
+    return out
 
 
 def _key_and_region(db_url: str) -> tuple[str, str]:
@@ -236,7 +298,22 @@ def measure(products: int, server_url: str, work: Path, duration: str, mixed: st
             result.mixed_rss_kb = Memory.of(pid).rss_kb
         finally:
             server.stop()
+        result.search_sql_ms = _search_sql(db_url, words)
+        harness.log(f"importing {products:,} more products ...")
+        result.import_s = _import(db_url, work)
     return result
+
+
+COLUMNS_NOTE = (
+    "search SQL uncached: each word's page statement (filter, rank, count) run once in PostgreSQL after the wrk "
+    "cells, as a worker runs it on a page-cache miss; a word of the demo titles matches 10 % of the catalog, whose "
+    "heap pages (~1,500 at 100k) a cold PostgreSQL buffer cache reads one at a time. `commerce import`: the catalog "
+    "as `commerce export` wrote it, handles and SKUs renamed, imported into the same database in one transaction."
+)
+
+
+def _search_cell(ms: list[float]) -> str:
+    return f"{statistics.median(ms):.1f} / {max(ms):.1f} ms ({len(ms)} words)" if ms else "-"
 
 
 def markdown(results: list[SizeResult], duration: str, mixed: str) -> str:
@@ -268,6 +345,8 @@ def markdown(results: list[SizeResult], duration: str, mixed: str) -> str:
                 cell("product@64"),
                 cell("search@1"),
                 cell("search@64"),
+                _search_cell(r.search_sql_ms),
+                f"{r.products / r.import_s:,.0f}/s ({r.import_s:.0f} s)" if r.import_s else "-",
                 f"{r.index_bytes / max(r.prices, 1):.0f} B ({r.prices:,} prices)",
             ]
         )
@@ -284,6 +363,8 @@ def markdown(results: list[SizeResult], duration: str, mixed: str) -> str:
         "@64",
         "search p50/p99 @1",
         "@64",
+        "search SQL uncached p50 / max",
+        "`commerce import` of N more",
         "PriceIndex RSS per price",
     ]
     return (
@@ -291,7 +372,9 @@ def markdown(results: list[SizeResult], duration: str, mixed: str) -> str:
         f"(`fields={FIELDS}`, region {REGION}); product pages by handle, a random product of all N per request; "
         "search `q=` a random word of the demo titles. **The machine was shared with other sessions' work "
         f"(load average {load_average()})**: absolute figures are noisy, compare sizes within the run.\n\n"
-        + table(headers, rows, "rrrrrrrrrrrrr")
+        + table(headers, rows, "rrrrrrrrrrrrrrr")
+        + "\n\n"
+        + COLUMNS_NOTE
     )
 
 

@@ -30,6 +30,7 @@ from commerce.db.changes import Cached, ChangeFeed, listen_url
 from commerce.db.pool import make_pool, transaction_pooled
 from commerce.db.replica import make_replica
 from commerce.errors import Busy, CommerceError
+from commerce.file import routes as file_routes
 from commerce.flows import (
     account_routes,
     admin_ui_routes,
@@ -136,6 +137,7 @@ def build_router() -> Router:
         payment_flow_routes.ROUTES,
         flash_routes.ROUTES,
         product_transfer_routes.ROUTES,
+        file_routes.ROUTES,
         user_routes.ROUTES,
         admin_ui_routes.ROUTES,
     ):

@@ -373,3 +373,61 @@ def test_admin_export_then_import_round_trips_the_catalog(
                 assert c.get(f"/admin/products/exports/{again}").text == first
         finally:
             srv.stop()
+
+
+# --- by file key: POST /admin/uploads, then POST /admin/products/imports (+ confirm), as Medusa's JS SDK does -------
+
+
+def upload_file(admin: httpx.Client, text: str, name: str = "products.csv") -> str:
+    """The SDK's createImport: ask for an upload URL; this server's is not http(s), so upload through /admin/uploads."""
+    presigned = admin.post(
+        "/admin/uploads/presigned-urls", json={"originalname": name, "mime_type": "text/csv", "size": len(text)}
+    )
+    assert presigned.status_code == 200, presigned.text
+    assert not presigned.json()["url"].startswith(("http://", "https://")) and presigned.json()["extension"] == "csv"
+    r = admin.post("/admin/uploads", files={"files": (name, text.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    [stored] = r.json()["files"]
+    return str(stored["id"])
+
+
+def import_by_key(admin: httpx.Client, key: str) -> httpx.Response:
+    body = {"file_key": key, "originalname": "products.csv", "extension": "csv", "size": 1, "mime_type": "text/csv"}
+    return admin.post("/admin/products/imports", json=body)
+
+
+def test_import_by_file_key_round_trip(admin: httpx.Client, refs: dict[str, str]) -> None:
+    before = product_count(admin)
+    handle = f"csv-key-{uuid.uuid4().hex[:6]}"
+    row = [handle, "Key Cap", "published", "", "", "", "", "", "", refs["channel"], ""]
+    row += ["One", f"KEY-{handle}", "true", "false", "12.5", "", "Size", "One", "", ""]
+    key = upload_file(admin, csv_text([row]))
+    r = import_by_key(admin, key)
+    assert r.status_code == 202, r.text
+    created = r.json()
+    assert created["summary"] == {"toCreate": 1, "toUpdate": 0}
+    assert product_count(admin) == before, "nothing is written before the confirmation"
+    confirmed = admin.post(f"/admin/products/imports/{created['transaction_id']}/confirm")
+    assert confirmed.status_code == 202 and confirmed.json() == {}
+    [product] = admin.get("/admin/products", params={"handle": handle, "fields": "*variants.prices"}).json()["products"]
+    [variant] = product["variants"]
+    assert variant["sku"] == f"KEY-{handle}"
+    assert [(p["currency_code"], p["amount"]) for p in variant["prices"]] == [("usd", 12.5)]
+    assert admin.post(f"/admin/products/imports/{created['transaction_id']}/confirm").status_code == 404
+
+
+def test_import_by_file_key_refuses_a_bad_file_and_writes_nothing(admin: httpx.Client, refs: dict[str, str]) -> None:
+    before = product_count(admin)
+    bad = ["csv-key-bad", "Bad", "live", "", "", "", "", "", "", "", "", "V", "", "", "", "-1", "", "", "", "", ""]
+    r = import_by_key(admin, upload_file(admin, csv_text([bad])))
+    assert r.status_code == 400, r.text
+    assert r.json()["type"] == "invalid_data"
+    assert 'Row 2, column "Product Status"' in r.json()["message"]
+    assert 'Row 2, column "Variant Price USD"' in r.json()["message"]
+    not_text = import_by_key(admin, upload_file(admin, "\x00", "nul.csv"))
+    assert not_text.status_code == 400 and not_text.json()["type"] == "invalid_data"
+    missing = import_by_key(admin, "file_nope")
+    assert missing.status_code == 404 and missing.json()["type"] == "not_found"
+    assert admin.post("/admin/products/imports", json={"originalname": "x.csv"}).status_code == 400
+    assert admin.post("/admin/products/imports/import_nope/confirm").status_code == 404
+    assert product_count(admin) == before

@@ -38,7 +38,16 @@ async def add_inventory_items(conn: AsyncConnection[Any], product_ids: list[str]
     inventory item gets one: its SKU, title and measures, linked with required_quantity 1. A live item that already
     has the SKU is linked instead of a second one (a SKU names one good: a product re-created after a delete finds
     its stock again). Run it in the transaction that changed the products."""
-    variants = await _new_managed_variants(conn, product_ids, before)
+    await _give_items(conn, await _new_managed_variants(conn, product_ids, before))
+
+
+async def add_items_to_new_variants(conn: AsyncConnection[Any], variants: list[dict[str, Any]]) -> None:
+    """`add_inventory_items` for variants this transaction has just created, given with their columns (a bulk
+    import): none is linked yet, so nothing is read back but the SKUs that already name an item."""
+    await _give_items(conn, [v for v in variants if v["manage_inventory"]])
+
+
+async def _give_items(conn: AsyncConnection[Any], variants: list[dict[str, Any]]) -> None:
     if not variants:
         return
     existing = await inventory.service.items_by_sku(conn, [v["sku"] for v in variants if v["sku"]])

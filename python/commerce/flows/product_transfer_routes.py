@@ -8,17 +8,23 @@ notification feed with a link to a file in its file module. This server has neit
 is uploaded and written when it is confirmed (both within the request: a 100,000-product file takes seconds, not
 minutes), and the export is written at once and fetched from GET /admin/products/exports/:transaction_id (text/csv).
 Pending imports and exports are kept a day (table product_transfer). The import only creates products (a handle or
-id that exists is an error naming its row), so `toUpdate` is always 0."""
+id that exists is an error naming its row), so `toUpdate` is always 0.
+
+Medusa 2.8.5+'s import by file key is here too: POST /admin/products/imports `{file_key, originalname, extension,
+size, mime_type}` names a file uploaded before (POST /admin/uploads, commerce.file) and answers as
+/admin/products/import does; POST /admin/products/imports/:transaction_id/confirm imports it."""
 
 import io
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
 
+from commerce import file
 from commerce.errors import InvalidData, NotFound
 from commerce.http import Request, Response, Route, json_response
+from commerce.http.multipart import parts
 from commerce.ids import new_id
 
 
@@ -59,27 +65,22 @@ class ExportResponse(msgspec.Struct):
     transaction_id: str
 
 
+class ImportByKey(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    file_key: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    originalname: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    extension: str | None = None
+    size: int | None = None
+    mime_type: str | None = None
+
+
 def uploaded_file(content_type: str | None, body: bytes) -> tuple[str, str]:
     """(file name, text) of the multipart field `file` (or of a text/csv body)."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media in ("text/csv", "application/csv"):
         return "products.csv", _text(body)
-    if media != "multipart/form-data":
-        raise InvalidData("No file was uploaded for importing")
-    import email.parser  # with email.policy, ~0.5 MB of modules a worker needs only for an import
-    import email.policy
-
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + (content_type or "").encode("latin-1") + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        raise InvalidData("No file was uploaded for importing")
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "file":
-            payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                break
-            return str(part.get_filename() or "products.csv"), _text(payload)
+    for part in parts(content_type, body):
+        if part.name == "file":
+            return part.filename or "products.csv", _text(part.content)
     raise InvalidData("No file was uploaded for importing")
 
 
@@ -100,12 +101,24 @@ async def _expire(conn: AsyncConnection[Any]) -> None:
 async def create_import(req: Request) -> Response:
     name, text = uploaded_file(req.header("content-type"), await req.body(MAX_FILE))
     async with req.state.pool.connection() as conn:
-        products, _ = await product_import().check_products(conn, read_rows()(io.StringIO(text)))
-        transaction_id = new_id("import")
-        summary = {"toCreate": products, "toUpdate": 0}
-        async with conn.transaction():
-            await _expire(conn)
-            await conn.execute(INSERT, (transaction_id, "import", name, text, msgspec.json.encode(summary).decode()))
+        return await _pending_import(conn, name, text)
+
+
+async def create_import_by_key(req: Request) -> Response:
+    data = await req.json(ImportByKey)
+    async with req.state.pool.connection() as conn:
+        _, _, content = await file.service.read(conn, data.file_key)
+        return await _pending_import(conn, data.originalname, _text(content))
+
+
+async def _pending_import(conn: AsyncConnection[Any], name: str, text: str) -> Response:
+    """Check the whole file (400 naming every bad row and column, nothing kept) and keep it until confirmed."""
+    products, _ = await product_import().check_products(conn, read_rows()(io.StringIO(text)))
+    transaction_id = new_id("import")
+    summary = {"toCreate": products, "toUpdate": 0}
+    async with conn.transaction():
+        await _expire(conn)
+        await conn.execute(INSERT, (transaction_id, "import", name, text, msgspec.json.encode(summary).decode()))
     return json_response({"transaction_id": transaction_id, "summary": summary}, 202)
 
 
@@ -166,6 +179,26 @@ ROUTES = [
         confirm_import,
         "admin",
         "Import an uploaded product CSV, all or nothing",
+        status=202,
+        tag=TAG,
+    ),
+    Route(
+        "POST",
+        "/admin/products/imports",
+        create_import_by_key,
+        "admin",
+        "Check a product CSV uploaded before (POST /admin/uploads) by its file key; imported on confirmation",
+        body=ImportByKey,
+        response=ImportResponse,
+        status=202,
+        tag=TAG,
+    ),
+    Route(
+        "POST",
+        "/admin/products/imports/:transaction_id/confirm",
+        confirm_import,
+        "admin",
+        "Import a product CSV checked by POST /admin/products/imports, all or nothing",
         status=202,
         tag=TAG,
     ),

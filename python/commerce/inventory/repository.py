@@ -702,6 +702,12 @@ ON CONFLICT (variant_id, inventory_item_id)
 DO UPDATE SET required_quantity = EXCLUDED.required_quantity, updated_at = now()
 RETURNING {LINK_COLUMNS}
 """
+INSERT_LINKS = """
+INSERT INTO product_variant_inventory_item (id, variant_id, inventory_item_id, required_quantity)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[])
+ON CONFLICT (variant_id, inventory_item_id)
+DO UPDATE SET required_quantity = EXCLUDED.required_quantity, updated_at = now()
+"""
 UPDATE_LINK = f"""
 UPDATE product_variant_inventory_item SET required_quantity = %(required_quantity)s, updated_at = now()
 WHERE variant_id = %(variant_id)s AND inventory_item_id = %(inventory_item_id)s
@@ -728,9 +734,14 @@ async def linked_variants(conn: AsyncConnection[Any], variant_ids: list[str]) ->
 
 
 async def insert_links(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
-    if rows:
+    """Many links in one statement (a catalog import links thousands); the last of a repeated pair wins."""
+    unique = list({(r["variant_id"], r["inventory_item_id"]): r for r in rows}.values())
+    if unique:
         async with db_errors():
-            await conn.cursor().executemany(INSERT_LINK, rows)
+            await conn.execute(
+                INSERT_LINKS,
+                [[r[f] for r in unique] for f in ("id", "variant_id", "inventory_item_id", "required_quantity")],
+            )
 
 
 async def upsert_link(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:

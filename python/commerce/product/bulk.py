@@ -104,6 +104,7 @@ class Written:
     """What the import wrote, for the flow's next steps (prices, inventory)."""
 
     product_ids: list[str] = field(default_factory=list)
+    variants: list[dict[str, Any]] = field(default_factory=list)  # each variant's VARIANT_COPY columns
     variant_prices: list[tuple[str, list[tuple[str, Any]]]] = field(default_factory=list)  # (variant id, prices)
 
 
@@ -243,6 +244,7 @@ async def insert(conn: AsyncConnection[Any], drafts: Sequence[ProductDraft], tag
             variant_id = v.fields.get("id") or new_id("variant")
             vfields = {**VARIANT_DEFAULTS, **v.fields, "id": variant_id, "product_id": product_id, "variant_rank": rank}
             variants.append(tuple(vfields.get(c) for c in VARIANT_COPY))
+            written.variants.append({c: vfields.get(c) for c in VARIANT_COPY})
             variant_values += [(variant_id, value_ids[t, value]) for t, value in v.options.items()]
             written.variant_prices.append((variant_id, v.prices))
         links["product_tags"] += [(product_id, tag_ids[t]) for t in dict.fromkeys(d.tags)]
