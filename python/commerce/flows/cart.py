@@ -91,17 +91,21 @@ def _not_found(cart_id: str) -> NotFound:
     return NotFound(f"Cart id not found: {cart_id}")
 
 
-async def _prepare(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], more: Iterable[str] = ()) -> None:
+async def _prepare(
+    conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], more: Iterable[str] = (), *, cached: bool = True
+) -> None:
     """Load what this request's cart work needs of the catalog, which a worker does not hold whole: the documents of
-    the variants in the cart (and `more`), and an engine index of their prices."""
+    the variants in the cart (and `more`), and an engine index of their prices; from the worker's NOTIFY-coherent
+    caches where they hold them, or with `cached=False` from the caller's transaction (checkout)."""
     variant_ids = {str(i["variant_id"]) for i in cart["items"] if i.get("variant_id")} | set(more)
-    await reads.catalog.load(conn, variant_ids)
+    await reads.catalog.load(conn, variant_ids, cached=cached)
     set_ids = {
         f[1]["price_set_id"] for v in variant_ids if (f := reads.catalog.variants.get(v)) and f[1]["price_set_id"]
     }
     if set_ids - reads.catalog.priced:
-        reads.catalog.price_index = await reads.prices.index_for(conn, set_ids | reads.catalog.priced)
-        reads.catalog.priced = set_ids | reads.catalog.priced
+        priced = set_ids | reads.catalog.priced
+        reads.catalog.price_index = await reads.prices.index_for(conn, priced, cached=cached)
+        reads.catalog.priced = priced
 
 
 OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the row lock (a hot cart: always progress)
@@ -209,7 +213,7 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str, *, lo
     cart = await carts.read(conn, cart_id, lock=lock)
     if cart is None:
         raise _not_found(cart_id)
-    await _prepare(conn, reads, cart)
+    await _prepare(conn, reads, cart, cached=not lock)
     region = reads.regions.by_id.get(cart["region_id"] or "")
     return {
         **_view(reads, cart),
