@@ -5,6 +5,7 @@ aggregate: a change reads it whole (one statement), computes the new state in me
 stock) and writes it back in one conditional statement; the answer is built from that state, so its totals are
 the engine's over exactly the lines shown."""
 
+import pickle
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -19,10 +20,10 @@ from commerce import customer, fulfillment, payment
 from commerce import totals as cart_totals
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
-from commerce.catalog.documents import CatalogReads
+from commerce.catalog.documents import ByteLRU, CatalogReads
 from commerce.catalog.prices import Prices
 from commerce.catalog.stock import Stock
-from commerce.errors import InvalidData, NotAllowed, NotFound
+from commerce.errors import CommerceError, InvalidData, NotAllowed, NotFound
 from commerce.flows import flash
 from commerce.http import Request
 from commerce.ids import new_id
@@ -110,6 +111,25 @@ async def _prepare(
 
 OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the row lock (a hot cart: always progress)
 Apply = Callable[[AsyncConnection[Any], Reads, dict[str, Any]], Awaitable[list[str] | None]]
+# The carts this worker wrote last, as it wrote them (pickled: a change works on its own copy), so that the next
+# change of one of them is one round trip, its conditional write; a copy that is behind loses that write and the
+# cart as it is comes back in the same round trip. Bounded in bytes; nothing else relies on it.
+MEMORY_BYTES = 8 * 1024 * 1024
+_memory: ByteLRU[str, bytes] = ByteLRU(MEMORY_BYTES)
+
+
+def _remember(cart: dict[str, Any]) -> None:
+    kept = pickle.dumps(cart, protocol=pickle.HIGHEST_PROTOCOL)
+    _memory.put(cart["id"], kept, len(kept) + 200)
+
+
+def _recall(cart_id: str) -> dict[str, Any] | None:
+    kept = _memory.get(cart_id)
+    if kept is None:
+        return None
+    _memory.pop(cart_id)  # used once: what the change writes (or finds) replaces it
+    cart: dict[str, Any] = pickle.loads(kept)  # noqa: S301 - bytes this process pickled itself
+    return cart
 
 
 async def _change(
@@ -122,27 +142,45 @@ async def _change(
     locked: bool = False,
     more: Iterable[str] = (),
 ) -> msgspec.Raw:
-    """One cart change: read the aggregate, `apply` the change to it in memory (it returns the codes that must now
-    apply, or None), evaluate promotions and taxes, write it back with its rendering over the version read, answer
-    the new cart (JSON). A write that lost to another writer starts over from a fresh read; after
-    OPTIMISTIC_ATTEMPTS such losses the change reads under the row lock instead, so it cannot lose again. Either way
-    no writer's change is ever lost. With `locked` (a change that also reserves stock: flash-sale holds) it starts
-    under the lock, so its reservations and its write commit together or not at all."""
+    """One cart change: take the aggregate (this worker's copy of it, else read), `apply` the change to it in memory
+    (it returns the codes that must now apply, or None), evaluate promotions and taxes, write it back with its
+    rendering over the version taken, answer the new cart (JSON). A write that lost to another writer starts over
+    from the cart as it is; after OPTIMISTIC_ATTEMPTS such losses the change reads under the row lock instead, so it
+    cannot lose again. Either way no writer's change is ever lost. A change refused on this worker's copy is tried
+    again on PostgreSQL's (the copy may be behind). With `locked` (a change that also reserves stock: flash-sale
+    holds) it starts under the lock, so its reservations and its write commit together or not at all."""
+    fresh: dict[str, Any] | None = None  # the cart as a lost write found it
     for attempt in range(OPTIMISTIC_ATTEMPTS if locked else 0, OPTIMISTIC_ATTEMPTS + 1):
         locked = attempt == OPTIMISTIC_ATTEMPTS
+        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 else None
         async with conn.transaction() if locked else nullcontext():
-            cart = await carts.read(conn, cart_id, lock=locked)
+            if copy is not None:
+                cart: dict[str, Any] | None = copy
+            elif fresh is not None and not locked:
+                cart, fresh = fresh, None
+            else:
+                cart = await carts.read(conn, cart_id, lock=locked)
             if cart is None:
                 raise _not_found(cart_id)
-            if cart["completed_at"] is not None:
-                raise NotAllowed(f"Cart {cart_id} is already completed")
-            await _prepare(conn, reads, cart, more)
-            strict = await apply(conn, reads, cart)
-            _reckon(reads, cart, strict, force_taxes=force_taxes)
+            try:
+                if cart["completed_at"] is not None:
+                    raise NotAllowed(f"Cart {cart_id} is already completed")
+                await _prepare(conn, reads, cart, more)
+                strict = await apply(conn, reads, cart)
+                _reckon(reads, cart, strict, force_taxes=force_taxes)
+            except CommerceError:
+                if copy is None:
+                    raise
+                continue  # refused on this worker's copy: decided again on the cart as it is
             cart["updated_at"] = datetime.now(UTC)
             rendered = _render(reads, cart)
-            written = await carts.write(conn, cart, rendered)
+            if copy is not None:
+                written, fresh = await carts.write_or_read(conn, cart, rendered)
+            else:
+                written = await carts.write(conn, cart, rendered)
         if written is not None:
+            cart |= written
+            _remember(cart)
             return await _send(conn, reads.regions, rendered, cart)
     raise RuntimeError("a change under the cart's row lock was not written")  # the WHERE holds under the lock
 
