@@ -274,7 +274,7 @@ def count_round_trips(
     from http_checkout import wire_counter
 
     windows: dict[str, list[tuple[float, float]]] = {}
-    with wire_counter(db_url) as wire, harness.commerce_server(wire.url, pool_size=None) as counted:
+    with wire_counter(db_url) as wire, wire.commerce_server() as counted:
         parsed = urllib.parse.urlsplit(counted.url)
         client = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=10)
         try:

@@ -688,6 +688,14 @@ class WireCounter:
         self.url = make_conninfo(
             "", **proxied, host="127.0.0.1", port=str(self.port), sslmode="disable", gssencmode="disable"
         )
+        # For the server counted: the proxy listens on another port than PostgreSQL's, which DATABASE_POOLING=auto
+        # takes for a pooler (no LISTEN: every cached read model would reload on every request). Say it is direct,
+        # and let the change feed LISTEN past the proxy, as it would on a direct connection.
+        self._server_env = {"DATABASE_POOLING": "none", "DATABASE_LISTEN_URL": db_url}
+
+    def commerce_server(self) -> harness.GranianServer:
+        """Our server (1 worker, its default pool size) on the proxy."""
+        return harness.commerce_server(self.url, pool_size=None, env=self._server_env)
 
     async def _open_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         host, port = self._upstream
@@ -1039,7 +1047,7 @@ def measure(
         counts: Counts | None = None
         if count_journeys > 0:
             harness.log(f"counting PostgreSQL round trips over {count_journeys} journeys, one request at a time")
-            with wire_counter(db_url) as wire, harness.commerce_server(wire.url, pool_size=None) as counted:
+            with wire_counter(db_url) as wire, wire.commerce_server() as counted:
                 counts, placed = count_round_trips(
                     Shop(
                         counted.url, key, shop.region, shop.option, shop.location, shop.variants, shop.inventory_items

@@ -66,7 +66,7 @@ class RoundTrips:
 def count_round_trips(db_url: str, headers: dict[str, str]) -> RoundTrips:
     """GET ROUTE one request at a time on a second server whose PostgreSQL traffic goes through the counting proxy;
     each Turn belongs to the request in whose window it started."""
-    with wire_counter(db_url) as wire, harness.commerce_server(wire.url, pool_size=None) as counted:
+    with wire_counter(db_url) as wire, wire.commerce_server() as counted:
         parsed = urllib.parse.urlsplit(counted.url)
         client = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=10)
         windows: list[tuple[float, float]] = []
