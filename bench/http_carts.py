@@ -230,10 +230,12 @@ def scripts(scratch: Path, carts: dict[str, list[tuple[str, str]]], variants: li
 
 
 def requests_of(op: Op, carts: list[tuple[str, str]], variants: list[str]) -> list[tuple[str, str, Any]]:
-    """(method, path, body) of COUNT_REQUESTS requests of `op`, as its wrk script sends them."""
+    """(method, path, body) of COUNT_REQUESTS requests of `op`, as its wrk script sends them, over WARM_REQUESTS
+    carts: a counted change is the second of its cart on the counting server (as in the wrk runs with 1 worker, where
+    each cart comes round again); the first change of a cart on a worker is one round trip more."""
     out: list[tuple[str, str, Any]] = []
     for n in range(COUNT_REQUESTS):
-        cart, line = carts[n % len(carts)]
+        cart, line = carts[n % min(len(carts), WARM_REQUESTS)]
         if op is RETRIEVE:
             out.append(("GET", f"/store/carts/{cart}", None))
         elif op is ADD:
@@ -441,7 +443,10 @@ def render(
         "write, and the cart as it is comes back in the same round trip (a pipelined `SELECT ... WHERE updated_at "
         "IS DISTINCT FROM <ours>`), so a change is 1 round trip on a worker that changed the cart last and 2 "
         "otherwise, never more than before; a change refused on a copy (a line not found, a code that does not "
-        "apply) is decided again on the cart as it is. The products of the variants a change meets and their price "
+        "apply) is decided again on the cart as it is. A copy that is behind costs a computed change thrown away, "
+        "so a worker uses its copies only while at least 3 in 4 of its last 64 were current (and tries one in 16 "
+        "otherwise): with 2 workers and wrk's connections spread over them, a cart's next change lands on the "
+        "other worker half the time. The products of the variants a change meets and their price "
         "rows come from the worker's NOTIFY-coherent caches (the documents cache; per-Prices LRUs of price rows and "
         "engine indexes), not from a read per change. A writer that lost reads again, and after 3 losses reads "
         "under `FOR UPDATE` in a transaction, so a hot cart still makes progress (tests/concurrency/"
@@ -474,7 +479,8 @@ def render(
         f"Round trips per request are counted on the wire (a second server, 1 worker, whose connections go through "
         f"bench/http_checkout.py's protocol-reading proxy; {COUNT_REQUESTS - WARM_REQUESTS} requests of each kind "
         "one at a time after "
-        f"{WARM_REQUESTS} warm ones; a round trip is one wait on PostgreSQL): "
+        f"{WARM_REQUESTS} warm ones on the same carts, so each counted change is the second of its cart on that "
+        "server; a round trip is one wait on PostgreSQL): "
         + "; ".join(f"{name}: {t.describe()}" for name, t in trips.items())
         + ". The last counted request's statements: "
         + "; ".join(f"{name}: " + ", ".join(turn_label(t) for t in tr.last) for name, tr in trips.items() if tr.last)

@@ -1,11 +1,12 @@
 """Cart flows (Medusa's cart workflows): add, update and remove items, promotions, taxes, the shipping method, and
 the cart view with totals, calling the cart, customer, promotion, tax and fulfillment services. A cart is one
-aggregate: a change reads it whole (one statement), computes the new state in memory from the worker's read models
-(line prices from the engine's PriceIndex for the cart's context, promotions and totals from the engine, tax rates,
-stock) and writes it back in one conditional statement; the answer is built from that state, so its totals are
-the engine's over exactly the lines shown."""
+aggregate: a change takes it whole (the worker's own copy from its last change of the cart, else one statement),
+computes the new state in memory from the worker's read models (line prices from the engine's PriceIndex for the
+cart's context, promotions and totals from the engine, tax rates, stock) and writes it back in one conditional
+statement; the answer is built from that state, so its totals are the engine's over exactly the lines shown."""
 
 import pickle
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -118,6 +119,32 @@ MEMORY_BYTES = 8 * 1024 * 1024
 _memory: ByteLRU[str, bytes] = ByteLRU(MEMORY_BYTES)
 
 
+class _Odds:
+    """Whether this worker's copies are worth using: a copy that is behind costs a computed change thrown away, so
+    when workers share carts at random (a load balancer pooling connections) they are used only while at least
+    THRESHOLD of the last WINDOW were current, and tried once in PROBE changes otherwise, to see again."""
+
+    WINDOW = 64
+    THRESHOLD = 0.75
+    PROBE = 16
+
+    def __init__(self) -> None:
+        self.outcomes: deque[bool] = deque(maxlen=self.WINDOW)
+        self.skipped = 0
+
+    def worth_it(self) -> bool:
+        if len(self.outcomes) < self.PROBE or sum(self.outcomes) >= self.THRESHOLD * len(self.outcomes):
+            return True
+        self.skipped += 1
+        return self.skipped % self.PROBE == 0
+
+    def saw(self, current: bool) -> None:
+        self.outcomes.append(current)
+
+
+_odds = _Odds()
+
+
 def _remember(cart: dict[str, Any]) -> None:
     kept = pickle.dumps(cart, protocol=pickle.HIGHEST_PROTOCOL)
     _memory.put(cart["id"], kept, len(kept) + 200)
@@ -152,7 +179,7 @@ async def _change(
     fresh: dict[str, Any] | None = None  # the cart as a lost write found it
     for attempt in range(OPTIMISTIC_ATTEMPTS if locked else 0, OPTIMISTIC_ATTEMPTS + 1):
         locked = attempt == OPTIMISTIC_ATTEMPTS
-        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 else None
+        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 and _odds.worth_it() else None
         async with conn.transaction() if locked else nullcontext():
             if copy is not None:
                 cart: dict[str, Any] | None = copy
@@ -176,6 +203,7 @@ async def _change(
             rendered = _render(reads, cart)
             if copy is not None:
                 written, fresh = await carts.write_or_read(conn, cart, rendered)
+                _odds.saw(written is not None)
             else:
                 written = await carts.write(conn, cart, rendered)
         if written is not None:
