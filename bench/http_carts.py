@@ -66,6 +66,30 @@ ME_CONNECTIONS = 16
 ME_GOAL_P50_MS = 2.0
 
 
+# What the profile of a change showed and what was done about it (measured by hand on a side server: see the text).
+PROFILE = (
+    "**Profile and what changed (issue 11, second pass).** py-spy on the one worker under wrk's add-to-cart (load "
+    "average 7-11 on the shared machine): each add read the documents of the cart's variants (a statement, and an "
+    "Entry built from each document: JSON decoded, the page chunks encoded) and the price rows of their sets (a "
+    "statement, and an engine PriceIndex built from them). Those now come from the worker's NOTIFY-coherent caches: "
+    "a variant -> product key in the documents' byte-budgeted LRU, and per-Prices LRUs of price rows (4,000 sets) "
+    "and of engine indexes by list of sets (1,000), dropped with the Prices object at any price change. Of what was "
+    "left, reading the cart (the statement, the row into a dict, its JSON documents decoded, money back to Decimal) "
+    "was the largest cost after the write: a worker now keeps its own copy of the carts it changed (see Design), so "
+    "a repeat change on the same worker is one statement (PostgreSQL's own count, pg_stat_database, under wrk with 1 "
+    "worker: 1.02-1.07 transactions per add or quantity change). Measured by hand on a side server with the same "
+    "carts (1 worker, load average 7-11): server CPU 1.6-1.8 ms per add (its PostgreSQL backends 0.8-0.95 ms), "
+    "1.3-1.8 ms per quantity change (0.7 ms). What is left per change, as shares of the worker's GIL-held samples "
+    "(before the copies): the conditional UPDATE with its JSONB parameters 15 %, Granian's receive and send of the "
+    "bodies 20 %, rendering the cart (engine totals, the view, JSON) 8 %, promotions and taxes 5 %, the line itself "
+    "4 %. Tried and dropped: lz4 TOAST compression of the cart's documents (no change in PostgreSQL CPU per add that "
+    "this noise could show). Not reached: 50 % / 40 % of the one-SELECT app; a change still computes and renders the "
+    "whole cart in Python, about 1 ms of CPU against the one-SELECT app's ~0.35 ms per request. `customers/me` is "
+    "unchanged (JWT verified once per worker, one primary-key read): its 2 ms p50 goal at 16 connections is below "
+    "what the one-SELECT app itself does on this machine (table below), so the ratio to it is the figure to read."
+)
+
+
 @dataclass(frozen=True)
 class Op:
     name: str
@@ -230,10 +254,12 @@ def scripts(scratch: Path, carts: dict[str, list[tuple[str, str]]], variants: li
 
 
 def requests_of(op: Op, carts: list[tuple[str, str]], variants: list[str]) -> list[tuple[str, str, Any]]:
-    """(method, path, body) of COUNT_REQUESTS requests of `op`, as its wrk script sends them."""
+    """(method, path, body) of COUNT_REQUESTS requests of `op`, as its wrk script sends them, over WARM_REQUESTS
+    carts: a counted change is the second of its cart on the counting server (as in the wrk runs with 1 worker, where
+    each cart comes round again); the first change of a cart on a worker is one round trip more."""
     out: list[tuple[str, str, Any]] = []
     for n in range(COUNT_REQUESTS):
-        cart, line = carts[n % len(carts)]
+        cart, line = carts[n % min(len(carts), WARM_REQUESTS)]
         if op is RETRIEVE:
             out.append(("GET", f"/store/carts/{cart}", None))
         elif op is ADD:
@@ -432,20 +458,29 @@ def render(
     lines += [
         "**Design (issue 11).** A cart is one row: its lines (each with its adjustments and tax lines), shipping "
         "methods, promotion codes and addresses are JSONB documents in the cart row, with a `version`. A change "
-        "reads the aggregate in one statement (the cart row, and read beside it its customer's email, account and "
-        "groups and the id of its payment collection), computes the new state in memory (prices from the engine's "
-        "PriceIndex, promotions and totals from the engine, tax rates and stock from per-worker read models kept "
-        "fresh by NOTIFY) and writes it back in one `UPDATE cart ... WHERE id = $1 AND version = $2`, outside any "
-        "transaction; a writer that lost reads again, and after 3 losses reads under `FOR UPDATE` in a transaction, "
-        "so a hot cart still makes progress (tests/concurrency/test_cart_writers.py: 56 writers on one cart over 2 "
-        "worker processes lose nothing). The answer is built from the state written, so it costs no read, and the "
-        "rendered cart (less region, customer and payment collection, added fresh) is written with it, so a "
-        "retrieve is one primary-key read that sends stored bytes. Why not relational tables in pipeline mode "
-        "(reasoned from the old design's figures, not measured side by side): also 2 round trips, but the row lock "
-        "held across one and a DELETE + INSERT per side table on every change (the old design cost 0.67 ms of "
-        "PostgreSQL CPU per add); one row is one index lookup and one heap update. Checkout reads the same "
-        "aggregate under `FOR UPDATE` and bumps `version` when it completes the cart, so a change racing it "
-        "fails cleanly.",
+        "takes the aggregate, computes the new state in memory (prices from the engine's PriceIndex, promotions "
+        "and totals from the engine, tax rates and stock from per-worker read models kept fresh by NOTIFY) and "
+        "writes it back in one `UPDATE cart ... WHERE id = $1 AND version = $2 AND <the cart's customer and groups "
+        "as read>` that returns what is read beside the cart (customer, payment collection), outside any "
+        "transaction. The aggregate is the worker's own copy of the cart as its last change of it wrote it (a "
+        "byte-bounded LRU, 8 MB) when it has one, else one read; a copy that is behind loses the conditional "
+        "write, and the cart as it is comes back in the same round trip (a pipelined `SELECT ... WHERE updated_at "
+        "IS DISTINCT FROM <ours>`), so a change is 1 round trip on a worker that changed the cart last and 2 "
+        "otherwise, never more than before; a change refused on a copy (a line not found, a code that does not "
+        "apply) is decided again on the cart as it is. A copy that is behind costs a computed change thrown away, "
+        "so a worker uses its copies only while at least 3 in 4 of its last 64 were current (and tries one in 16 "
+        "otherwise): with 2 workers and wrk's connections spread over them, a cart's next change lands on the "
+        "other worker half the time. The products of the variants a change meets and their price "
+        "rows come from the worker's NOTIFY-coherent caches (the documents cache; per-Prices LRUs of price rows and "
+        "engine indexes), not from a read per change. A writer that lost reads again, and after 3 losses reads "
+        "under `FOR UPDATE` in a transaction, so a hot cart still makes progress (tests/concurrency/"
+        "test_cart_writers.py: 56 writers on one cart over 2 worker processes lose nothing; changes taking turns "
+        "between the workers each see the other's). The answer is built from the state written, and the rendered "
+        "cart (less region, customer and payment collection, added fresh) is written with it, so a retrieve is one "
+        "primary-key read that sends stored bytes. Checkout reads the aggregate from PostgreSQL under `FOR UPDATE` "
+        "and bumps `version` when it completes the cart, so a change racing it fails cleanly.",
+        "",
+        PROFILE,
         "",
         f"Our server on the demo store and catalog plus, through the admin API, the promotion `{PROMO_CODE}` (10 % "
         f"off items) and a US tax region (8 % default rate); {len(variants)} variants of the {REGION} region (USD); "
@@ -470,7 +505,8 @@ def render(
         f"Round trips per request are counted on the wire (a second server, 1 worker, whose connections go through "
         f"bench/http_checkout.py's protocol-reading proxy; {COUNT_REQUESTS - WARM_REQUESTS} requests of each kind "
         "one at a time after "
-        f"{WARM_REQUESTS} warm ones; a round trip is one wait on PostgreSQL): "
+        f"{WARM_REQUESTS} warm ones on the same carts, so each counted change is the second of its cart on that "
+        "server; a round trip is one wait on PostgreSQL): "
         + "; ".join(f"{name}: {t.describe()}" for name, t in trips.items())
         + ". The last counted request's statements: "
         + "; ".join(f"{name}: " + ", ".join(turn_label(t) for t in tr.last) for name, tr in trips.items() if tr.last)

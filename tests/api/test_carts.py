@@ -155,6 +155,48 @@ def test_a_logged_in_customer_takes_over_a_guest_cart(store: httpx.Client, shop:
     assert r.json()["cart"]["email"] == email and r.json()["cart"]["customer_id"].startswith("cus_")
 
 
+def test_a_group_the_customer_joins_between_two_changes_prices_the_second(
+    admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]
+) -> None:
+    """The cart's customer and their groups are read with the cart, not kept with it: after the customer joins a
+    group with its own price list, the next change of their cart prices the line at that list's price."""
+    group = admin.post("/admin/customer-groups", json={"name": "Cart VIP"}).json()["customer_group"]["id"]
+    listed = {
+        "title": "Cart VIP",
+        "description": "",
+        "type": "override",
+        "status": "active",
+        "rules": {"customer_group_id": [group]},
+        "prices": [{"variant_id": shop["variants"]["L"], "currency_code": "usd", "amount": 9}],
+    }
+    assert admin.post("/admin/price-lists", json=listed).status_code == 200
+    email = "joiner@example.com"
+    reg = store.post("/auth/customer/emailpass/register", json={"email": email, "password": "long enough pw"})
+    created = store.post(
+        "/store/customers", json={"email": email}, headers={"authorization": f"Bearer {reg.json()['token']}"}
+    ).json()["customer"]
+    token = store.post("/auth/customer/emailpass", json={"email": email, "password": "long enough pw"}).json()["token"]
+    me = {"authorization": f"Bearer {token}"}
+    cart = store.post("/store/carts", json={"region_id": shop["regions"]["North America"]}, headers=me).json()["cart"]
+    path = f"/store/carts/{cart['id']}/line-items"
+    cart = store.post(path, json={"variant_id": shop["variants"]["L"], "quantity": 1}, headers=me).json()["cart"]
+    assert [(i["quantity"], i["unit_price"]) for i in cart["items"]] == [(1, 20)]
+    added = admin.post(f"/admin/customer-groups/{group}/customers", json={"add": [created["id"]]})
+    assert added.status_code == 200, added.text
+
+    def listed_price() -> Any:
+        params = {"fields": "*variants.calculated_price", "region_id": shop["regions"]["North America"]}
+        products = store.get("/store/products", params=params, headers=me).json()["products"]
+        variant = next(v for p in products for v in p["variants"] if v["id"] == shop["variants"]["L"])
+        return variant["calculated_price"]["calculated_amount"]
+
+    assert eventually(lambda: listed_price() == 9), "the worker knows the price list"
+    line = cart["items"][0]["id"]
+    cart = store.post(f"{path}/{line}", json={"quantity": 2}, headers=me).json()["cart"]
+    assert [(i["quantity"], i["unit_price"]) for i in cart["items"]] == [(2, 9)]
+    assert cart["customer"]["groups"] == [{"id": group}] and cart["subtotal"] == 18
+
+
 def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
     r = admin.post(
         "/admin/tax-regions",

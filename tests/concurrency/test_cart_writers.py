@@ -153,3 +153,30 @@ def test_writers_on_different_lines_keep_each_others_changes(
     assert kept == {n: 2 + n for n in range(half)}
     assert sorted(i["metadata"]["new"] for i in final["items"] if "new" in i["metadata"]) == list(range(half, WRITERS))
     _engine_totals_hold(final)
+
+
+def test_a_worker_whose_copy_is_behind_works_on_the_cart_as_it_is(
+    store: httpx.Client, shop: dict[str, Any], variants: list[dict[str, Any]], writers: list[httpx.Client]
+) -> None:
+    """Changes take turns between the two workers, so each worker's copy of the cart (from its own last change) is
+    behind: a change on a line only the other worker added is not refused (404) on the old copy, and no change is
+    lost."""
+    one, two = writers[0], writers[1]
+    assert _served(one)[0] != _served(two)[0]
+    cart = ok(store.post("/store/carts", json={"region_id": shop["region"]}))["cart"]
+    base = f"/store/carts/{cart['id']}/line-items"
+    mine = ok(one.post(base, json={"variant_id": variants[0]["id"], "quantity": 1}))["cart"]["items"][0]["id"]
+    theirs = next(
+        i["id"]
+        for i in ok(two.post(base, json={"variant_id": variants[1]["id"], "quantity": 1}))["cart"]["items"]
+        if i["id"] != mine
+    )
+    # Worker one's copy knows only its own line; the cart now has both.
+    changed = ok(one.post(f"{base}/{theirs}", json={"quantity": 3}))["cart"]
+    assert {i["id"]: i["quantity"] for i in changed["items"]} == {mine: 1, theirs: 3}
+    changed = ok(two.post(f"{base}/{mine}", json={"quantity": 2}))["cart"]
+    assert {i["id"]: i["quantity"] for i in changed["items"]} == {mine: 2, theirs: 3}
+    ok(one.delete(f"{base}/{theirs}"))
+    final = ok(store.get(f"/store/carts/{cart['id']}"))["cart"]
+    assert {i["id"]: i["quantity"] for i in final["items"]} == {mine: 2}
+    _engine_totals_hold(final)

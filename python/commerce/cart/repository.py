@@ -18,13 +18,14 @@ COLUMNS = (
 DOCUMENTS = ("metadata", "items", "shipping_methods", "shipping_address", "billing_address")
 # Read (never written) beside a cart: what it needs of the customer module (the cart's customer: email, account,
 # groups: the pricing and promotion context) and of the payment module (the id of its payment collection, if any).
-BESIDE = """
+CUSTOMER = """
   (SELECT json_build_object(
             'id', cu.id, 'email', cu.email, 'has_account', cu.has_account,
             'group_ids', coalesce((SELECT json_agg(g.id ORDER BY g.name, g.id) FROM customer_group_customer l
                                    JOIN customer_group g ON g.id = l.customer_group_id AND g.deleted_at IS NULL
                                    WHERE l.customer_id = cu.id), '[]'))
-     FROM customer cu WHERE cu.id = c.customer_id AND cu.deleted_at IS NULL)::text AS customer,
+     FROM customer cu WHERE cu.id = c.customer_id AND cu.deleted_at IS NULL)::text"""
+BESIDE = f"""{CUSTOMER} AS customer,
   (SELECT p.payment_collection_id FROM cart_payment_collection p WHERE p.cart_id = c.id) AS payment_collection_id
 """
 # The cart aggregate in one statement. Documents come as text, decoded by msgspec (cheaper than a json loader per
@@ -50,16 +51,22 @@ VALUES (%(id)s, %(region_id)s, %(customer_id)s, %(sales_channel_id)s, %(email)s,
         %(shipping_address)s::jsonb, %(billing_address)s::jsonb, %(rendered)s, %(updated_at)s, %(updated_at)s)
 RETURNING version
 """
-# The whole new state, if nobody wrote the cart since it was read at `version` (else no row: read again).
-WRITE = """
-UPDATE cart SET region_id = %(region_id)s, customer_id = %(customer_id)s, sales_channel_id = %(sales_channel_id)s,
+# The whole new state, if nobody wrote the cart since it was read at `version` and its customer (the pricing and
+# promotion context, another module's rows) is still as read (else no row: read again); with what `read` adds
+# beside the cart as it is now.
+WRITE = f"""
+UPDATE cart c SET region_id = %(region_id)s, customer_id = %(customer_id)s, sales_channel_id = %(sales_channel_id)s,
        email = %(email)s, currency_code = %(currency_code)s, metadata = %(metadata)s::jsonb,
        items = %(items)s::jsonb, shipping_methods = %(shipping_methods)s::jsonb, promo_codes = %(promo_codes)s,
        shipping_address = %(shipping_address)s::jsonb, billing_address = %(billing_address)s::jsonb,
-       rendered = %(rendered)s, version = version + 1, updated_at = %(updated_at)s
-WHERE id = %(id)s AND version = %(version)s AND completed_at IS NULL AND deleted_at IS NULL
-RETURNING version
+       rendered = %(rendered)s, version = c.version + 1, updated_at = %(updated_at)s
+WHERE c.id = %(id)s AND c.version = %(version)s AND c.completed_at IS NULL AND c.deleted_at IS NULL
+  AND {CUSTOMER} IS NOT DISTINCT FROM %(customer_seen)s::text
+RETURNING c.version, {BESIDE}
 """
+# Sent with a WRITE from a copy that may be behind (one round trip): the cart as it is, unless that write was the
+# last one (its `updated_at`), so a write that lost starts over without another round trip.
+READ_UNLESS_WRITTEN = READ + " AND c.updated_at IS DISTINCT FROM %s"
 COMPLETE = """
 UPDATE cart SET completed_at = now(), updated_at = now(), version = version + 1, rendered = NULL
 WHERE id = %s AND completed_at IS NULL RETURNING id
@@ -82,6 +89,7 @@ def _params(cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any]:
         **{k: _jsonb(cart[k]) for k in DOCUMENTS},
         "promo_codes": list(cart["promo_codes"]),
         "version": cart.get("version"),
+        "customer_seen": cart.get("customer_seen"),
     }
 
 
@@ -89,9 +97,13 @@ async def read(conn: AsyncConnection[Any], cart_id: str, *, lock: bool = False) 
     """The cart aggregate (one statement), money as Decimal; None when there is no such cart."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(READ_LOCKED if lock else READ, (cart_id,))
-    row = await cur.fetchone()
+    return _cart(await cur.fetchone())
+
+
+def _cart(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
+    row["customer_seen"] = row["customer"]  # as PostgreSQL renders it: what a write checks is unchanged
     for key in (*DOCUMENTS, "customer"):
         text = row[key]
         row[key] = None if text is None else _decode(text)
@@ -116,9 +128,34 @@ async def insert(conn: AsyncConnection[Any], cart: dict[str, Any], rendered: byt
 
 
 async def write(conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any] | None:
-    """Write the cart's new state and its rendering over the version it was read at: `{version}` (the new one), or
-    None when another writer (or checkout) got there first."""
-    return await fetch_one(conn, WRITE, _params(cart, rendered))
+    """Write the cart's new state and its rendering over the version it was read at: `{version, customer,
+    customer_seen, payment_collection_id}` (the new version, what `read` adds beside the cart), or None when another
+    writer (or checkout, or a change of the cart's customer) got there first."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(WRITE, _params(cart, rendered))
+    return _beside(await cur.fetchone())
+
+
+async def write_or_read(
+    conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """`write`, and in the same round trip (pipelined) the cart as it now is when that write lost: (written, None),
+    or (None, the cart as `read` gives it; None too if it is gone or nothing came back: read it)."""
+    params = _params(cart, rendered)
+    async with conn.pipeline():
+        written = conn.cursor(row_factory=dict_row)
+        await written.execute(WRITE, params)
+        current = conn.cursor(row_factory=dict_row)
+        await current.execute(READ_UNLESS_WRITTEN, (cart["id"], params["updated_at"]))
+    won = _beside(await written.fetchone())
+    return (won, None) if won is not None else (None, _cart(await current.fetchone()))
+
+
+def _beside(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is not None:
+        row["customer_seen"] = text = row["customer"]
+        row["customer"] = None if text is None else _decode(text)
+    return row
 
 
 async def complete(conn: AsyncConnection[Any], cart_id: str) -> bool:

@@ -19,6 +19,7 @@ from commerce.errors import InvalidData, NotAllowed
 from commerce.listing import Limit, ListQuery
 
 CHANNEL = "commerce_catalog"
+VARIANT_KEY_BYTES = 200  # a cache entry variant id -> product id, counted in the budget with its objects
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -283,21 +284,43 @@ class Documents:
                 await cur.execute(REFS_BY_COLLECTION, (collection_id, list(channel_ids)))
             return [r[0] for r in await cur.fetchall()]
 
-    async def variants(self, conn: AsyncConnection[Any], variant_ids: Iterable[str]) -> list[Entry]:
-        """The published products holding these variants (read on the caller's connection: its transaction)."""
+    async def variants(
+        self, conn: AsyncConnection[Any], variant_ids: Iterable[str], *, cached: bool = False
+    ) -> list[Entry]:
+        """The published products holding these variants: with `cached`, from the cache when it holds them all, else
+        read on the caller's connection (its transaction)."""
         wanted = sorted(set(variant_ids))
         if not wanted:
             return []
+        if cached and self.connected:
+            hits = self._holding(wanted)
+            if hits is not None:
+                return hits
         generation = self._generation
         entries = await _fetch(conn, BY_VARIANTS, (wanted,))
-        self._keep(entries, generation)
+        self._keep(entries, generation, by_variant=True)
         return entries
 
-    def _keep(self, entries: list[Entry], generation: int) -> None:
+    def _holding(self, variant_ids: list[str]) -> list[Entry] | None:
+        """The cached products holding these variants, or None when any is not cached (a variant's key names its
+        product; a NOTIFY drops the product, so a stale key finds nothing)."""
+        found: dict[str, Entry] = {}
+        for vid in variant_ids:
+            product_id = self.cache.get(("variant", vid))
+            entry = None if product_id is None else found.get(product_id) or self.cache.get(("product", product_id))
+            if entry is None or vid not in entry.snapshots:
+                return None
+            found[entry.id] = entry
+        return list(found.values())
+
+    def _keep(self, entries: list[Entry], generation: int, *, by_variant: bool = False) -> None:
         # Not when a change was notified meanwhile: what was read may be older than it.
         if self.connected and generation == self._generation:
             for e in entries:
                 self.cache.put(("product", e.id), e, e.nbytes)
+                if by_variant:  # what cart changes look products up by
+                    for vid in e.variant_ids:
+                        self.cache.put(("variant", vid), e.id, VARIANT_KEY_BYTES)
 
 
 async def _fetch(conn: AsyncConnection[Any], statement: str, params: tuple[Any, ...]) -> list[Entry]:
@@ -329,11 +352,13 @@ class CatalogReads:
         self.price_index: engine.PriceIndex | None = None  # the prices of `priced` (flows.cart loads them)
         self.priced: set[str] = set()
 
-    async def load(self, conn: AsyncConnection[Any], variant_ids: Iterable[str]) -> None:
+    async def load(self, conn: AsyncConnection[Any], variant_ids: Iterable[str], *, cached: bool = True) -> None:
+        """Load these variants' products: from the worker's cache when it holds them (kept coherent by NOTIFY, as
+        product pages are); with `cached=False` from the caller's transaction (checkout's snapshot)."""
         wanted = {v for v in variant_ids if v and v not in self.variants.asked}
         if not wanted:
             return
-        for e in await self._documents.variants(conn, wanted):
+        for e in await self._documents.variants(conn, wanted, cached=cached):
             for vid, snapshot in e.snapshots.items():
                 self.variants[vid] = (e, snapshot)
         self.variants.asked |= wanted

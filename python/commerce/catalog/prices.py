@@ -5,6 +5,7 @@ of the sets it shows, in one statement, and prices them with an index of just th
 are memoised per pricing context until the next price-list window boundary, within MEMO_SIZE entries."""
 
 import bisect
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,8 @@ from commerce.catalog import model, source
 
 _encode = msgspec.json.Encoder(decimal_format="number").encode
 MEMO_SIZE = 20_000
+SET_INDEXES_SIZE = 1_000  # engine indexes of a cart's sets, by the sets (a few KB each)
+SET_ROWS_SIZE = 4_000  # price sets whose rows a worker keeps for cart changes (a few rows of ~1 KB each)
 
 
 def _price(p: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +55,9 @@ class Prices:
         # Instants where a list starts or ends: memoised prices are valid only until the next one.
         self.boundaries = sorted({t for lst in self.lists.values() for t in (lst["starts_at"], lst["ends_at"]) if t})
         self.memo: dict[tuple[Any, ...], bytes | None] = {}
+        # Price rows of variants' sets as cart changes read them (least recently used first out).
+        self.set_rows: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self.set_indexes: OrderedDict[tuple[str, ...], engine.PriceIndex] = OrderedDict()  # built from those rows
         self.memo_until: datetime | None = None
 
     def _index(self, rows: Iterable[dict[str, Any]]) -> engine.PriceIndex:
@@ -69,9 +75,42 @@ class Prices:
             price_preferences=self.preferences,
         )
 
-    async def index_for(self, conn: AsyncConnection[Any], set_ids: Iterable[str]) -> engine.PriceIndex:
-        """An engine index of these price sets (a page's or a cart's variants), read in one statement."""
-        return self._index(await pricing.service.prices_of_sets(conn, sorted(set(set_ids))))
+    async def index_for(
+        self, conn: AsyncConnection[Any], set_ids: Iterable[str], *, cached: bool = False
+    ) -> engine.PriceIndex:
+        """An engine index of these price sets (a page's or a cart's variants), read in one statement; with `cached`,
+        the sets' price rows this worker read before are not read again (this object is replaced at any price
+        change, and its rows with it)."""
+        wanted = sorted(set(set_ids))
+        if not cached:
+            return self._index(await pricing.service.prices_of_sets(conn, wanted))
+        key = tuple(wanted)
+        index = self.set_indexes.get(key)
+        if index is not None:  # the same variants as a cart change before (the next change of a cart, mostly)
+            self.set_indexes.move_to_end(key)
+            return index
+        rows: list[dict[str, Any]] = []
+        missing = []
+        for set_id in wanted:
+            hit = self.set_rows.get(set_id)
+            if hit is None:
+                missing.append(set_id)
+            else:
+                self.set_rows.move_to_end(set_id)
+                rows.extend(hit)
+        if missing:
+            fetched = await pricing.service.prices_of_sets(conn, missing)
+            by_set: dict[str, list[dict[str, Any]]] = {s: [] for s in missing}
+            for p in fetched:
+                by_set[p["price_set_id"]].append(p)
+            self.set_rows.update(by_set)
+            while len(self.set_rows) > SET_ROWS_SIZE:
+                self.set_rows.popitem(last=False)
+            rows.extend(fetched)
+        index = self.set_indexes[key] = self._index(rows)
+        while len(self.set_indexes) > SET_INDEXES_SIZE:
+            self.set_indexes.popitem(last=False)
+        return index
 
     def _expire(self, now: datetime) -> None:
         if self.memo_until is None or now >= self.memo_until or len(self.memo) > MEMO_SIZE:

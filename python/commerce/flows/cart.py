@@ -1,10 +1,12 @@
 """Cart flows (Medusa's cart workflows): add, update and remove items, promotions, taxes, the shipping method, and
 the cart view with totals, calling the cart, customer, promotion, tax and fulfillment services. A cart is one
-aggregate: a change reads it whole (one statement), computes the new state in memory from the worker's read models
-(line prices from the engine's PriceIndex for the cart's context, promotions and totals from the engine, tax rates,
-stock) and writes it back in one conditional statement; the answer is built from that state, so its totals are
-the engine's over exactly the lines shown."""
+aggregate: a change takes it whole (the worker's own copy from its last change of the cart, else one statement),
+computes the new state in memory from the worker's read models (line prices from the engine's PriceIndex for the
+cart's context, promotions and totals from the engine, tax rates, stock) and writes it back in one conditional
+statement; the answer is built from that state, so its totals are the engine's over exactly the lines shown."""
 
+import pickle
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -19,10 +21,10 @@ from commerce import customer, fulfillment, payment
 from commerce import totals as cart_totals
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
-from commerce.catalog.documents import CatalogReads
+from commerce.catalog.documents import ByteLRU, CatalogReads
 from commerce.catalog.prices import Prices
 from commerce.catalog.stock import StockReads
-from commerce.errors import InvalidData, NotAllowed, NotFound
+from commerce.errors import CommerceError, InvalidData, NotAllowed, NotFound
 from commerce.flows import flash
 from commerce.http import Request
 from commerce.ids import new_id
@@ -91,23 +93,72 @@ def _not_found(cart_id: str) -> NotFound:
     return NotFound(f"Cart id not found: {cart_id}")
 
 
-async def _prepare(conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], more: Iterable[str] = ()) -> None:
+async def _prepare(
+    conn: AsyncConnection[Any], reads: Reads, cart: dict[str, Any], more: Iterable[str] = (), *, cached: bool = True
+) -> None:
     """Load what this request's cart work needs of the catalog, which a worker does not hold whole: the documents of
-    the variants in the cart (and `more`), and an engine index of their prices."""
+    the variants in the cart (and `more`), and an engine index of their prices; from the worker's NOTIFY-coherent
+    caches where they hold them, or with `cached=False` from the caller's transaction (checkout)."""
     variant_ids = {str(i["variant_id"]) for i in cart["items"] if i.get("variant_id")} | set(more)
-    await reads.catalog.load(conn, variant_ids)
+    await reads.catalog.load(conn, variant_ids, cached=cached)
     if reads.stock is not None:
         await reads.stock.load(conn, variant_ids)
     set_ids = {
         f[1]["price_set_id"] for v in variant_ids if (f := reads.catalog.variants.get(v)) and f[1]["price_set_id"]
     }
     if set_ids - reads.catalog.priced:
-        reads.catalog.price_index = await reads.prices.index_for(conn, set_ids | reads.catalog.priced)
-        reads.catalog.priced = set_ids | reads.catalog.priced
+        priced = set_ids | reads.catalog.priced
+        reads.catalog.price_index = await reads.prices.index_for(conn, priced, cached=cached)
+        reads.catalog.priced = priced
 
 
 OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the row lock (a hot cart: always progress)
 Apply = Callable[[AsyncConnection[Any], Reads, dict[str, Any]], Awaitable[list[str] | None]]
+# The carts this worker wrote last, as it wrote them (pickled: a change works on its own copy), so that the next
+# change of one of them is one round trip, its conditional write; a copy that is behind loses that write and the
+# cart as it is comes back in the same round trip. Bounded in bytes; nothing else relies on it.
+MEMORY_BYTES = 8 * 1024 * 1024
+_memory: ByteLRU[str, bytes] = ByteLRU(MEMORY_BYTES)
+
+
+class _Odds:
+    """Whether this worker's copies are worth using: a copy that is behind costs a computed change thrown away, so
+    when workers share carts at random (a load balancer pooling connections) they are used only while at least
+    THRESHOLD of the last WINDOW were current, and tried once in PROBE changes otherwise, to see again."""
+
+    WINDOW = 64
+    THRESHOLD = 0.75
+    PROBE = 16
+
+    def __init__(self) -> None:
+        self.outcomes: deque[bool] = deque(maxlen=self.WINDOW)
+        self.skipped = 0
+
+    def worth_it(self) -> bool:
+        if len(self.outcomes) < self.PROBE or sum(self.outcomes) >= self.THRESHOLD * len(self.outcomes):
+            return True
+        self.skipped += 1
+        return self.skipped % self.PROBE == 0
+
+    def saw(self, current: bool) -> None:
+        self.outcomes.append(current)
+
+
+_odds = _Odds()
+
+
+def _remember(cart: dict[str, Any]) -> None:
+    kept = pickle.dumps(cart, protocol=pickle.HIGHEST_PROTOCOL)
+    _memory.put(cart["id"], kept, len(kept) + 200)
+
+
+def _recall(cart_id: str) -> dict[str, Any] | None:
+    kept = _memory.get(cart_id)
+    if kept is None:
+        return None
+    _memory.pop(cart_id)  # used once: what the change writes (or finds) replaces it
+    cart: dict[str, Any] = pickle.loads(kept)  # noqa: S301 - bytes this process pickled itself
+    return cart
 
 
 async def _change(
@@ -120,27 +171,46 @@ async def _change(
     locked: bool = False,
     more: Iterable[str] = (),
 ) -> msgspec.Raw:
-    """One cart change: read the aggregate, `apply` the change to it in memory (it returns the codes that must now
-    apply, or None), evaluate promotions and taxes, write it back with its rendering over the version read, answer
-    the new cart (JSON). A write that lost to another writer starts over from a fresh read; after
-    OPTIMISTIC_ATTEMPTS such losses the change reads under the row lock instead, so it cannot lose again. Either way
-    no writer's change is ever lost. With `locked` (a change that also reserves stock: flash-sale holds) it starts
-    under the lock, so its reservations and its write commit together or not at all."""
+    """One cart change: take the aggregate (this worker's copy of it, else read), `apply` the change to it in memory
+    (it returns the codes that must now apply, or None), evaluate promotions and taxes, write it back with its
+    rendering over the version taken, answer the new cart (JSON). A write that lost to another writer starts over
+    from the cart as it is; after OPTIMISTIC_ATTEMPTS such losses the change reads under the row lock instead, so it
+    cannot lose again. Either way no writer's change is ever lost. A change refused on this worker's copy is tried
+    again on PostgreSQL's (the copy may be behind). With `locked` (a change that also reserves stock: flash-sale
+    holds) it starts under the lock, so its reservations and its write commit together or not at all."""
+    fresh: dict[str, Any] | None = None  # the cart as a lost write found it
     for attempt in range(OPTIMISTIC_ATTEMPTS if locked else 0, OPTIMISTIC_ATTEMPTS + 1):
         locked = attempt == OPTIMISTIC_ATTEMPTS
+        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 and _odds.worth_it() else None
         async with conn.transaction() if locked else nullcontext():
-            cart = await carts.read(conn, cart_id, lock=locked)
+            if copy is not None:
+                cart: dict[str, Any] | None = copy
+            elif fresh is not None and not locked:
+                cart, fresh = fresh, None
+            else:
+                cart = await carts.read(conn, cart_id, lock=locked)
             if cart is None:
                 raise _not_found(cart_id)
-            if cart["completed_at"] is not None:
-                raise NotAllowed(f"Cart {cart_id} is already completed")
-            await _prepare(conn, reads, cart, more)
-            strict = await apply(conn, reads, cart)
-            _reckon(reads, cart, strict, force_taxes=force_taxes)
+            try:
+                if cart["completed_at"] is not None:
+                    raise NotAllowed(f"Cart {cart_id} is already completed")
+                await _prepare(conn, reads, cart, more)
+                strict = await apply(conn, reads, cart)
+                _reckon(reads, cart, strict, force_taxes=force_taxes)
+            except CommerceError:
+                if copy is None:
+                    raise
+                continue  # refused on this worker's copy: decided again on the cart as it is
             cart["updated_at"] = datetime.now(UTC)
             rendered = _render(reads, cart)
-            written = await carts.write(conn, cart, rendered)
+            if copy is not None:
+                written, fresh = await carts.write_or_read(conn, cart, rendered)
+                _odds.saw(written is not None)
+            else:
+                written = await carts.write(conn, cart, rendered)
         if written is not None:
+            cart |= written
+            _remember(cart)
             return await _send(conn, reads.regions, rendered, cart)
     raise RuntimeError("a change under the cart's row lock was not written")  # the WHERE holds under the lock
 
@@ -211,7 +281,7 @@ async def retrieve(conn: AsyncConnection[Any], reads: Reads, cart_id: str, *, lo
     cart = await carts.read(conn, cart_id, lock=lock)
     if cart is None:
         raise _not_found(cart_id)
-    await _prepare(conn, reads, cart)
+    await _prepare(conn, reads, cart, cached=not lock)
     region = reads.regions.by_id.get(cart["region_id"] or "")
     return {
         **_view(reads, cart),
