@@ -221,6 +221,22 @@ await flow("create-product", async () => {
   await page.getByText(`${P.sku}-${P.values[1]}`).first().waitFor()
 })
 
+// The Options screen's create form: a shared option (of no product) with two values; then its own screen, which
+// lists the products using it (none) through /admin/products?option_id=.
+await flow("create-shared-option", async () => {
+  const S = W.shared_option
+  await page.goto(`${BASE}/app/product-options/create`)
+  await page.locator("input[name=title]").last().fill(S.title)
+  await page.locator("input[name=values]").last().click()
+  for (const value of S.values) {
+    await page.keyboard.type(value)
+    await page.keyboard.press("Enter")
+  }
+  await page.locator("button", { hasText: /^Save$/ }).last().click()
+  await page.waitForURL(/\/app\/product-options\/opt_/, { timeout: 30000 })
+  await page.getByText(S.values[1]).first().waitFor()
+})
+
 await browser.close()
 console.log(JSON.stringify({ problems, screens, flows, consoleErrors: problems.length ? consoleErrors : [] }))
 process.exit(problems.length ? 1 : 0)
