@@ -43,7 +43,7 @@ const SCREENS = [
   ["price-list", `/price-lists/${W.price_list.id}`, W.price_list.title],
   ["collections", "/collections", W.collection.title],
   ["collection", `/collections/${W.collection.id}`, "Harbor Tee"],
-  // Shared (global) options, which this server does not have: the list, filtered to them by default, is empty.
+  // Shared (global) options: the list, filtered to them by default, is empty until the flow below makes one.
   ["product-options", "/product-options", "There are no records to show"],
   ["categories", "/categories", W.category.name],
   ["category", `/categories/${W.category.id}`, W.category.name],
