@@ -43,7 +43,7 @@ const SCREENS = [
   ["price-list", `/price-lists/${W.price_list.id}`, W.price_list.title],
   ["collections", "/collections", W.collection.title],
   ["collection", `/collections/${W.collection.id}`, "Harbor Tee"],
-  // Shared (global) options, which this server does not have: the list, filtered to them by default, is empty.
+  // Shared (global) options: the list, filtered to them by default, is empty until the flow below makes one.
   ["product-options", "/product-options", "There are no records to show"],
   ["categories", "/categories", W.category.name],
   ["category", `/categories/${W.category.id}`, W.category.name],
@@ -219,6 +219,22 @@ await flow("create-product", async () => {
   await page.locator("button", { hasText: /^Publish$/ }).last().click()
   await page.waitForURL(/\/app\/products\/prod_/, { timeout: 30000 })
   await page.getByText(`${P.sku}-${P.values[1]}`).first().waitFor()
+})
+
+// The Options screen's create form: a shared option (of no product) with two values; then its own screen, which
+// lists the products using it (none) through /admin/products?option_id=.
+await flow("create-shared-option", async () => {
+  const S = W.shared_option
+  await page.goto(`${BASE}/app/product-options/create`)
+  await page.locator("input[name=title]").last().fill(S.title)
+  await page.locator("input[name=values]").last().click()
+  for (const value of S.values) {
+    await page.keyboard.type(value)
+    await page.keyboard.press("Enter")
+  }
+  await page.locator("button", { hasText: /^Save$/ }).last().click()
+  await page.waitForURL(/\/app\/product-options\/opt_/, { timeout: 30000 })
+  await page.getByText(S.values[1]).first().waitFor()
 })
 
 await browser.close()

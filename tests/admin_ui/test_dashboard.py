@@ -3,8 +3,9 @@ Chromium by playwright-core (pinned in tests/admin_ui/package-lock.json): it log
 screen and a detail page of each resource, checks each shows the data made here through the API with no error
 page, no error toast and no /admin call answered 4xx/5xx but the unsupported ones (UNSUPPORTED in dashboard.mjs);
 then works through the UI: captures and fulfils an order placed through the store API, adjusts a product's stock at
-a location, creates a promotion, and creates a product with two variants and a price through the create wizard (then
-checked through the admin API and on the storefront). Screenshots go to the folder printed.
+a location, creates a promotion, creates a product with two variants and a price through the create wizard (then
+checked through the admin API and on the storefront), and creates a shared product option on the Options screen.
+Screenshots go to the folder printed.
 
 Needs node/npm, the built dashboard and Chromium (/usr/bin/chromium, installed by `make test` as root on Debian);
 skipped without them."""
@@ -109,6 +110,7 @@ def _world(admin: httpx.Client, store: httpx.Client) -> dict[str, Any]:
     return {
         # Made through the UI's create wizard (dashboard.mjs), checked back in _check_changes.
         "new_product": {"title": "Harbor Hoodie", "option": "Size", "values": ["S", "M"], "sku": "HH", "price": 30},
+        "shared_option": {"title": "Harbor Fabric", "values": ["Linen", "Canvas"]},
         "shop": shop,
         "products": [tee, mug],
         "orders": [{"id": o["id"], "display_id": o["display_id"], "email": o["email"]} for o in orders],
@@ -176,6 +178,16 @@ def _check_changes(admin: httpx.Client, store: httpx.Client, world: dict[str, An
     promos = ok(admin.get("/admin/promotions", params={"code": "UIPROMO15"}))["promotions"]
     assert [p["application_method"]["value"] for p in promos] == [15], promos
     _check_new_product(admin, store, world)
+    _check_shared_option(admin, world)
+
+
+def _check_shared_option(admin: httpx.Client, world: dict[str, Any]) -> None:
+    """The Options screen's option: shared (of no product), with the two values in the order entered."""
+    new = world["shared_option"]
+    found = ok(admin.get("/admin/product-options", params={"title": new["title"], "is_exclusive": "false"}))
+    assert found["count"] == 1, found
+    values = sorted(found["product_options"][0]["values"], key=lambda v: v["rank"])
+    assert [v["value"] for v in values] == new["values"], values
 
 
 def _check_new_product(admin: httpx.Client, store: httpx.Client, world: dict[str, Any]) -> None:

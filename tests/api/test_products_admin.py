@@ -414,21 +414,22 @@ def test_the_create_wizards_body_and_the_product_options_routes(admin: httpx.Cli
     assert option["id"] in {o["id"] for o in listed["product_options"]} and listed["limit"] == 100
     mine = next(o for o in listed["product_options"] if o["id"] == option["id"])
     assert mine["is_exclusive"] is True and sorted(v["value"] for v in mine["values"]) == ["M", "S"]
-    # What the wizard's option picker asks: shared options, of which there are none here.
+    # What the wizard's option picker asks: shared options only (this product's is not one).
     shared = ok(
         admin.get(
             "/admin/product-options",
             params={"is_exclusive": "false", "fields": "id,title,values.id,values.value,values.rank"},
         )
     )
-    assert shared == {"product_options": [], "count": 0, "offset": 0, "limit": 20}
+    assert option["id"] not in {o["id"] for o in shared["product_options"]} and shared["limit"] == 20
     one = ok(admin.get(f"/admin/product-options/{option['id']}"))["product_option"]
     assert one["title"] == "Size" and [v["rank"] for v in one["values"]] == [0, 1]
     values = ok(admin.get(f"/admin/product-options/{option['id']}/values", params={"limit": 1, "offset": 1}))
     assert values["count"] == 2 and [v["value"] for v in values["product_option_values"]] == ["M"]
     assert_error(admin.get("/admin/product-options/opt_nope"), 404, "not_found")
 
-    # What this server does not do is refused whole, before anything is written.
+    # What this server does not do (linking a shared option to a product) is refused whole, before anything is
+    # written.
     shared_option = {**body, "title": "Shared", "options": [{"title": "Size", "values": ["S"], "is_exclusive": False}]}
     assert_error(admin.post("/admin/products", json=shared_option), 400, "invalid_data", "is_exclusive")
     variant = {**body["variants"][0], "sku": "KIT-S", "inventory_items": [{"inventory_item_id": "iitem_x"}]}

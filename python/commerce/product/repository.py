@@ -22,6 +22,7 @@ UNIQUE = {
     "product_variant_ean_unique": ("Product variant", "ean"),
     "product_variant_upc_unique": ("Product variant", "upc"),
     "product_option_title_unique": ("Product option", "title"),
+    "product_option_shared_title_unique": ("Product option", "title"),
     "product_option_value_unique": ("Product option value", "value"),
     "product_collection_handle_unique": ("Product collection", "handle"),
     "product_category_handle_unique": ("Product category", "handle"),
@@ -190,6 +191,14 @@ async def list_products(
             )
         )
         params["sales_channel_id"] = filters["sales_channel_id"]
+    if filters.get("option_id"):
+        where.append(
+            sql.SQL(
+                "id IN (SELECT product_id FROM product_option "
+                "WHERE id = ANY(%(option_id)s) AND deleted_at IS NULL AND product_id IS NOT NULL)"
+            )
+        )
+        params["option_id"] = filters["option_id"]
     if filters.get("q"):
         where.append(
             sql.SQL(
@@ -224,8 +233,10 @@ async def set_images(conn: AsyncConnection[Any], product_id: str, images: list[t
 
 
 # --- options and values ---------------------------------------------------------------------------
-# Every option here belongs to one product: Medusa's `is_exclusive` (shared options are not supported).
-OPTION_COLUMNS = "id, product_id, title, true AS is_exclusive, metadata, created_at, updated_at, deleted_at"
+# An option of one product is Medusa's `is_exclusive`; a shared one (/admin/product-options) has no product_id.
+OPTION_COLUMNS = (
+    "id, product_id, title, product_id IS NOT NULL AS is_exclusive, metadata, created_at, updated_at, deleted_at"
+)
 VALUE_COLUMNS = "id, option_id, value, rank, metadata, created_at, updated_at, deleted_at"
 OPTION_ORDERABLE = frozenset({"created_at", "updated_at", "title"})
 OPTIONS_OF = f"""
@@ -308,11 +319,19 @@ async def soft_delete_option(conn: AsyncConnection[Any], option_id: str) -> bool
 SELECT_ANY_OPTION = f"""
 SELECT {OPTION_COLUMNS} FROM product_option o
 WHERE id = %s AND deleted_at IS NULL
-  AND EXISTS (SELECT 1 FROM product p WHERE p.id = o.product_id AND p.deleted_at IS NULL)
+  AND (product_id IS NULL OR EXISTS (SELECT 1 FROM product p WHERE p.id = o.product_id AND p.deleted_at IS NULL))
 """
-LIVE_PRODUCT = sql.SQL(
-    "EXISTS (SELECT 1 FROM product p WHERE p.id = product_option.product_id AND p.deleted_at IS NULL)"
+# A shared option, or one of a live product.
+LIVE_OR_SHARED = sql.SQL(
+    "(product_id IS NULL OR EXISTS "
+    "(SELECT 1 FROM product p WHERE p.id = product_option.product_id AND p.deleted_at IS NULL))"
 )
+LOCK_OPTION = "SELECT id FROM product_option WHERE id = %s AND deleted_at IS NULL FOR UPDATE"
+INSERT_SHARED_OPTION = "INSERT INTO product_option (id, product_id, title, metadata) VALUES (%s, NULL, %s, %s)"
+SET_OPTION_METADATA = "UPDATE product_option SET metadata = %s, updated_at = now() WHERE id = %s"
+SET_VALUE_RANK = """
+UPDATE product_option_value SET rank = %s, updated_at = now() WHERE option_id = %s AND value = %s AND deleted_at IS NULL
+"""
 
 
 async def get_any_option(conn: AsyncConnection[Any], option_id: str) -> dict[str, Any] | None:
@@ -327,16 +346,17 @@ async def list_options(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    """A product's options; with no `product_id`, the options of every live product (/admin/product-options)."""
+    """A product's options; with no `product_id`, the shared ones and those of every live product
+    (/admin/product-options)."""
     where: list[sql.Composable] = [sql.SQL("deleted_at IS NULL")]
     params: dict[str, Any] = {}
     if product_id is None:
-        where.append(LIVE_PRODUCT)
+        where.append(LIVE_OR_SHARED)
     else:
         where.append(sql.SQL("product_id = %(product_id)s"))
         params["product_id"] = product_id
-    if filters.get("is_exclusive") is False:
-        where.append(sql.SQL("false"))  # no option is shared
+    if filters.get("is_exclusive") is not None:
+        where.append(sql.SQL("product_id IS NOT NULL") if filters["is_exclusive"] else sql.SQL("product_id IS NULL"))
     any_of(where, params, filters, ("id", "title"))
     if filters.get("q"):
         where.append(sql.SQL("title ILIKE %(q)s"))
@@ -344,6 +364,26 @@ async def list_options(
     return await fetch_page(
         conn, "product_option", OPTION_COLUMNS, where, params, order_by(order, OPTION_ORDERABLE), limit, offset
     )
+
+
+async def lock_option(conn: AsyncConnection[Any], option_id: str) -> bool:
+    cur = await conn.execute(LOCK_OPTION, (option_id,))
+    return await cur.fetchone() is not None
+
+
+async def insert_shared_option(conn: AsyncConnection[Any], option_id: str, title: str, metadata: Any) -> None:
+    async with db_errors():
+        await conn.execute(INSERT_SHARED_OPTION, (option_id, title, jsonb(metadata)))
+
+
+async def set_option_metadata(conn: AsyncConnection[Any], option_id: str, metadata: Any) -> None:
+    await conn.execute(SET_OPTION_METADATA, (jsonb(metadata), option_id))
+
+
+async def set_value_ranks(conn: AsyncConnection[Any], option_id: str, ranks: dict[str, int]) -> None:
+    """Medusa's `ranks` ({value: rank}) over the option's live values; unnamed values keep theirs."""
+    if ranks:
+        await conn.cursor().executemany(SET_VALUE_RANK, [(r, option_id, v) for v, r in ranks.items()])
 
 
 # --- variants -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from commerce.product.schemas import (
     ChildDeleted,
     CreateOption,
     CreateProduct,
+    CreateSharedOption,
     CreateVariant,
     FieldsQuery,
     OptionList,
@@ -34,6 +35,7 @@ from commerce.product.schemas import (
     ProductResponse,
     UpdateOption,
     UpdateProduct,
+    UpdateSharedOption,
     UpdateVariant,
     VariantList,
     VariantListQuery,
@@ -171,8 +173,7 @@ async def list_options(req: Request) -> Response:
 
 
 async def list_product_options(req: Request) -> Response:
-    """GET /admin/product-options: every product's options. Medusa 2.21 also has shared options (not exclusive to
-    one product); none exist here, so `is_exclusive=false` lists nothing."""
+    """GET /admin/product-options: the shared options (`is_exclusive: false`) and every live product's own."""
     query = req.query(ProductOptionListQuery)
     plan = fields.plan(OPTION_SHAPE, PRODUCT_OPTION_DEFAULTS, query.fields)
     async with req.state.pool.connection() as conn:
@@ -185,6 +186,30 @@ async def retrieve_product_option(req: Request) -> Response:
     async with req.state.pool.connection() as conn:
         option = await service.option(conn, req.params["id"], "values" in plan)
     return json_response({"product_option": fields.apply(plan, option)})
+
+
+async def create_product_option(req: Request) -> Response:
+    data = await req.json(CreateSharedOption)
+    plan = fields.plan(OPTION_SHAPE, PRODUCT_OPTION_DEFAULTS, req.query(FieldsQuery).fields)
+    async with req.state.pool.connection() as conn:
+        option_id = await service.create_shared_option(conn, data)
+        option = await service.option(conn, option_id, "values" in plan)
+    return json_response({"product_option": fields.apply(plan, option)})
+
+
+async def update_product_option(req: Request) -> Response:
+    data = await req.json(UpdateSharedOption)
+    plan = fields.plan(OPTION_SHAPE, PRODUCT_OPTION_DEFAULTS, req.query(FieldsQuery).fields)
+    async with req.state.pool.connection() as conn:
+        await service.update_any_option(conn, req.params["id"], data)
+        option = await service.option(conn, req.params["id"], "values" in plan)
+    return json_response({"product_option": fields.apply(plan, option)})
+
+
+async def delete_product_option(req: Request) -> Response:
+    async with req.state.pool.connection() as conn:
+        await service.delete_any_option(conn, req.params["id"])
+    return deleted(req.params["id"], "product_option")
 
 
 async def list_product_option_values(req: Request) -> Response:
@@ -393,9 +418,39 @@ ROUTES = [
         "/admin/product-options",
         list_product_options,
         "admin",
-        "List product options (each belongs to one product: shared options are not supported)",
+        "List product options (shared ones and every product's own)",
         query=ProductOptionListQuery,
         response=OptionList,
+        tag=TAG,
+    ),
+    Route(
+        "POST",
+        "/admin/product-options",
+        create_product_option,
+        "admin",
+        "Create a shared product option (of no product) with its values",
+        body=CreateSharedOption,
+        query=FieldsQuery,
+        response=OptionResponse,
+        tag=TAG,
+    ),
+    Route(
+        "POST",
+        "/admin/product-options/:id",
+        update_product_option,
+        "admin",
+        "Update a product option: title, values (dropped ones leave their variants), ranks, metadata",
+        body=UpdateSharedOption,
+        query=FieldsQuery,
+        response=OptionResponse,
+        tag=TAG,
+    ),
+    Route(
+        "DELETE",
+        "/admin/product-options/:id",
+        delete_product_option,
+        "admin",
+        "Delete a product option and its values",
         tag=TAG,
     ),
     Route(

@@ -49,6 +49,26 @@ class UpdateOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     values: list[Title] | Unset = UNSET
 
 
+class CreateSharedOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """POST /admin/product-options: an option of no product (Medusa 2.21's shared option)."""
+
+    title: Title
+    values: list[Title]
+    ranks: dict[str, int] | None = None
+    is_exclusive: bool | None = None
+    metadata: Metadata | None = None
+
+
+class UpdateSharedOption(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """POST /admin/product-options/:id."""
+
+    title: Title | Unset = UNSET
+    values: list[Title] | Unset = UNSET
+    ranks: dict[str, int] | None = None
+    is_exclusive: bool | None = None
+    metadata: Metadata | Unset | None = UNSET
+
+
 class UpsertOption(UpdateOption, kw_only=True, forbid_unknown_fields=True):
     """An option inside a product update: with an id it changes that option, without one it adds one."""
 
@@ -252,6 +272,7 @@ class ProductListQuery(ListQuery, kw_only=True):
     tag_id: list[str] | None = None
     category_id: list[str] | None = None
     sales_channel_id: list[str] | None = None
+    option_id: list[str] | None = None
 
 
 class VariantListQuery(ListQuery, kw_only=True):
@@ -525,6 +546,8 @@ PRODUCT_SHAPE = Shape(
         "type": VALUE_SHAPE,
         "collection": COLLECTION_SHAPE,
         "options": OPTION_SHAPE,
+        # Medusa 2.21's link to the options a product uses (the option detail screen asks it): here its options.
+        "product_options": OPTION_SHAPE,
         "tags": VALUE_SHAPE,
         "images": IMAGE_SHAPE,
         "variants": VARIANT_SHAPE,

@@ -18,6 +18,7 @@ from commerce.product.schemas import (
     BatchProducts,
     CreateOption,
     CreateProduct,
+    CreateSharedOption,
     CreateVariant,
     IdRef,
     OptionListQuery,
@@ -25,6 +26,7 @@ from commerce.product.schemas import (
     ProductOptionListQuery,
     UpdateOption,
     UpdateProduct,
+    UpdateSharedOption,
     UpdateVariant,
     UpsertOption,
     UpsertVariant,
@@ -94,6 +96,7 @@ async def list_products(
         "tag_id": query.tag_id,
         "category_id": query.category_id,
         "sales_channel_id": query.sales_channel_id,
+        "option_id": query.option_id,
     }
     rows, count = await repo.list_products(conn, filters, query.order, query.limit, query.offset)
     return await assemble(conn, rows, load), count
@@ -123,13 +126,16 @@ async def assemble(
         by_product = _group(variants, "product_id")
         for r in rows:
             r["variants"] = by_product.get(r["id"], [])
-    if "options" in load:
+    # `product_options` (Medusa's link to a product's options) lists the same options.
+    option_keys = [k for k in ("options", "product_options") if k in load]
+    if option_keys:
         options = await repo.options_of(conn, ids)
-        if "options.values" in load:
+        if any(f"{k}.values" in load for k in option_keys):
             await _attach_option_values(conn, options)
         by_product = _group(options, "product_id")
         for r in rows:
-            r["options"] = by_product.get(r["id"], [])
+            for key in option_keys:
+                r[key] = by_product.get(r["id"], [])
     if "images" in load:
         images = _group(await repo.images_of(conn, ids), "product_id")
         for r in rows:
@@ -239,7 +245,7 @@ async def list_options(
 async def list_all_options(
     conn: AsyncConnection[Any], query: ProductOptionListQuery, with_values: bool
 ) -> tuple[list[dict[str, Any]], int]:
-    """Medusa's /admin/product-options: the options of every live product (each exclusive to its product)."""
+    """Medusa's /admin/product-options: the shared options and those of every live product (each exclusive)."""
     filters = {"q": query.q, "id": query.id, "title": query.title, "is_exclusive": query.is_exclusive}
     rows, count = await repo.list_options(conn, None, filters, query.order, query.limit, query.offset)
     if with_values:
@@ -451,6 +457,59 @@ async def delete_option(conn: AsyncConnection[Any], product_id: str, option_id: 
         if await repo.get_option(conn, product_id, option_id) is None:
             raise NotFound(f"Product option with id: {option_id} was not found")
         await repo.soft_delete_option(conn, option_id)
+
+
+# --- /admin/product-options writes ---------------------------------------------------------------
+async def create_shared_option(conn: AsyncConnection[Any], data: CreateSharedOption) -> str:
+    """A shared option (no product) with its values; returns its id."""
+    if data.is_exclusive:
+        raise InvalidData("An option created here belongs to no product: is_exclusive must be false")
+    values = list(dict.fromkeys(data.values))
+    _check_ranks(data.ranks, values)
+    option_id = new_id("opt")
+    async with conn.transaction():
+        await repo.insert_shared_option(conn, option_id, data.title, data.metadata)
+        await repo.set_values(conn, option_id, values, set(), lambda: new_id("optval"))
+        await repo.set_value_ranks(conn, option_id, data.ranks or {})
+    return option_id
+
+
+async def update_any_option(conn: AsyncConnection[Any], option_id: str, data: UpdateSharedOption) -> None:
+    """POST /admin/product-options/:id: a shared option, or one product's (then as its product's option route)."""
+    async with conn.transaction():
+        row = await _lock_any_option(conn, option_id)
+        if data.is_exclusive is not None and data.is_exclusive != row["is_exclusive"]:
+            raise InvalidData(f"Product option {option_id} cannot change is_exclusive")
+        await _change_option(conn, option_id, _convert(data, UpdateOption, ("ranks", "is_exclusive", "metadata")))
+        live = [v["value"] for v in await repo.values_of(conn, [option_id])]
+        _check_ranks(data.ranks, live)
+        await repo.set_value_ranks(conn, option_id, data.ranks or {})
+        if data.metadata is not UNSET:
+            await repo.set_option_metadata(conn, option_id, data.metadata)
+
+
+async def delete_any_option(conn: AsyncConnection[Any], option_id: str) -> None:
+    """DELETE /admin/product-options/:id: its values go too (and leave any variant that used them)."""
+    async with conn.transaction():
+        await _lock_any_option(conn, option_id)
+        await repo.soft_delete_option(conn, option_id)
+
+
+async def _lock_any_option(conn: AsyncConnection[Any], option_id: str) -> dict[str, Any]:
+    """Lock the option's product (or the shared option itself), then read the option as it is now."""
+    row = await repo.get_any_option(conn, option_id)
+    if row is not None:
+        await (repo.lock(conn, row["product_id"]) if row["product_id"] else repo.lock_option(conn, option_id))
+        row = await repo.get_any_option(conn, option_id)
+    if row is None:
+        raise NotFound(f"ProductOption with id: {option_id} was not found")
+    return row
+
+
+def _check_ranks(ranks: dict[str, int] | None, values: list[str]) -> None:
+    unknown = [v for v in ranks or {} if v not in values]
+    if unknown:
+        raise InvalidData(f"Ranks given for values the option does not have: {', '.join(unknown)}")
 
 
 async def _add_option(conn: AsyncConnection[Any], product_id: str, data: CreateOption) -> str:
