@@ -234,15 +234,8 @@ class StockCache:
     async def get(self, pool: AsyncConnectionPool[Any], variant_ids: Sequence[str]) -> Stock:
         """These variants' stock: from the cache, the others in one statement."""
         served = await self.locations.get(pool)
-        entries: dict[str, VariantStock] = {}
-        missing = []
         version = self.version
-        for vid in variant_ids:
-            hit = self.cache.get(vid) if self.connected else None
-            if hit is None:
-                missing.append(vid)
-            else:
-                entries[vid] = hit
+        entries, missing = self._held(variant_ids)
         if missing:
             self.reads += 1
             wanted = set(missing)
@@ -263,14 +256,7 @@ class StockCache:
     def peek(self, pool: AsyncConnectionPool[Any], variant_ids: Iterable[str]) -> Stock:
         """The entries this worker holds of these variants, without waiting (for a caller that already holds one of
         `pool`'s connections); those it does not hold are read in the background, for the next caller."""
-        entries: dict[str, VariantStock] = {}
-        missing = []
-        for vid in variant_ids:
-            hit = self.cache.get(vid) if self.connected else None
-            if hit is None:
-                missing.append(vid)
-            else:
-                entries[vid] = hit
+        entries, missing = self._held(variant_ids)
         missing = [v for v in missing if v not in self._loading]
         if missing and self.connected:
             task = asyncio.get_running_loop().create_task(self.get(pool, missing), name="commerce-stock-peek")
@@ -284,6 +270,18 @@ class StockCache:
             task.add_done_callback(loaded)
         served = self.locations.peek(pool) or {}
         return Stock(entries, served, next(_versions))
+
+    def _held(self, variant_ids: Iterable[str]) -> tuple[dict[str, VariantStock], list[str]]:
+        """The entries this worker holds of these variants (none while the feed is down), and the ids it does not."""
+        entries: dict[str, VariantStock] = {}
+        missing = []
+        for vid in variant_ids:
+            hit = self.cache.get(vid) if self.connected else None
+            if hit is None:
+                missing.append(vid)
+            else:
+                entries[vid] = hit
+        return entries, missing
 
     def _loaded(self, task: "asyncio.Task[Any]", variant_ids: tuple[str, ...]) -> None:
         for vid in variant_ids:
