@@ -5,7 +5,6 @@ of the sets it shows, in one statement, and prices them with an index of just th
 are memoised per pricing context until the next price-list window boundary, within MEMO_SIZE entries."""
 
 import bisect
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commerce import engine, pricing
 from commerce.catalog import model, source
+from commerce.catalog.documents import ByteLRU
 
 _encode = msgspec.json.Encoder(decimal_format="number").encode
 MEMO_SIZE = 20_000
@@ -56,8 +56,9 @@ class Prices:
         self.boundaries = sorted({t for lst in self.lists.values() for t in (lst["starts_at"], lst["ends_at"]) if t})
         self.memo: dict[tuple[Any, ...], bytes | None] = {}
         # Price rows of variants' sets as cart changes read them (least recently used first out).
-        self.set_rows: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-        self.set_indexes: OrderedDict[tuple[str, ...], engine.PriceIndex] = OrderedDict()  # built from those rows
+        # Both bounded by count: each entry costs 1 of its LRU's budget.
+        self.set_rows: ByteLRU[str, list[dict[str, Any]]] = ByteLRU(SET_ROWS_SIZE)
+        self.set_indexes: ByteLRU[tuple[str, ...], engine.PriceIndex] = ByteLRU(SET_INDEXES_SIZE)  # from those rows
         self.memo_until: datetime | None = None
 
     def _index(self, rows: Iterable[dict[str, Any]]) -> engine.PriceIndex:
@@ -87,7 +88,6 @@ class Prices:
         key = tuple(wanted)
         index = self.set_indexes.get(key)
         if index is not None:  # the same variants as a cart change before (the next change of a cart, mostly)
-            self.set_indexes.move_to_end(key)
             return index
         rows: list[dict[str, Any]] = []
         missing = []
@@ -96,20 +96,17 @@ class Prices:
             if hit is None:
                 missing.append(set_id)
             else:
-                self.set_rows.move_to_end(set_id)
                 rows.extend(hit)
         if missing:
             fetched = await pricing.service.prices_of_sets(conn, missing)
             by_set: dict[str, list[dict[str, Any]]] = {s: [] for s in missing}
             for p in fetched:
                 by_set[p["price_set_id"]].append(p)
-            self.set_rows.update(by_set)
-            while len(self.set_rows) > SET_ROWS_SIZE:
-                self.set_rows.popitem(last=False)
+            for set_id, set_rows in by_set.items():
+                self.set_rows.put(set_id, set_rows, 1)
             rows.extend(fetched)
-        index = self.set_indexes[key] = self._index(rows)
-        while len(self.set_indexes) > SET_INDEXES_SIZE:
-            self.set_indexes.popitem(last=False)
+        index = self._index(rows)
+        self.set_indexes.put(key, index, 1)
         return index
 
     def _expire(self, now: datetime) -> None:
