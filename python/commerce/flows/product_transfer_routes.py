@@ -27,20 +27,6 @@ from commerce.http import Request, Response, Route, json_response
 from commerce.http.multipart import parts
 from commerce.ids import new_id
 
-
-def product_import() -> Any:
-    """flows.product_import, imported when an import or export is asked for (not by every worker at start)."""
-    from commerce.flows import product_import
-
-    return product_import
-
-
-def read_rows() -> Any:
-    from commerce.product.csv_format import read_rows
-
-    return read_rows
-
-
 MAX_FILE = 256 << 20  # 256 MiB: a million-row catalog
 KEEP = "1 day"
 INSERT = """
@@ -113,7 +99,11 @@ async def create_import_by_key(req: Request) -> Response:
 
 async def _pending_import(conn: AsyncConnection[Any], name: str, text: str) -> Response:
     """Check the whole file (400 naming every bad row and column, nothing kept) and keep it until confirmed."""
-    products, _ = await product_import().check_products(conn, read_rows()(io.StringIO(text)))
+    # Imported when an import or export is asked for, not by every worker at start.
+    from commerce.flows import product_import
+    from commerce.product.csv_format import read_rows
+
+    products, _ = await product_import.check_products(conn, read_rows(io.StringIO(text)))
     transaction_id = new_id("import")
     summary = {"toCreate": products, "toUpdate": 0}
     async with conn.transaction():
@@ -123,6 +113,9 @@ async def _pending_import(conn: AsyncConnection[Any], name: str, text: str) -> R
 
 
 async def confirm_import(req: Request) -> Response:
+    from commerce.flows import product_import
+    from commerce.product.csv_format import read_rows
+
     transaction_id = req.params["transaction_id"]
     async with req.state.pool.connection() as conn, conn.transaction():
         cur = conn.cursor(row_factory=tuple_row)
@@ -132,14 +125,16 @@ async def confirm_import(req: Request) -> Response:
             raise NotFound(f"Product import with id: {transaction_id} was not found")
         # The catalog may have changed since the upload: checked again, and on any error nothing is written (the
         # import stays pending, so the rollback keeps it).
-        await product_import().import_products(conn, read_rows()(io.StringIO(found[0])))
+        await product_import.import_products(conn, read_rows(io.StringIO(found[0])))
     return json_response({}, 202)
 
 
 async def create_export(req: Request) -> Response:
+    from commerce.flows import product_import
+
     out = io.StringIO()
     async with req.state.pool.connection() as conn:
-        await product_import().export_products(conn, out)
+        await product_import.export_products(conn, out)
         transaction_id = new_id("export")
         async with conn.transaction():
             await _expire(conn)
