@@ -26,6 +26,9 @@ SELECT id, name, description, handle, mpath, is_active, is_internal, rank, paren
        created_at, updated_at, deleted_at
 FROM product_category WHERE deleted_at IS NULL ORDER BY rank, created_at, id
 """
+# The documents of these products, rendered now (migration 0060; what the deferred flush does at commit for writers
+# that leave the product tables' triggers on).
+RENDER = "SELECT catalog_render_many(%s::text[])"
 COLLECTIONS = """
 SELECT id, title, handle, metadata, created_at, updated_at, deleted_at FROM product_collection
 WHERE deleted_at IS NULL ORDER BY created_at, id
@@ -39,3 +42,10 @@ async def load_taxonomy(conn: AsyncConnection[Any]) -> dict[str, list[dict[str, 
 
 async def load_shared_prices(conn: AsyncConnection[Any]) -> list[dict[str, Any]]:
     return await fetch_all(conn, SHARED_PRICES)
+
+
+async def render(conn: AsyncConnection[Any], product_ids: list[str]) -> None:
+    """Render these products' documents (and NOTIFY `commerce_catalog`) in the caller's transaction: for a bulk
+    writer that has turned the product tables' triggers off (commerce.db.triggers)."""
+    if product_ids:
+        await conn.execute(RENDER, (product_ids,))

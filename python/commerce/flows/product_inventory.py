@@ -2,6 +2,7 @@
 workflow), and the admin routes that link variants to inventory items
 (/admin/products/:id/variants/:variant_id/inventory-items)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -9,6 +10,7 @@ from psycopg import AsyncConnection
 from commerce import inventory, product
 from commerce.http import Request, Response, Route, fields, json_response
 from commerce.http.fields import Plan, Shape
+from commerce.ids import new_id
 from commerce.inventory.schemas import (
     LINK_SHAPE,
     CreateInventoryItem,
@@ -38,27 +40,33 @@ async def add_inventory_items(conn: AsyncConnection[Any], product_ids: list[str]
     inventory item gets one: its SKU, title and measures, linked with required_quantity 1. A live item that already
     has the SKU is linked instead of a second one (a SKU names one good: a product re-created after a delete finds
     its stock again). Run it in the transaction that changed the products."""
-    await _give_items(conn, await _new_managed_variants(conn, product_ids, before))
-
-
-async def add_items_to_new_variants(conn: AsyncConnection[Any], variants: list[dict[str, Any]]) -> None:
-    """`add_inventory_items` for variants this transaction has just created, given with their columns (a bulk
-    import): none is linked yet, so nothing is read back but the SKUs that already name an item."""
-    await _give_items(conn, [v for v in variants if v["manage_inventory"]])
-
-
-async def _give_items(conn: AsyncConnection[Any], variants: list[dict[str, Any]]) -> None:
+    variants = await _new_managed_variants(conn, product_ids, before)
     if not variants:
         return
+    await inventory.service.link_variants(conn, await _give_items(conn, variants))
+
+
+async def add_items_to_new_variants(
+    conn: AsyncConnection[Any], variants: list[dict[str, Any]], ids: Callable[[str], str] = new_id
+) -> None:
+    """`add_inventory_items` for variants this transaction has just created, given with their columns (a bulk
+    import, ids from `ids`): none is linked yet, so nothing is read back but the SKUs that already name an item,
+    and the links are written without a lookup."""
+    managed = [v for v in variants if v["manage_inventory"]]
+    if not managed:
+        return
+    await inventory.service.link_new_variants(conn, await _give_items(conn, managed, ids), ids)
+
+
+async def _give_items(
+    conn: AsyncConnection[Any], variants: list[dict[str, Any]], ids: Callable[[str], str] = new_id
+) -> list[tuple[str, str, int]]:
+    """An item for each variant whose SKU names no live item; the (variant id, item id, 1) links to write."""
     existing = await inventory.service.items_by_sku(conn, [v["sku"] for v in variants if v["sku"]])
     new = [v for v in variants if not (v["sku"] and v["sku"] in existing)]
-    made = dict(
-        zip(
-            (v["id"] for v in new), await inventory.service.create_items(conn, [_item_for(v) for v in new]), strict=True
-        )
-    )
-    links = [(v["id"], made.get(v["id"]) or existing[v["sku"]], 1) for v in variants]
-    await inventory.service.link_variants(conn, links)
+    items = await inventory.service.create_items(conn, [_item_for(v) for v in new], ids)
+    made = dict(zip((v["id"] for v in new), items, strict=True))
+    return [(v["id"], made.get(v["id"]) or existing[v["sku"]], 1) for v in variants]
 
 
 async def _new_managed_variants(

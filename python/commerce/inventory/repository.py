@@ -744,6 +744,16 @@ async def insert_links(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -
             )
 
 
+COPY_LINKS = "COPY product_variant_inventory_item (id, variant_id, inventory_item_id, required_quantity) FROM STDIN"
+
+
+async def copy_links(conn: AsyncConnection[Any], rows: list[tuple[str, str, str, int]]) -> None:
+    """New links (id, variant_id, inventory_item_id, required_quantity) in one COPY (a catalog import)."""
+    async with db_errors(), conn.cursor().copy(COPY_LINKS) as copy:
+        for row in rows:
+            await copy.write_row(row)
+
+
 async def upsert_link(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
     result = await _one(conn, INSERT_LINK, row)
     assert result is not None

@@ -4,6 +4,7 @@ The stock operations the checkout and fulfilment flows call (`reserve`, `release
 caller's transaction when it holds one, and in their own otherwise. A reservation is one conditional UPDATE of its
 level: stock is never read into Python and written back, so concurrent checkouts cannot oversell."""
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
@@ -197,9 +198,11 @@ async def create_item(conn: AsyncConnection[Any], data: CreateInventoryItem) -> 
     return str(item["id"])
 
 
-async def create_items(conn: AsyncConnection[Any], items: list[CreateInventoryItem]) -> list[str]:
-    """Many items without levels at once (one COPY: a catalog import); their ids, in order."""
-    rows = [{**_item_row(data), "id": new_id("iitem")} for data in items]
+async def create_items(
+    conn: AsyncConnection[Any], items: list[CreateInventoryItem], ids: Callable[[str], str] = new_id
+) -> list[str]:
+    """Many items without levels at once (one COPY: a catalog import, ids from `ids`); their ids, in order."""
+    rows = [{**_item_row(data), "id": ids("iitem")} for data in items]
     if rows:
         await repo.copy_items(conn, rows)
     return [str(r["id"]) for r in rows]
@@ -487,6 +490,14 @@ async def link_variants(conn: AsyncConnection[Any], links: list[tuple[str, str, 
             for variant_id, item_id, required in links
         ],
     )
+
+
+async def link_new_variants(
+    conn: AsyncConnection[Any], links: list[tuple[str, str, int]], ids: Callable[[str], str] = new_id
+) -> None:
+    """`link_variants` for variants this transaction has just created (linked to nothing yet) and items it has
+    just made or read live: one COPY, nothing read first (a bulk import)."""
+    await repo.copy_links(conn, [(ids("pvitem"), variant, item, required) for variant, item, required in links])
 
 
 async def update_variant_link(conn: AsyncConnection[Any], variant_id: str, item_id: str, required: int) -> None:

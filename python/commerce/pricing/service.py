@@ -1,6 +1,7 @@
 """Prices of variants, price lists and price preferences. The storefront's calculated prices come from the
 engine's PriceIndex, built from `index_source` (see commerce.catalog)."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -270,20 +271,21 @@ async def prices_of_sets(conn: AsyncConnection[Any], set_ids: list[str]) -> list
 # --- bulk (CSV import / export) -----------------------------------------------------------------------------------
 
 
-async def create_variant_prices(conn: AsyncConnection[Any], items: list[tuple[str, list[tuple[str, Decimal]]]]) -> None:
-    """Price sets with base prices `[(currency_code, amount)]` for variants that have none yet (new variants of a
-    bulk import), in three COPY statements. Call inside the caller's transaction."""
-    variant_ids = [variant_id for variant_id, _ in items]
-    taken = await repo.price_sets_of(conn, variant_ids) if variant_ids else {}
-    if taken:
-        raise InvalidData(f"Variant {next(iter(taken))} already has a price set")
+async def create_variant_prices(
+    conn: AsyncConnection[Any],
+    items: list[tuple[str, list[tuple[str, Decimal]]]],
+    ids: Callable[[str], str] = new_id,
+) -> None:
+    """Price sets with base prices `[(currency_code, amount)]` for the new variants of a bulk import (ids from
+    `ids`), in three COPY statements. Call inside the caller's transaction. Nothing is read first: a variant
+    that has a price set already is refused by product_variant_price_set's primary key."""
     sets, prices = [], []
     for variant_id, amounts in items:
-        price_set_id = new_id("pset")
+        price_set_id = ids("pset")
         sets.append((variant_id, price_set_id))
         for currency_code, amount in amounts:
             check_amount(amount)
-            prices.append((new_id("price"), price_set_id, currency_code.lower(), amount))
+            prices.append((ids("price"), price_set_id, currency_code.lower(), amount))
     await repo.copy_base_prices(conn, sets, prices)
 
 

@@ -10,7 +10,7 @@ from psycopg import AsyncConnection, sql
 
 from commerce import fulfillment, sales_channel
 from commerce.errors import NotFound
-from commerce.ids import new_id
+from commerce.ids import IdSource
 from commerce.product import repository as repo
 from commerce.product import service
 from commerce.product import taxonomy_repository as taxonomy_repo
@@ -32,6 +32,9 @@ PAGE_IDS = """
 SELECT id, created_at FROM product
 WHERE deleted_at IS NULL AND (created_at, id) > (%s, %s) ORDER BY created_at, id LIMIT %s
 """
+# The existing rows an import refers to, held as its foreign keys' triggers would hold them (no delete until commit)
+# when a bulk writer has turned those off (commerce.db.triggers): one statement per table.
+HOLD = "SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE"
 LIVE_COUNT = "SELECT count(*) FROM product WHERE deleted_at IS NULL"
 # The widest product of the catalog, per repeated CSV column.
 LAYOUT = """
@@ -203,6 +206,21 @@ async def _tags(conn: AsyncConnection[Any], drafts: Sequence[ProductDraft], erro
 
 
 # --- writes --------------------------------------------------------------------------------------------
+async def hold(conn: AsyncConnection[Any], drafts: Sequence[ProductDraft], tag_ids: dict[str, str]) -> None:
+    """Lock (FOR KEY SHARE) the collections, types, categories, tags and sales channels the drafts name, as their
+    foreign keys' triggers would: for a writer that has turned them off, after `check`."""
+    refs = {
+        "product_collection": {d.fields["collection_id"] for d in drafts if d.fields.get("collection_id")},
+        "product_type": {d.fields["type_id"] for d in drafts if d.fields.get("type_id")},
+        "product_category": {c for d in drafts for c in d.categories},
+        "product_tag": {tag_ids[t] for d in drafts for t in d.tags},
+    }
+    for table, ids in refs.items():
+        if ids:
+            await conn.execute(sql.SQL(HOLD).format(table=sql.Identifier(table)), (sorted(ids),))
+    await sales_channel.service.hold(conn, sorted({c for d in drafts for c in d.sales_channels}))
+
+
 async def _copy(conn: AsyncConnection[Any], table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
@@ -213,9 +231,12 @@ async def _copy(conn: AsyncConnection[Any], table: str, columns: Sequence[str], 
                 await copy.write_row(row)
 
 
-async def insert(conn: AsyncConnection[Any], drafts: Sequence[ProductDraft], tag_ids: dict[str, str]) -> Written:
-    """COPY the drafts (checked by `check`) into the product tables, in the caller's transaction. Products and
-    options take the file's order (created_at a microsecond apart), variants, values and images their rank."""
+async def insert(
+    conn: AsyncConnection[Any], drafts: Sequence[ProductDraft], tag_ids: dict[str, str], new_id: IdSource
+) -> Written:
+    """COPY the drafts (checked by `check`) into the product tables, in the caller's transaction, with ids from
+    `new_id`. Products and options take the file's order (created_at a microsecond apart), variants, values and
+    images their rank."""
     cur = await conn.execute(NOW)
     row = await cur.fetchone()
     assert row is not None

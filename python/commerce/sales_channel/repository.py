@@ -21,6 +21,7 @@ RETURNING {COLUMNS}
 SELECT_ONE = f"SELECT {COLUMNS} FROM sales_channel WHERE id = %s AND deleted_at IS NULL"
 SOFT_DELETE = "UPDATE sales_channel SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL RETURNING id"
 EXISTING = "SELECT id FROM sales_channel WHERE id = ANY(%s) AND deleted_at IS NULL"
+HOLD = "SELECT 1 FROM sales_channel WHERE id = ANY(%s) FOR KEY SHARE"
 NAMES = "SELECT id, name FROM sales_channel WHERE id = ANY(%s) AND deleted_at IS NULL"
 
 
@@ -45,6 +46,10 @@ async def update(conn: AsyncConnection[Any], channel_id: str, changes: dict[str,
 async def soft_delete(conn: AsyncConnection[Any], channel_id: str) -> bool:
     cur = await conn.execute(SOFT_DELETE, (channel_id,))
     return await cur.fetchone() is not None
+
+
+async def hold(conn: AsyncConnection[Any], ids: list[str]) -> None:
+    await conn.execute(HOLD, (ids,))
 
 
 async def existing(conn: AsyncConnection[Any], ids: list[str]) -> set[str]:

@@ -60,5 +60,12 @@ async def missing_ids(conn: AsyncConnection[Any], ids: list[str]) -> list[str]:
     return [i for i in dict.fromkeys(ids) if i not in found]
 
 
+async def hold(conn: AsyncConnection[Any], ids: list[str]) -> None:
+    """Lock these sales channels (FOR KEY SHARE) until commit, as a foreign key's trigger does for the rows that
+    refer to them: for a bulk writer that has turned those triggers off (commerce.db.triggers)."""
+    if ids:
+        await repo.hold(conn, ids)
+
+
 async def names(conn: AsyncConnection[Any], ids: list[str]) -> dict[str, str]:
     return await repo.names(conn, ids) if ids else {}
