@@ -14,15 +14,19 @@ REPLICA = "SET LOCAL session_replication_role = replica"
 ORIGIN = "SET LOCAL session_replication_role = origin"
 # What each table's commerce_notify_change trigger (migration 0001) sends, once per table.
 NOTIFY_CHANGES = "SELECT pg_notify('commerce_changes', t) FROM unnest(%s::text[]) t"
+NOTIFY = "SELECT pg_notify(%s, %s)"
 
 
 @asynccontextmanager
-async def off(conn: AsyncConnection[Any], tables: Sequence[str]) -> AsyncIterator[bool]:
+async def off(
+    conn: AsyncConnection[Any], tables: Sequence[str], notify: Sequence[tuple[str, str]] = ()
+) -> AsyncIterator[bool]:
     """In the caller's transaction, turn triggers off for the block's writes when this role may (yields True), else
     leave them on (yields False: the same rows, written slower). With them off, the block does what they would
     have done: check and lock (FOR KEY SHARE) the existing rows it refers to, keep the references between its own
     rows right by construction, and render the catalog documents of its products (`catalog_render_many`).
-    Afterwards `commerce_changes` is told of `tables`, as their triggers would have told it."""
+    Afterwards `commerce_changes` is told of `tables`, as their triggers would have told it, and each (channel,
+    payload) of `notify` is sent (what the tables' other notifying triggers would have sent)."""
     try:
         async with conn.transaction():  # a savepoint: a refused SET leaves the caller's transaction usable
             await conn.execute(REPLICA)
@@ -32,3 +36,5 @@ async def off(conn: AsyncConnection[Any], tables: Sequence[str]) -> AsyncIterato
     yield True
     await conn.execute(ORIGIN)
     await conn.execute(NOTIFY_CHANGES, (list(tables),))
+    for channel, payload in notify:
+        await conn.execute(NOTIFY, (channel, payload))

@@ -4,7 +4,7 @@ VIP customer-group price list.
 
 The products are written as the bulk CSV import writes them (commerce.flows.product_import.import_drafts: COPY into
 the product tables, price sets, and each variant's inventory item as the admin API makes one), a chunk of
-product_import.CHUNK products per transaction; then, in the same transaction and in bulk too, the levels at the
+product_import.RENDER_SLICE products per transaction; then, in the same transaction and in bulk too, the levels at the
 demo warehouse (inventory.service.create_levels), the quantity tiers and the price lists' prices
 (pricing.service.add_prices).
 
@@ -31,10 +31,12 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from commerce import customer, inventory, pricing, product
+from commerce.catalog import stock
 from commerce.customer.schemas import CreateCustomerGroup
+from commerce.db import triggers
 from commerce.flows import product_import
 from commerce.flows.demo_shipping import DemoShipping
-from commerce.ids import new_id
+from commerce.ids import IdSource, new_id
 from commerce.inventory.schemas import LevelInput
 from commerce.pricing.schemas import CreatePriceList, ListPriceInput
 from commerce.product.csv_format import ProductDraft, VariantDraft
@@ -49,6 +51,7 @@ COLOURS = ("Black", "Sand", "Navy", "Olive", "Stone", "Rust", "Sky", "Forest", "
 COLLECTIONS = ("Summer", "Winter", "Essentials", "Outdoor")
 TAGS = ("new", "bestseller", "sustainable", "limited")
 STOCKED = 100
+LEVEL_AND_PRICE_TABLES = ("inventory_level", "price")  # written after the products, with commerce_changes triggers
 TIER_QUANTITY = 10  # 10 or more units ...
 TIER_RATE = Decimal("0.9")  # ... cost 10 % less (USD)
 EUR_RATE = Decimal("0.92")
@@ -190,27 +193,28 @@ async def seed_catalog(
     progress: Progress | None = None,
 ) -> None:
     """`products` products, sold through `sales_channel_id`, shipped with `shipping`'s profile and stocked at its
-    location; image URLs start with `public_url` (where clients reach this server). One transaction per chunk of
-    products (the taxonomy and the price lists come first, each in its own); `progress` is told each chunk's size."""
+    location; image URLs start with `public_url` (where clients reach this server). One transaction per slice of
+    products (the taxonomy and the price lists come first, each in its own); `progress` is told how many more
+    products are written, a chunk at a time."""
     refs = await _references(conn, sales_channel_id, shipping, public_url)
-    for start in range(0, products, product_import.CHUNK):
-        chunk = _chunk(refs, start, min(start + product_import.CHUNK, products))
+    new_id = IdSource()
+    for start in range(0, products, product_import.RENDER_SLICE):
+        chunk = _chunk(refs, start, min(start + product_import.RENDER_SLICE, products))
         async with conn.transaction():
-            await product_import.import_drafts(conn, chunk.drafts)
-            links = await inventory.service.variant_links(conn, [v for v, _ in chunk.levels])
-            await inventory.service.create_levels(
-                conn,
-                [
+            await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing)
+            # Triggers off (commerce.db.triggers) where the role may: the levels refer to the items and the prices
+            # to the price sets just made, and to the seed's own price lists; workers drop every variant's stock.
+            async with triggers.off(conn, LEVEL_AND_PRICE_TABLES, notify=[(stock.CHANNEL, "*")]):
+                links = await inventory.service.variant_links(conn, [v for v, _ in chunk.levels])
+                levels = [
                     (item["inventory_item_id"], LevelInput(location_id=refs.location_id, stocked_quantity=stocked))
                     for variant_id, stocked in chunk.levels
                     for item in links[variant_id]
-                ],
-            )
-            await pricing.service.add_prices(conn, chunk.tiers)
-            await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id)
-            await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id)
-        if progress is not None:
-            progress(len(chunk.drafts))
+                ]
+                await inventory.service.create_levels(conn, levels, new_id)
+                await pricing.service.add_prices(conn, chunk.tiers, ids=new_id)
+                await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id, new_id)
+                await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id, new_id)
 
 
 async def _references(

@@ -49,12 +49,13 @@ class ImportResult:
     product_ids: list[str]
 
 
-def _nothing(_: int) -> None:
+def nothing(_: int) -> None:
+    """A Progress that shows nothing."""
     return None
 
 
 async def import_products(
-    conn: AsyncConnection[Any], records: Iterable[list[str]], progress: Progress = _nothing
+    conn: AsyncConnection[Any], records: Iterable[list[str]], progress: Progress = nothing
 ) -> ImportResult:
     """Import CSV records (header first). Raises CsvInvalid, listing every problem by row and column, when any row
     is wrong or clashes with the database; then nothing is written."""
@@ -84,7 +85,7 @@ async def check_products(conn: AsyncConnection[Any], records: Iterable[list[str]
 
 
 async def import_drafts(
-    conn: AsyncConnection[Any], drafts: list[ProductDraft], progress: Progress = _nothing
+    conn: AsyncConnection[Any], drafts: list[ProductDraft], progress: Progress = nothing
 ) -> ImportResult:
     """Import product drafts made by code instead of parsed from a file (the demo seed): the same checks against
     the database and the same writes as `import_products`, all or nothing. The drafts are taken as valid (build
@@ -138,7 +139,7 @@ async def export_layout(conn: AsyncConnection[Any]) -> tuple[Layout, int]:
 
 
 async def export_rows(
-    conn: AsyncConnection[Any], layout: Layout, progress: Progress = _nothing
+    conn: AsyncConnection[Any], layout: Layout, progress: Progress = nothing
 ) -> AsyncIterator[list[list[str]]]:
     """The CSV's rows after the header, a page of products at a time (in one repeatable-read snapshot when the
     caller holds one)."""
@@ -151,7 +152,7 @@ async def export_rows(
 
 
 async def export_products(
-    conn: AsyncConnection[Any], out: Any, progress: Progress = _nothing, begin: Progress = _nothing
+    conn: AsyncConnection[Any], out: Any, progress: Progress = nothing, begin: Progress = nothing
 ) -> int:
     """Write every live product as CSV onto the text stream `out`; returns the number of products. `begin` is told
     how many there are, `progress` how many more are written."""

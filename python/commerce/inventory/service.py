@@ -294,12 +294,14 @@ async def _insert_level(conn: AsyncConnection[Any], item_id: str, level: LevelIn
     )
 
 
-async def create_levels(conn: AsyncConnection[Any], levels: list[tuple[str, LevelInput]]) -> None:
-    """Many levels `(item id, level)` at once (one COPY: a catalog import, in the caller's transaction). The caller
-    has made the items and checked the locations exist; an item already stocked at a location is a DuplicateError,
-    a negative quantity NotAllowed."""
+async def create_levels(
+    conn: AsyncConnection[Any], levels: list[tuple[str, LevelInput]], ids: Callable[[str], str] = new_id
+) -> None:
+    """Many levels `(item id, level)` at once (one COPY: a catalog import, in the caller's transaction, ids from
+    `ids`). The caller has made the items and checked the locations exist; an item already stocked at a location is
+    a DuplicateError, a negative quantity NotAllowed."""
     rows = [
-        (new_id("iilev"), item_id, level.location_id, level.stocked_quantity, level.incoming_quantity)
+        (ids("iilev"), item_id, level.location_id, level.stocked_quantity, level.incoming_quantity)
         for item_id, level in levels
     ]
     if rows:

@@ -295,7 +295,10 @@ async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
 
 
 async def add_prices(
-    conn: AsyncConnection[Any], prices: list[ListPriceInput], price_list_id: str | None = None
+    conn: AsyncConnection[Any],
+    prices: list[ListPriceInput],
+    price_list_id: str | None = None,
+    ids: Callable[[str], str] = new_id,
 ) -> None:
     """More prices for variants that have their price sets, in one COPY (a catalog import's quantity tiers, a big
     price list): base prices when `price_list_id` is None, else prices of that list. Nothing is replaced (unlike
@@ -311,7 +314,7 @@ async def add_prices(
         raise _list_not_found(price_list_id)
     rows = [
         {
-            "id": new_id("price"),
+            "id": ids("price"),
             "price_set_id": sets[p.variant_id],
             "price_list_id": price_list_id,
             "currency_code": p.currency_code.lower(),
