@@ -105,7 +105,8 @@ async def _write(
 ) -> list[str]:
     """Write the checked drafts a chunk at a time: products, prices, inventory items. With the tables' triggers off
     (commerce.db.triggers: no foreign-key check per row, no trigger per statement), the rows the drafts refer to are
-    locked first, and each chunk's documents are rendered once, as the commit would have rendered them."""
+    locked first, and the documents are rendered once, RENDER_SLICE products at a time, as the commit would have
+    rendered them (with the triggers on, the commit renders them all)."""
     new_id = IdSource()
     product_ids: list[str] = []
     rendered = 0  # product_ids[:rendered] have their documents
