@@ -4,7 +4,7 @@ VIP customer-group price list.
 
 The products are written as the bulk CSV import writes them (commerce.flows.product_import.import_drafts: COPY into
 the product tables, price sets, and each variant's inventory item as the admin API makes one), a chunk of
-product_import.RENDER_SLICE products per transaction; then, in the same transaction and in bulk too, the levels at the
+SLICE products per transaction; then, in the same transaction and in bulk too, the levels at the
 demo warehouse (inventory.service.create_levels), the quantity tiers and the price lists' prices
 (pricing.service.add_prices).
 
@@ -43,6 +43,7 @@ from commerce.product.csv_format import ProductDraft, VariantDraft
 from commerce.product.schemas import CreateCategory, CreateCollection, CreateValue
 
 PRODUCTS = 1_000  # the default size (what `commerce serve` seeds on first run)
+SLICE = 10_000  # products per transaction (each rendered once, at its end)
 SALE_PRODUCTS = 100  # the first products are on sale
 SIZES = ("S", "M", "L")
 NOUNS = ("Shirt", "Sweater", "Jacket", "Hoodie", "Trousers", "Shorts", "Cap", "Scarf", "Sneakers", "Bag")
@@ -198,8 +199,8 @@ async def seed_catalog(
     products are written, a chunk at a time."""
     refs = await _references(conn, sales_channel_id, shipping, public_url)
     new_id = IdSource()
-    for start in range(0, products, product_import.RENDER_SLICE):
-        chunk = _chunk(refs, start, min(start + product_import.RENDER_SLICE, products))
+    for start in range(0, products, SLICE):
+        chunk = _chunk(refs, start, min(start + SLICE, products))
         async with conn.transaction():
             await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing)
             # Triggers off (commerce.db.triggers) where the role may: the levels refer to the items and the prices
