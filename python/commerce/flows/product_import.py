@@ -116,8 +116,9 @@ async def _write(
             await product_inventory.add_items_to_new_variants(conn, written.variants, new_id)
             product_ids += written.product_ids
             progress(len(written.product_ids))
-        if off:
-            await catalog_source.render(conn, product_ids)
+    if off:
+        # After the block: catalog_product's own triggers (the search rows of migration 0056) stay on.
+        await catalog_source.render(conn, product_ids)
     return product_ids
 
 
