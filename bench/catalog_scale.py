@@ -145,7 +145,7 @@ def _search_sql(db_url: str, words: list[str]) -> list[float]:
         for word in words:
             query = documents.ProductQuery(q=word, limit=PAGE)
             params = {**documents.filters(query, tuple(channels)), "limit": PAGE, "offset": 0}
-            statement = documents.page_statement(documents.order_clause(query))
+            statement = documents.page_statement(documents.order_clause(query), params)
             plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()
             assert plan is not None
             out.append(float(plan[0][0]["Execution Time"]))

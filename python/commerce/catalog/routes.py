@@ -110,8 +110,9 @@ async def list_products(req: Request) -> Response:
     generation = documents.generation
 
     async def work(pool: Any) -> tuple[list[str], int, dict[str, Any]]:
-        ids, count = await documents.select(pool, query, req.sales_channel_ids)
-        found = await documents.products(pool, ids)
+        ids, count, found = await documents.select(pool, query, req.sales_channel_ids)
+        if not found:
+            found = await documents.products(pool, ids)
         load = (
             prices.load(pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
             if prices is not None and context is not None
