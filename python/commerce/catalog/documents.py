@@ -15,6 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commerce import engine
 from commerce.catalog.model import Entry
+from commerce.catalog.stock import VARIANTS_OF_ROW
 from commerce.errors import InvalidData, NotAllowed
 from commerce.listing import Limit, ListQuery
 
@@ -215,13 +216,15 @@ def by_key(params: dict[str, Any]) -> bool:
     return params["likes"] is None and (params["id"] is not None or params["handle"] is not None)
 
 
-def page_statement(order: str, params: dict[str, Any]) -> str:
+def page_statement(order: str, params: dict[str, Any], *, stock: bool = False) -> str:
     """The statement of one page of the list in this order (`order_clause`) with these `filters`: each row's id and
-    the count of all the list matches, and (`by_key`) its document, price sets and channels."""
+    the count of all the list matches, and (`by_key`) its document, price sets and channels, and with `stock` its
+    variants' stock rows (catalog.stock.VARIANTS_OF_ROW)."""
     if order == RANKED:
         head = "SELECT id, count(*) OVER () FROM (" + RANKED_SELECT + where(params, order) + " OFFSET 0) matched"
     elif by_key(params):
-        head = "SELECT id, count(*) OVER (), document, set_ids, channel_ids" + where(params, order)
+        head = "SELECT id, count(*) OVER (), document, set_ids, channel_ids"
+        head += (", " + VARIANTS_OF_ROW if stock else "") + where(params, order)
     else:
         head = "SELECT id, count(*) OVER ()" + where(params, order)
     return head + order + PAGE
@@ -229,6 +232,19 @@ def page_statement(order: str, params: dict[str, Any]) -> str:
 
 def count_statement(order: str, params: dict[str, Any]) -> str:
     return "SELECT count(*)" + where(params, order)
+
+
+class Page:
+    """One page of a product list: its ids, the count of all the list matches, and what the statement read with
+    them (a list by id or handle): the products, and their variants' stock rows (catalog.stock.entries_of)."""
+
+    __slots__ = ("count", "entries", "ids", "stock_rows")
+
+    def __init__(self, ids: list[str], count: int) -> None:
+        self.ids = ids
+        self.count = count
+        self.entries: dict[str, Entry] = {}
+        self.stock_rows: list[Any] = []
 
 
 class Documents:
@@ -289,32 +305,39 @@ class Documents:
 
     # -- reads --
     async def select(
-        self, pool: AsyncConnectionPool[Any], query: ProductQuery, channel_ids: tuple[str, ...]
-    ) -> tuple[list[str], int, dict[str, Entry]]:
-        """The ids of one page of the list, the count of all it matches, and the products of the page when the
-        statement read them too (a list by id or handle: `by_key`)."""
+        self,
+        pool: AsyncConnectionPool[Any],
+        query: ProductQuery,
+        channel_ids: tuple[str, ...],
+        *,
+        stock: bool = False,
+    ) -> Page:
+        """The ids of one page of the list and the count of all it matches; for a list by id or handle (`by_key`)
+        also its products, read by the same statement, and with `stock` their variants' stock rows."""
         params = {**filters(query, channel_ids), "limit": query.limit, "offset": query.offset}
         generation = self._generation
         async with pool.connection() as conn:
             cur = conn.cursor(row_factory=tuple_row)
             order = order_clause(query)
-            await cur.execute(page_statement(order, params), params)
+            await cur.execute(page_statement(order, params, stock=stock), params)
             rows = await cur.fetchall()
             if not rows:
                 await cur.execute(count_statement(order, params), params)
                 found = await cur.fetchone()
-                return [], int(found[0]) if found else 0, {}
-        entries: dict[str, Entry] = {}
+                return Page([], int(found[0]) if found else 0)
+        page = Page([r[0] for r in rows], int(rows[0][1]))
         if len(rows[0]) > 2:  # by_key: the documents came along (decoded only when this worker has none of them)
             read = []
-            for product_id, _, document, set_ids, product_channels in rows:
-                hit = self.cache.get(("product", product_id)) if self.connected else None
+            for row in rows:
+                hit = self.cache.get(("product", row[0])) if self.connected else None
                 if hit is None:
-                    hit = Entry(document.encode(), set_ids, product_channels)
+                    hit = Entry(row[2].encode(), row[3], row[4])
                     read.append(hit)
-                entries[product_id] = hit
+                page.entries[row[0]] = hit
+                if len(row) > 5:
+                    page.stock_rows.extend(row[5] or ())
             self._keep(read, generation)
-        return [r[0] for r in rows], int(rows[0][1]), entries
+        return page
 
     async def products(self, pool: AsyncConnectionPool[Any], ids: Sequence[str]) -> dict[str, Entry]:
         """The published products among these ids, from the cache or one statement."""

@@ -11,6 +11,7 @@ from commerce import customer
 from commerce.catalog import service, shapes
 from commerce.catalog.documents import ProductQuery
 from commerce.catalog.stock import Slotted
+from commerce.catalog.stock import entries_of as stock_entries
 from commerce.db import replica
 from commerce.errors import NotFound
 from commerce.http import Request, Response, Route, fields, json_response, page
@@ -110,7 +111,16 @@ async def list_products(req: Request) -> Response:
     generation = documents.generation
 
     async def work(pool: Any) -> tuple[list[str], int, dict[str, Any]]:
-        ids, count, found = await documents.select(pool, query, req.sales_channel_ids)
+        # A list by handle or id on the primary reads its variants' stock with its documents (one round trip for a
+        # cold product page): the stock cache keeps it as its own reads, unless a change was notified meanwhile. A
+        # replica's stock may lag the stock NOTIFYs: there the stock cache reads it on its own terms.
+        with_stock = pool is req.state.pool and _wants_stock(query)
+        version = req.state.stock.version
+        page = await documents.select(pool, query, req.sales_channel_ids, stock=with_stock)
+        ids, count, found = page.ids, page.count, page.entries
+        if with_stock and found:
+            variant_ids = [v for e in found.values() for v in e.variant_ids]
+            req.state.stock.hold(stock_entries(page.stock_rows, variant_ids), version)
         if not found:
             found = await documents.products(pool, ids)
         load = (
