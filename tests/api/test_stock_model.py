@@ -19,7 +19,7 @@ from commerce.catalog import documents as catalog_documents
 from commerce.catalog import stock as stock_model
 from commerce.catalog.stock import MARK, Slotted, Stock, VariantStock
 from commerce.inventory import service as inventory
-from tests.conftest import Server, eventually, worker_settings
+from tests.conftest import Server, eventually, worker_settings, worker_state
 
 
 def ok(r: httpx.Response) -> dict[str, Any]:
@@ -356,11 +356,7 @@ def test_a_page_by_handle_reads_its_stock_with_its_document(db_url: str, shop: d
     variant, other, channels = shop["variant"], shop["unmanaged"], (shop["a"],)
 
     async def main() -> None:
-        worker = App(settings, db_url)
-        await worker.startup()
-        try:
-            state = worker.state
-            assert state is not None and state.feed.connected
+        async with worker_state(settings, db_url) as state:
             cache, pool = state.stock, state.pool
             query = catalog_documents.ProductQuery(handle=["kettle"])
             version = cache.version
@@ -382,8 +378,6 @@ def test_a_page_by_handle_reads_its_stock_with_its_document(db_url: str, shop: d
             assert cache.reads == 0
             plain = await state.documents.select(pool, query, channels)
             assert plain.entries[shop["product"]] is entry and plain.stock_rows == [], "the document is the cached one"
-        finally:
-            await worker.shutdown()
 
     asyncio.run(main())
 
