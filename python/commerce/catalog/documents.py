@@ -329,7 +329,7 @@ class Documents:
         if len(rows[0]) > 2:  # by_key: the documents came along (decoded only when this worker has none of them)
             read = []
             for row in rows:
-                hit = self.cache.get(("product", row[0])) if self.connected else None
+                hit = self.held(row[0])
                 if hit is None:
                     hit = Entry(row[2].encode(), row[3], row[4])
                     read.append(hit)
@@ -339,12 +339,17 @@ class Documents:
             self._keep(read, generation)
         return page
 
+    def held(self, product_id: str) -> Entry | None:
+        """The product as this worker holds it (none while the change feed is down)."""
+        found: Entry | None = self.cache.get(("product", product_id)) if self.connected else None
+        return found
+
     async def products(self, pool: AsyncConnectionPool[Any], ids: Sequence[str]) -> dict[str, Entry]:
         """The published products among these ids, from the cache or one statement."""
         out: dict[str, Entry] = {}
         missing = []
         for product_id in ids:
-            hit = self.cache.get(("product", product_id)) if self.connected else None
+            hit = self.held(product_id)
             if hit is None:
                 missing.append(product_id)
             else:
