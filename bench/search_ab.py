@@ -2,8 +2,8 @@
 after the other in the same run, one worker each.
 
 Cells (wrk at 1 connection, BENCH_DURATION each, 10s):
-- product: `GET /store/products?handle=...`, a random product of all N per request (mostly misses of the worker's
-  caches at 100k: documents, stock), default fields
+- product: `GET /store/products?handle=...`, 30,000 distinct products of all N in turn from a random start (every
+  request a miss of the worker's caches: documents, stock, pages), default fields
 - product+prices: the same with `fields=*variants.calculated_price` and a region
 - search: `q=` a random word of the demo titles (each matches ~10 % of the catalog) at a random one of 50 offsets,
   a priced page of 20: ~1,500 distinct pages, so nearly every request is a miss of the worker's page cache and runs
@@ -23,6 +23,7 @@ Prints markdown tables; writes nothing.
 """
 
 import importlib.util
+import json
 import os
 import random
 import statistics
@@ -40,12 +41,25 @@ from results import load_average, table
 FIELDS = "*variants.calculated_price"
 
 
+def _cycle(paths: list[str], directory: Path, name: str) -> Path:
+    """A wrk script that asks `paths` in order from a random start, one per request (no repeat before it wraps)."""
+    script = directory / f"{name}.lua"
+    body = ",\n".join(json.dumps(p) for p in paths)
+    script.write_text(
+        "local paths = {\n" + body + "\n}\n"
+        "math.randomseed(os.time())\n"
+        "local at = math.random(#paths)\n"
+        "request = function()\n  at = at % #paths + 1\n  return wrk.format('GET', paths[at])\nend\n"
+    )
+    return script
+
+
 def _paths(products: int, region: str) -> dict[str, list[str]]:
     from commerce.flows import demo_catalog
     from commerce.product import service as product_service
 
     rng = random.Random(products)
-    sample = [rng.randrange(products) for _ in range(2000)]
+    sample = rng.sample(range(products), min(products, 30_000))
     handles = [product_service.to_handle(demo_catalog.title_of(n)) for n in sample]
     priced = urllib.parse.urlencode({"region_id": region, "fields": FIELDS}, safe="*")
     words = sorted({w.lower() for n in sample[:300] for w in demo_catalog.title_of(n).split()[:3]})
@@ -152,7 +166,8 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="commerce-search-ab-") as tmp:
         scripts = {
-            name: _lua(paths, Path(tmp), name.replace("+", "_")) for name, paths in _paths(products, region).items()
+            name: (_lua if name == "search" else _cycle)(paths, Path(tmp), name.replace("+", "_"))
+            for name, paths in _paths(products, region).items()
         }
         for tree, tree_db in trees * int(os.environ.get("BENCH_ROUNDS", "2")):
             os.environ["PYTHONPATH"] = str(tree / "python")
