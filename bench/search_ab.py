@@ -23,7 +23,6 @@ Prints markdown tables; writes nothing.
 """
 
 import importlib.util
-import json
 import os
 import random
 import statistics
@@ -39,19 +38,6 @@ from harness import fmt_ms
 from results import load_average, table
 
 FIELDS = "*variants.calculated_price"
-
-
-def _cycle(paths: list[str], directory: Path, name: str) -> Path:
-    """A wrk script that asks `paths` in order from a random start, one per request (no repeat before it wraps)."""
-    script = directory / f"{name}.lua"
-    body = ",\n".join(json.dumps(p) for p in paths)
-    script.write_text(
-        "local paths = {\n" + body + "\n}\n"
-        "math.randomseed(os.time())\n"
-        "local at = math.random(#paths)\n"
-        "request = function()\n  at = at % #paths + 1\n  return wrk.format('GET', paths[at])\nend\n"
-    )
-    return script
 
 
 def _paths(products: int, region: str) -> dict[str, list[str]]:
@@ -166,7 +152,7 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="commerce-search-ab-") as tmp:
         scripts = {
-            name: (_lua if name == "search" else _cycle)(paths, Path(tmp), name.replace("+", "_"))
+            name: _lua(paths, Path(tmp), name.replace("+", "_"), in_turn=name != "search")
             for name, paths in _paths(products, region).items()
         }
         for tree, tree_db in trees * int(os.environ.get("BENCH_ROUNDS", "2")):
