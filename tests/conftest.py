@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -226,6 +226,21 @@ def worker_settings(db_url: str, home: Path, **overrides: Any) -> Settings:
         "body_timeout": 10,
     }
     return Settings(**{**fields, **overrides})
+
+
+@contextlib.asynccontextmanager
+async def worker_state(settings: Settings, db_url: str) -> AsyncIterator[Any]:
+    """A worker's AppState (app.App.startup) in this process, its change feed connected; shut down after."""
+    from commerce.app import App
+
+    worker = App(settings, db_url)
+    await worker.startup()
+    try:
+        state = worker.state
+        assert state is not None and state.feed.connected
+        yield state
+    finally:
+        await worker.shutdown()
 
 
 def at_once(n: int, call: Callable[[int], httpx.Response], timeout: float = 60.0) -> list[httpx.Response]:

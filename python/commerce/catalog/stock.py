@@ -39,8 +39,7 @@ LOCATION_TABLES = ("stock_location_sales_channel", "stock_location")
 # variant: not managed, as for the engine). Written as per-variant index lookups (LATERAL, a scalar subquery for
 # the item's deleted_at): a planner misjudging tables not analysed yet (a freshly seeded store) cannot turn it into
 # scans of every link.
-VARIANTS = """
-SELECT v.id, v.manage_inventory, v.allow_backorder, x.inventory_item_id, x.required_quantity, x.location_id, x.available
+LEVELS = """
 FROM product_variant v
 LEFT JOIN LATERAL (
     SELECT l.inventory_item_id, l.required_quantity, t.location_id,
@@ -50,8 +49,15 @@ LEFT JOIN LATERAL (
     WHERE l.variant_id = v.id
       AND (SELECT i.deleted_at FROM inventory_item i WHERE i.id = l.inventory_item_id) IS NULL
 ) x ON v.manage_inventory
-WHERE v.id = ANY(%s) AND v.deleted_at IS NULL
+WHERE v.id = ANY({}) AND v.deleted_at IS NULL
 """
+COLUMNS = (
+    "v.id, v.manage_inventory, v.allow_backorder, x.inventory_item_id, x.required_quantity, x.location_id, x.available"
+)
+VARIANTS = "SELECT " + COLUMNS + LEVELS.format("%s")
+# The same rows for a catalog_product row's variants, as one JSON array of arrays (a column of a statement that reads
+# documents: catalog.documents, a product page by handle reads its stock in the same round trip).
+VARIANTS_OF_ROW = "(SELECT json_agg(json_build_array(" + COLUMNS + "))" + LEVELS.format("variant_ids") + ")"
 CHANNEL_LOCATIONS = """
 SELECT c.sales_channel_id, c.stock_location_id FROM stock_location_sales_channel c
 JOIN stock_location s ON s.id = c.stock_location_id AND s.deleted_at IS NULL
@@ -73,7 +79,7 @@ class VariantStock:
 UNMANAGED = VariantStock(None, ())
 
 
-def _entries(rows: Iterable[tuple[Any, ...]]) -> dict[str, VariantStock]:
+def _entries(rows: Iterable[Sequence[Any]]) -> dict[str, VariantStock]:
     """VARIANTS' rows as entries."""
     backorder: dict[str, bool | None] = {}
     items: dict[str, dict[str, tuple[int, list[tuple[str, int]]]]] = {}
@@ -101,7 +107,12 @@ async def read_variants(conn: AsyncConnection[Any], variant_ids: Collection[str]
     """These variants' entries, read now on this connection (one statement); unknown ones are not managed."""
     cur = conn.cursor(row_factory=tuple_row)
     await cur.execute(VARIANTS, (list(variant_ids),))
-    found = _entries(await cur.fetchall())
+    return entries_of(await cur.fetchall(), variant_ids)
+
+
+def entries_of(rows: Iterable[Sequence[Any]], variant_ids: Iterable[str]) -> dict[str, VariantStock]:
+    """VARIANTS' rows (or VARIANTS_OF_ROW's) as these variants' entries; those without a row are not managed."""
+    found = _entries(rows)
     return {vid: found.get(vid, UNMANAGED) for vid in variant_ids}
 
 
@@ -252,6 +263,13 @@ class StockCache:
             else:  # a change was notified meanwhile (or none can be): this reading is its own version
                 version = next(_versions)
         return Stock(entries, served, version)
+
+    def hold(self, entries: dict[str, VariantStock], version: int) -> None:
+        """Keep entries read elsewhere (with a product page's documents) when no change was notified since `version`
+        was this cache's, as `get` keeps what it reads."""
+        if self.connected and version == self.version:
+            for vid, e in entries.items():
+                self.cache.put(vid, e, e.nbytes)
 
     def peek(self, pool: AsyncConnectionPool[Any], variant_ids: Iterable[str]) -> Stock:
         """The entries this worker holds of these variants, without waiting (for a caller that already holds one of
