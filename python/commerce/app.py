@@ -27,6 +27,8 @@ from commerce.catalog.stock import StockCache
 from commerce.currency import routes as currency_routes
 from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed, listen_url
+from commerce.db.connect import plain_when_local
+from commerce.db.migrate import migrate
 from commerce.db.pool import make_pool, transaction_pooled
 from commerce.db.replica import make_replica
 from commerce.errors import Busy, CommerceError
@@ -148,7 +150,7 @@ def build_router() -> Router:
 class App:
     def __init__(self, settings: Settings, database_url: str) -> None:
         self.settings = settings
-        self.database_url = database_url
+        self.database_url = plain_when_local(database_url)
         self.router = build_router()
         self.openapi_body = b""
         self._documented: list[Route] = []
@@ -163,12 +165,20 @@ class App:
         # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
         # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
         # Whether DATABASE_URL is a transaction pooler decides prepared statements and where LISTEN goes.
+        # Pending migrations are applied first (under their advisory lock: workers and `commerce serve`'s own setup
+        # may race to it, one applies them), beside the pooler detection: no request is answered on an old schema.
         s = self.settings
-        pooled = await transaction_pooled(s.database_pooling, self.database_url)
+        local = plain_when_local  # no TLS to a database on this machine (db/connect.py says why)
+        direct = local(s.database_direct_url or self.database_url)
+        pooled, _ = await asyncio.gather(
+            transaction_pooled(s.database_pooling, self.database_url), asyncio.to_thread(migrate, direct)
+        )
         pool = make_pool(self.database_url, s.pool_size, pooled=pooled, timeout=s.pool_timeout)
         await pool.open(wait=False)
-        replica = await make_replica(s.database_replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
-        feed = ChangeFeed(listen_url(s.database_listen_url, self.database_url, pooled), replica)
+        replica_url = local(s.database_replica_url) if s.database_replica_url else None
+        replica = await make_replica(replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
+        listen = local(s.database_listen_url) if s.database_listen_url else None
+        feed = ChangeFeed(listen_url(listen, self.database_url, pooled), replica)
         documents = catalog_documents.Documents(self.settings.catalog_cache_mb * 1024 * 1024)
         feed.listen(catalog_documents.CHANNEL, documents.changed, documents.set_connected)
         feed.watch(catalog_source.PRICE_TABLES, documents.clear_pages)  # pages hold calculated prices

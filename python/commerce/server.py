@@ -1,8 +1,9 @@
-"""Granian serving `commerce.app:create_app`: what `commerce serve` runs once the database is migrated and seeded.
+"""Granian serving `commerce.app:create_app`: what `commerce serve` runs.
 
-Run as `python -m commerce.server` (`commerce serve` execs it when DATABASE_URL is set), Granian's main process
-imports Granian and the settings only: it supervises. Its workers are forked from it and import the app
-themselves, so neither carries what the CLI needed to migrate and seed (psycopg, the demo seed's modules)."""
+Granian's main process (`commerce serve`'s own, or `python -m commerce.server`) imports Granian, the settings and
+the CLI only: it supervises. Its workers are forked from it and import the app themselves; the migration and seed
+checks run in another process (`commerce serve`) or in each worker's startup (migrations), so neither carries what
+migrating and seeding need (psycopg, the demo seed's modules)."""
 
 import sys
 
