@@ -74,7 +74,9 @@ from commerce.tax.service import TaxRates
 from commerce.user import routes as user_routes
 
 log = logging.getLogger("commerce")
-UNSHED = frozenset({"/health", "/metrics"})  # answered even at capacity: probes must see a busy worker alive
+UNSHED = frozenset(
+    {"/health", "/health/ready", "/metrics"}
+)  # answered even at capacity: probes must see a busy worker alive
 BUSY = Busy("The server is busy: too many requests in flight. Retry shortly.", 1)
 
 
@@ -112,7 +114,10 @@ GUARDS: dict[str, Callable[[Request], Awaitable[None]]] = {
 
 def build_router() -> Router:
     router = Router()
-    router.add(Route("GET", "/health", health, "public", "Liveness check", tag="Health"))
+    router.add(Route("GET", "/health", health, "public", "Liveness: the worker is up (commerce.boot)", tag="Health"))
+    router.add(
+        Route("GET", "/health/ready", health, "public", "Readiness: 503 until the worker has started", tag="Health")
+    )
     for routes in (
         static.ROUTES,
         auth_routes.ROUTES,

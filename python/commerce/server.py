@@ -1,9 +1,9 @@
-"""Granian serving `commerce.app:create_app`: what `commerce serve` runs.
+"""Granian serving the app through `commerce.boot:create_app`: what `commerce serve` runs.
 
 Granian's main process (`commerce serve`'s own, or `python -m commerce.server`) imports Granian, the settings and
-the CLI only: it supervises. Its workers are forked from it and import the app themselves; the migration and seed
-checks run in another process (`commerce serve`) or in each worker's startup (migrations), so neither carries what
-migrating and seeding need (psycopg, the demo seed's modules)."""
+the CLI only: it supervises. Its workers are forked from it; each answers /health at once and imports and starts the
+app beside it (commerce.boot). The migration and seed checks run in another process (`commerce serve`'s setup) and
+in each worker's startup (migrations), so the main process carries none of what they need (psycopg, the demo seed)."""
 
 import sys
 
@@ -15,7 +15,7 @@ def run(settings: settings_module.Settings) -> None:
     from granian.constants import Interfaces, Loops
 
     Granian(
-        "commerce.app:create_app",
+        "commerce.boot:create_app",  # up at once; the app is imported and started beside (boot.py)
         factory=True,
         address=settings.host,
         port=settings.port,
