@@ -24,7 +24,7 @@ from commerce.catalog.service import load_catalog as load_product_catalog
 from commerce.catalog.stock import StockCache
 from commerce.db.changes import Cached, ChangeFeed, listen_url
 from commerce.db.connect import plain_when_local
-from commerce.db.migrate import migrate
+from commerce.db.migrate import apply_pending
 from commerce.db.pool import make_pool, transaction_pooled
 from commerce.db.replica import make_replica
 from commerce.errors import Busy, CommerceError, NotFound
@@ -200,7 +200,7 @@ class App:
         local = plain_when_local  # no TLS to a database on this machine (db/connect.py says why)
         direct = local(s.database_direct_url or self.database_url)
         pooled, _ = await asyncio.gather(
-            transaction_pooled(s.database_pooling, self.database_url), asyncio.to_thread(migrate, direct)
+            transaction_pooled(s.database_pooling, self.database_url), apply_pending(direct)
         )
         pool = make_pool(self.database_url, s.pool_size, pooled=pooled, timeout=s.pool_timeout)
         await pool.open(wait=False)
