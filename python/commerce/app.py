@@ -199,9 +199,11 @@ class App:
         s = self.settings
         local = plain_when_local  # no TLS to a database on this machine (db/connect.py says why)
         direct = local(s.database_direct_url or self.database_url)
-        pooled, _ = await asyncio.gather(
+        pooled, applied = await asyncio.gather(
             transaction_pooled(s.database_pooling, self.database_url), apply_pending(direct)
         )
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
         pool = make_pool(self.database_url, s.pool_size, pooled=pooled, timeout=s.pool_timeout)
         await pool.open(wait=False)
         replica_url = local(s.database_replica_url) if s.database_replica_url else None

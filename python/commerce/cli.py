@@ -95,7 +95,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """`commerce serve`'s setup beside Granian: migrate, seed the demo store once, print its logins."""
-    os.nice(10)  # off the workers' way while they start
+    os.nice(19)  # the lowest priority: the workers, starting beside it, come first
     settings = settings_module.load()
     with database(settings) as url:
         _print_info(prepare(url, seed=not args.no_seed, public_url=settings.public_url, info=True))
