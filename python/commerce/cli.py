@@ -65,10 +65,10 @@ def prepare(url: str, seed: bool, public_url: str | None = None, info: bool = Fa
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_module.load()
     if settings.database_url:
-        # Granian starts at once, in this process: the migration and seed checks run beside it, in a child
-        # (`_print_setup`) that also prints the demo logins. Each worker applies pending migrations itself before it
-        # answers anything (App.startup, under the migrations' advisory lock), so no request meets an old schema.
-        # This process imports neither psycopg nor the seed's modules, so it and the workers it forks start small.
+        # Granian starts at once, in this process. Each worker applies pending migrations itself before it answers
+        # anything but /health (App.startup, under the migrations' advisory lock), so no request meets an old schema;
+        # the seed check and the demo logins come from a child (`cmd_prepare`) once the workers are ready. This
+        # process imports neither psycopg nor the seed's modules, so it and the workers it forks start small.
         _print_listening(settings)
         setup = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
             [sys.executable, "-m", "commerce.cli", "_prepare", *(["--no-seed"] if args.no_seed else [])]
@@ -95,11 +95,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """`commerce serve`'s setup beside Granian: migrate, seed the demo store once, print its logins."""
-    os.nice(19)  # the lowest priority: the workers, starting beside it, come first
+    os.nice(19)  # the lowest priority, and only once the workers have started: they come first
     settings = settings_module.load()
+    _wait_ready(settings)
     with database(settings) as url:
         _print_info(prepare(url, seed=not args.no_seed, public_url=settings.public_url, info=True))
     return 0
+
+
+def _wait_ready(settings: settings_module.Settings, timeout: float = 60.0) -> None:
+    """Until the server answers /health/ready (its workers applied the migrations and connected), or `timeout`
+    seconds: on a one-CPU machine this setup's imports and queries would otherwise slow the workers' start."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection(settings_module.reachable(settings.host), settings.port, timeout=1)
+        try:
+            conn.request("GET", "/health/ready")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.05)
 
 
 def _print_listening(settings: settings_module.Settings) -> None:
