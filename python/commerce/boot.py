@@ -1,6 +1,6 @@
 """What Granian's workers load (`commerce.boot:create_app`): alive at once, the app imported and started beside.
 
-A worker's `import commerce.app` (psycopg, msgspec, every module's routes) and App.startup (migrations check, pool,
+A worker's `import commerce.app` (psycopg, msgspec, the caches' modules) and App.startup (migrations check, pool,
 LISTEN) take a few hundred milliseconds. This front answers the lifespan's startup at once, imports and starts the
 app in the background (the import in a thread, so the event loop keeps answering), and meanwhile:
 - `GET /health` answers 200 `OK`: it is liveness, as Medusa's `/health` is (the process is up and serving HTTP),
@@ -47,7 +47,7 @@ class Boot:
     async def _early(self, scope: "Scope", receive: "Receive", send: "Send") -> None:
         """A request before the app has started."""
         path = scope["path"]
-        if scope["method"] in ("GET", "HEAD") and path == "/health":
+        if path == "/health" and scope["method"] == "GET":
             await _respond(send, 200, b"OK", TEXT)
             return
         if path == "/health/ready":
