@@ -241,6 +241,9 @@ class App:
         self.state.extras["hold_sweeper"] = sweeper
         # Keys are kept a day; each worker start sweeps older ones, off the startup path.
         self.state.extras["idempotency_sweep"] = asyncio.create_task(_sweep_idempotency(pool), name="commerce-sweep")
+        # What a storefront page needs, loaded side by side now rather than one after the other inside the first page
+        # (a request that comes meanwhile waits for the load under way). Not awaited: readiness does not wait for it.
+        self.state.extras["warm"] = asyncio.create_task(_warm(self.state), name="commerce-warm")
         self.router.add(Route("GET", "/openapi.json", self._openapi, "public", "This document", tag="Health"))
         self.router.add(
             Route("GET", "/metrics", self._metrics, "public", "Prometheus metrics of this worker", tag="Health")
@@ -248,10 +251,11 @@ class App:
 
     async def shutdown(self) -> None:
         if self.state:
-            sweep = self.state.extras.get("idempotency_sweep")
-            if sweep is not None and not sweep.done():
-                sweep.cancel()
-                await asyncio.gather(sweep, return_exceptions=True)
+            for name in ("idempotency_sweep", "warm"):
+                task = self.state.extras.get(name)
+                if task is not None and not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             if "hold_sweeper" in self.state.extras:
                 await self.state.extras["hold_sweeper"].stop()
             if "outbox" in self.state.extras:
@@ -385,6 +389,14 @@ async def _first_connection(pool: AsyncConnectionPool[AsyncConnection[TupleRow]]
     """Wait for one working connection (not the pool's whole minimum): the database is reachable."""
     async with pool.connection(timeout=30):
         pass
+
+
+async def _warm(state: AppState) -> None:
+    pool = state.pool
+    caches: list[Cached[Any]] = [state.publishable_keys, state.regions, state.catalog, state.prices]
+    for failed in await asyncio.gather(*(cache.get(pool) for cache in caches), return_exceptions=True):
+        if isinstance(failed, Exception):  # the request that needs it loads it again, and answers for a failure
+            log.warning("warming a cache failed: %r", failed)
 
 
 async def _sweep_idempotency(pool: AsyncConnectionPool[AsyncConnection[TupleRow]]) -> None:
