@@ -246,7 +246,8 @@ def render(runs: list[Run], t: Target, workers: int, imports: dict[str, float], 
             spread(listening),
         ],
         [
-            "Granian start, worker imports `commerce.app`, App.startup (until /health answers)",
+            "Granian start, the worker up (until /health answers; older versions: after importing and starting the "
+            "app, now beside it: commerce.boot)",
             ms(med(after)),
             spread(after),
         ],
@@ -260,7 +261,11 @@ def render(runs: list[Run], t: Target, workers: int, imports: dict[str, float], 
             f"**{ms(med(page))}**",
             spread(page),
         ],
-        ["the first priced page alone (sent right after /health)", ms(med(latency)), spread(latency)],
+        [
+            "the first priced page alone (sent right after /health; it waits for the app's import and start)",
+            ms(med(latency)),
+            spread(latency),
+        ],
     ]
     memory_rows = [
         ["Granian main process (the CLI's process)", f"**{fmt_mb(med(main_rss))}**", "—", "—"],
