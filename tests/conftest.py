@@ -108,7 +108,8 @@ class Server:
             "DB_POOL_SIZE": "4",
             "EVENT_SUBSCRIBERS": "tests.mailbox:record",
             "TEST_MAILBOX": mailbox,
-            "PYTHONPATH": str(ROOT),
+            # This checkout's package first (a git worktree's, not the one the venv was installed from), then tests/.
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), str(ROOT)]),
             **(env or {}),
         }
         self.workers = workers
