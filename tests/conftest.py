@@ -108,7 +108,8 @@ class Server:
             "DB_POOL_SIZE": "4",
             "EVENT_SUBSCRIBERS": "tests.mailbox:record",
             "TEST_MAILBOX": mailbox,
-            "PYTHONPATH": str(ROOT),
+            # The tests' own package (tests.mailbox) and, before the venv's, the checkout under test (PYTHONPATH).
+            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
             **(env or {}),
         }
         self.workers = workers

@@ -260,6 +260,50 @@ def test_promo_codes_on_create_and_update(admin: httpx.Client, store: httpx.Clie
     assert_error(store.post(f"/store/carts/{plain['id']}", json={"promo_codes": ["NOPE"]}), 400, "invalid_data", "NOPE")
 
 
+def test_a_change_keeps_the_ids_of_the_adjustments_and_tax_lines_that_stay(
+    admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]
+) -> None:
+    """Every change evaluates promotions and taxes again: a line's adjustment by the same promotion and its tax line
+    at the same rate keep their ids (amounts follow the line), a new line gets its own, and the answer of a change is
+    what a retrieve then reads."""
+    r = admin.post(
+        "/admin/tax-regions",
+        json={
+            "country_code": "ca",
+            "provider_id": "tp_system",
+            "default_tax_rate": {"rate": 5, "code": "GST", "name": "GST"},
+        },
+    )
+    assert r.status_code == 200, r.text
+    promotion = {
+        "code": "KEEPIDS",
+        "type": "standard",
+        "status": "active",
+        "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
+    }
+    assert admin.post("/admin/promotions", json=promotion).status_code == 200
+    v = shop["variants"]
+    cid = _cart(store, shop, items=[{"variant_id": v["S"], "quantity": 1}])["id"]
+    ca = {"first_name": "A", "address_1": "1 King St", "city": "Toronto", "country_code": "ca", "province": "on"}
+
+    def taxed_and_discounted() -> bool:
+        r = store.post(f"/store/carts/{cid}", json={"shipping_address": ca, "promo_codes": ["KEEPIDS"]})
+        return r.status_code == 200 and r.json()["cart"]["tax_total"] > 0
+
+    assert eventually(taxed_and_discounted)
+    before = store.get(f"/store/carts/{cid}").json()["cart"]["items"][0]
+    assert (len(before["adjustments"]), len(before["tax_lines"])) == (1, 1)
+    changed = store.post(f"/store/carts/{cid}/line-items/{before['id']}", json={"quantity": 3}).json()["cart"]
+    after = changed["items"][0]
+    assert [a["id"] for a in after["adjustments"]] == [a["id"] for a in before["adjustments"]]
+    assert [t["id"] for t in after["tax_lines"]] == [t["id"] for t in before["tax_lines"]]
+    assert (after["adjustments"][0]["amount"], after["discount_total"], after["tax_total"]) == (6, 6.3, 2.7)
+    added = store.post(f"/store/carts/{cid}/line-items", json={"variant_id": v["M"], "quantity": 1}).json()["cart"]
+    ids = [x["id"] for i in added["items"] for x in (*i["adjustments"], *i["tax_lines"])]
+    assert len(ids) == len(set(ids)) == 4 and set(ids) >= {after["adjustments"][0]["id"], after["tax_lines"][0]["id"]}
+    assert store.get(f"/store/carts/{cid}").json()["cart"] == added
+
+
 def test_tax_inclusive_prices(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
     pref = admin.post(
         "/admin/price-preferences", json={"attribute": "currency_code", "value": "eur", "is_tax_inclusive": True}
