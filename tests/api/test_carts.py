@@ -197,16 +197,33 @@ def test_a_group_the_customer_joins_between_two_changes_prices_the_second(
     assert cart["customer"]["groups"] == [{"id": group}] and cart["subtotal"] == 18
 
 
-def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+def _tax_region(admin: httpx.Client, country_code: str, rate: int, code: str, name: str) -> None:
     r = admin.post(
         "/admin/tax-regions",
         json={
-            "country_code": "us",
+            "country_code": country_code,
             "provider_id": "tp_system",
-            "default_tax_rate": {"rate": 10, "code": "US", "name": "US sales tax"},
+            "default_tax_rate": {"rate": rate, "code": code, "name": name},
         },
     )
     assert r.status_code == 200, r.text
+
+
+def _ten_percent_off(admin: httpx.Client, code: str) -> None:
+    r = admin.post(
+        "/admin/promotions",
+        json={
+            "code": code,
+            "type": "standard",
+            "status": "active",
+            "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
+        },
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+    _tax_region(admin, "us", 10, "US", "US sales tax")
     cart = _cart(store, shop, items=[{"variant_id": shop["variants"]["M"], "quantity": 2}])
     assert cart["tax_total"] == 0, "no address, no tax"
     us = {"first_name": "A", "address_1": "1 Main St", "city": "Austin", "country_code": "US", "province": "tx"}
@@ -230,16 +247,7 @@ def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Cli
 
 def test_promo_codes_on_create_and_update(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
     code = "TENOFFCART"
-    r = admin.post(
-        "/admin/promotions",
-        json={
-            "code": code,
-            "type": "standard",
-            "status": "active",
-            "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
-        },
-    )
-    assert r.status_code == 200, r.text
+    _ten_percent_off(admin, code)
 
     def create() -> httpx.Response:
         return store.post(
@@ -266,22 +274,8 @@ def test_a_change_keeps_the_ids_of_the_adjustments_and_tax_lines_that_stay(
     """Every change evaluates promotions and taxes again: a line's adjustment by the same promotion and its tax line
     at the same rate keep their ids (amounts follow the line), a new line gets its own, and the answer of a change is
     what a retrieve then reads."""
-    r = admin.post(
-        "/admin/tax-regions",
-        json={
-            "country_code": "ca",
-            "provider_id": "tp_system",
-            "default_tax_rate": {"rate": 5, "code": "GST", "name": "GST"},
-        },
-    )
-    assert r.status_code == 200, r.text
-    promotion = {
-        "code": "KEEPIDS",
-        "type": "standard",
-        "status": "active",
-        "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
-    }
-    assert admin.post("/admin/promotions", json=promotion).status_code == 200
+    _tax_region(admin, "ca", 5, "GST", "GST")
+    _ten_percent_off(admin, "KEEPIDS")
     v = shop["variants"]
     cid = _cart(store, shop, items=[{"variant_id": v["S"], "quantity": 1}])["id"]
     ca = {"first_name": "A", "address_1": "1 King St", "city": "Toronto", "country_code": "ca", "province": "on"}
