@@ -38,7 +38,10 @@ LOCATION_TABLES = ("stock_location_sales_channel", "stock_location")
 # One statement for a set of variants: each live one with its live items' levels (no row for an unknown or deleted
 # variant: not managed, as for the engine). Written as per-variant index lookups (LATERAL, a scalar subquery for
 # the item's deleted_at): a planner misjudging tables not analysed yet (a freshly seeded store) cannot turn it into
-# scans of every link.
+# scans of every link. The ids come through a scalar subquery, so the planner cannot count them: with `ANY(%s)` it
+# saw each call's array, found a plan for its 1-4 ids cheaper than the generic one (costed for 10) and planned this
+# statement afresh on every run (~0.55 ms of PostgreSQL CPU, 5/6 of the statement, once per add-to-cart); this way
+# the prepared statement's generic plan is used (measured: 146 µs per run for one id, 266 µs for four, was 655/719).
 VARIANTS = """
 SELECT v.id, v.manage_inventory, v.allow_backorder, x.inventory_item_id, x.required_quantity, x.location_id, x.available
 FROM product_variant v
@@ -50,7 +53,7 @@ LEFT JOIN LATERAL (
     WHERE l.variant_id = v.id
       AND (SELECT i.deleted_at FROM inventory_item i WHERE i.id = l.inventory_item_id) IS NULL
 ) x ON v.manage_inventory
-WHERE v.id = ANY(%s) AND v.deleted_at IS NULL
+WHERE v.id = ANY((SELECT %s::text[])::text[]) AND v.deleted_at IS NULL
 """
 CHANNEL_LOCATIONS = """
 SELECT c.sales_channel_id, c.stock_location_id FROM stock_location_sales_channel c
