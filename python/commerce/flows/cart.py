@@ -98,11 +98,13 @@ async def _prepare(
 ) -> None:
     """Load what this request's cart work needs of the catalog, which a worker does not hold whole: the documents of
     the variants in the cart (and `more`), and an engine index of their prices; from the worker's NOTIFY-coherent
-    caches where they hold them, or with `cached=False` from the caller's transaction (checkout)."""
+    caches where they hold them, or with `cached=False` from the caller's transaction (checkout). With the stock
+    model, the stock `_check_stock` may check: of `more` when the change names the variants it adds (add, create),
+    else of every variant in the cart (a quantity change checks its line's)."""
     variant_ids = {str(i["variant_id"]) for i in cart["items"] if i.get("variant_id")} | set(more)
     await reads.catalog.load(conn, variant_ids, cached=cached)
     if reads.stock is not None:
-        await reads.stock.load(conn, variant_ids)
+        await reads.stock.load(conn, set(more) or variant_ids)
     set_ids = {
         f[1]["price_set_id"] for v in variant_ids if (f := reads.catalog.variants.get(v)) and f[1]["price_set_id"]
     }
