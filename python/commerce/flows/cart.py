@@ -42,7 +42,7 @@ class Reads(NamedTuple):
     regions: RegionCatalog
     promotions: Promotions
     taxes: TaxRates
-    stock: StockReads | None = None  # read by `_prepare` for the variants it loads, on the change's connection
+    stock: StockReads | None = None  # loaded by `_prepare` for the variants the change may check
     holds: Mapping[str, dict[str, Any]] = MappingProxyType({})  # flash-sale settings by product id (inventory.holds)
 
     def weight(self, cart: dict[str, Any]) -> Decimal:
@@ -76,7 +76,8 @@ class Reads(NamedTuple):
 
 async def reads_for(req: Request, *, stock: bool = False) -> Reads:
     """The read models as this worker holds them now (each reloads after a NOTIFY of its tables). With `stock`, the
-    stock of the variants the change meets, read fresh on its connection (`_prepare`), never from a cache."""
+    stock of the variants the change meets (`_prepare`): the worker's NOTIFY-coherent entries, the others read on the
+    change's connection."""
     pool = req.state.pool
     return Reads(
         CatalogReads(req.state.documents),
@@ -118,7 +119,7 @@ OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the ro
 Apply = Callable[[AsyncConnection[Any], Reads, dict[str, Any]], Awaitable[list[str] | None]]
 # The carts this worker wrote last, as it wrote them (pickled: a change works on its own copy), so that the next
 # change of one of them is one round trip, its conditional write; a copy that is behind loses that write and the
-# cart as it is comes back in the same round trip. Bounded in bytes; nothing else relies on it.
+# cart as it is comes back in the next round trip. Bounded in bytes; nothing else relies on it.
 MEMORY_BYTES = 8 * 1024 * 1024
 _memory: ByteLRU[str, bytes] = ByteLRU(MEMORY_BYTES)
 
@@ -695,7 +696,7 @@ def _price(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -
 
 def _check_stock(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -> None:
     """Refuse more units of a managed, non-backorderable variant than the locations of the cart's sales channel can
-    sell (Medusa's confirm-inventory on add to cart), from the levels `_prepare` read for the change.
+    sell (Medusa's confirm-inventory on add to cart), from the levels `_prepare` loaded for the change.
     Checkout checks again, atomically, when it reserves."""
     stock = reads.stock
     if stock is None:
