@@ -675,16 +675,7 @@ def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
         me_phases: dict[int, Comparison] = {}
         servers: dict[int, dict[str, GranianServer]] = {}
         for workers in (1, 2):
-            one_select = harness.GranianServer(
-                "bench.one_select_app:app",
-                workers=workers,
-                env={
-                    "ONE_SELECT_DATABASE_URL": store.db_url,
-                    "ONE_SELECT_BODY_BYTES": str(sizes["retrieve"]),
-                    "ONE_SELECT_POOL_SIZE": "10",
-                },
-                name="one-SELECT app",
-            )
+            one_select = harness.one_select_server(store.db_url, sizes["retrieve"], workers=workers)
             with (
                 harness.commerce_server(store.db_url, workers=workers, pool_size=None) as ours,
                 one_select as one,
