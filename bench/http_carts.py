@@ -110,6 +110,34 @@ RENDER = (
     "read, and PostgreSQL's own CPU per change (as much as the worker's, on the same 2 cores)."
 )
 
+# What PostgreSQL spent per change and what was done about it (issue 11, third pass: measured per statement on one
+# backend, its own CPU from /proc/<pid>/schedstat, and per request under wrk for the backends of the bench database).
+PG_COST = (
+    "**PostgreSQL CPU per change (issue 11, third pass).** Measured per statement on one backend (its CPU from "
+    "/proc/<pid>/schedstat, 600-2,000 runs) and per request under wrk (the bench database's backends only; perf on "
+    "a backend for the write). An add cost ~1.9-2.1 ms of PostgreSQL CPU: (1) the stock statement, 0.65-0.75 ms, "
+    "of which ~0.55 ms was planning: its `v.id = ANY($1)` let every call's custom plan (costed for the array's 1-4 "
+    "ids) beat the generic one (costed for 10), so the prepared statement was planned afresh on every run "
+    "(pg_prepared_statements: 0 generic plans of 2,015); the ids now come through a scalar subquery the planner "
+    "cannot count, so the generic plan runs (146 µs for one id, 266 µs for four); and an add now checks the "
+    "worker's StockCache first (its entries are dropped by the per-variant stock NOTIFY of migrations/0045), "
+    "reading on its own connection only the variants it does not hold, and only the variant it adds; (2) the commit's "
+    "WAL flush, ~0.2-0.3 ms of the backend's CPU (its write and fdatasync) and 3-4 ms of latency: a cart change "
+    "now commits with `synchronous_commit` off for its own transaction, set by its UPDATE (a PostgreSQL crash can "
+    "lose the last ~0.6 s of cart changes, each whole; orders, payments, stock and a cart's completion still commit "
+    "synchronously, and flush any cart change before them); (3) TOAST: a row over 2 KB had its documents compressed "
+    "with pglz and its rendering moved out of line, so every change wrote TOAST chunks and their index entries and "
+    "deleted the old ones, and a retrieve read them back: migrations/0052 keeps a cart's values whole in its row "
+    "(toast_tuple_target 8160), compressed with lz4 only when the row would not fit a page (UPDATE of a 4-line cart "
+    "on one backend: 468 -> 209 µs without the flush); (4) the `SELECT` pipelined with every write from a copy "
+    "(to catch a lost write in the same round trip) cost 0.1-0.2 ms per change that won: the cart is now read "
+    "only after a loss. What is left of a change (~0.45 ms per UPDATE on one backend, perf): the new row version "
+    "(not HOT: a cart row of 3-8 KB leaves no room for its next version in its page; fillfactor 50 with a 4 KB "
+    "target made the updates HOT but not cheaper), its index entry and the index scan past dead versions (~20 %), "
+    "jsonb input of the documents (~10 %), executor start of the statement with its customer and payment "
+    "subqueries (~10 %), the commit (~8 %)."
+)
+
 
 @dataclass(frozen=True)
 class Op:
@@ -485,9 +513,9 @@ def render(
         "as read>` that returns what is read beside the cart (customer, payment collection), outside any "
         "transaction. The aggregate is the worker's own copy of the cart as its last change of it wrote it (a "
         "byte-bounded LRU, 32 MB) when it has one, else one read; a copy that is behind loses the conditional "
-        "write, and the cart as it is comes back in the same round trip (a pipelined `SELECT ... WHERE updated_at "
-        "IS DISTINCT FROM <ours>`), so a change is 1 round trip on a worker that changed the cart last and 2 "
-        "otherwise, never more than before; a change refused on a copy (a line not found, a code that does not "
+        "write, and the cart as it is is read in the next round trip, so a change is 1 round trip on a worker that "
+        "changed the cart last, 2 otherwise and 3 when its copy was behind; a change refused on a copy (a line not "
+        "found, a code that does not "
         "apply) is decided again on the cart as it is. A copy that is behind costs a computed change thrown away, "
         "so a worker uses its copies only while at least 3 in 4 of its last 64 were current (and tries one in 16 "
         "otherwise): with 2 workers and wrk's connections spread over them, a cart's next change lands on the "
@@ -504,6 +532,8 @@ def render(
         PROFILE,
         "",
         RENDER,
+        "",
+        PG_COST,
         "",
         f"Our server on the demo store and catalog plus, through the admin API, the promotion `{PROMO_CODE}` (10 % "
         f"off items) and a US tax region (8 % default rate); {len(variants)} variants of the {REGION} region (USD); "
@@ -668,16 +698,7 @@ def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
         me_phases: dict[int, Comparison] = {}
         servers: dict[int, dict[str, GranianServer]] = {}
         for workers in (1, 2):
-            one_select = harness.GranianServer(
-                "bench.one_select_app:app",
-                workers=workers,
-                env={
-                    "ONE_SELECT_DATABASE_URL": store.db_url,
-                    "ONE_SELECT_BODY_BYTES": str(sizes["retrieve"]),
-                    "ONE_SELECT_POOL_SIZE": "10",
-                },
-                name="one-SELECT app",
-            )
+            one_select = harness.one_select_server(store.db_url, sizes["retrieve"], workers=workers)
             with (
                 harness.commerce_server(store.db_url, workers=workers, pool_size=None) as ours,
                 one_select as one,

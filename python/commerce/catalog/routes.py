@@ -106,7 +106,7 @@ async def _select(req: Request, pool: Any, query: ProductQuery, stock: bool) -> 
     page: Page = await req.state.documents.select(pool, query, req.sales_channel_ids, stock=stock)
     if stock and page.entries:
         variant_ids = [v for e in page.entries.values() for v in e.variant_ids]
-        req.state.stock.hold(stock_entries(page.stock_rows, variant_ids), version)
+        req.state.stock.keep(stock_entries(page.stock_rows, variant_ids), version)
     return page
 
 

@@ -41,7 +41,7 @@ class Reads(NamedTuple):
     regions: RegionCatalog
     promotions: Promotions
     taxes: TaxRates
-    stock: StockReads | None = None  # read by `_prepare` for the variants it loads, on the change's connection
+    stock: StockReads | None = None  # loaded by `_prepare` for the variants the change may check
     holds: Mapping[str, dict[str, Any]] = MappingProxyType({})  # flash-sale settings by product id (inventory.holds)
 
     def weight(self, cart: dict[str, Any]) -> Decimal:
@@ -75,7 +75,8 @@ class Reads(NamedTuple):
 
 async def reads_for(req: Request, *, stock: bool = False) -> Reads:
     """The read models as this worker holds them now (each reloads after a NOTIFY of its tables). With `stock`, the
-    stock of the variants the change meets, read fresh on its connection (`_prepare`), never from a cache."""
+    stock of the variants the change meets (`_prepare`): the worker's NOTIFY-coherent entries, the others read on the
+    change's connection."""
     pool = req.state.pool
     return Reads(
         CatalogReads(req.state.documents),
@@ -97,11 +98,13 @@ async def _prepare(
 ) -> None:
     """Load what this request's cart work needs of the catalog, which a worker does not hold whole: the documents of
     the variants in the cart (and `more`), and an engine index of their prices; from the worker's NOTIFY-coherent
-    caches where they hold them, or with `cached=False` from the caller's transaction (checkout)."""
+    caches where they hold them, or with `cached=False` from the caller's transaction (checkout). With the stock
+    model, the stock `_check_stock` may check: of `more` when the change names the variants it adds (add, create),
+    else of every variant in the cart (a quantity change checks its line's)."""
     variant_ids = {str(i["variant_id"]) for i in cart["items"] if i.get("variant_id")} | set(more)
     await reads.catalog.load(conn, variant_ids, cached=cached)
     if reads.stock is not None:
-        await reads.stock.load(conn, variant_ids)
+        await reads.stock.load(conn, set(more) or variant_ids)
     set_ids = {
         f[1]["price_set_id"] for v in variant_ids if (f := reads.catalog.variants.get(v)) and f[1]["price_set_id"]
     }
@@ -114,7 +117,7 @@ async def _prepare(
 OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the row lock (a hot cart: always progress)
 Apply = Callable[[AsyncConnection[Any], Reads, dict[str, Any]], Awaitable[list[str] | None]]
 # The carts this worker wrote last, as it wrote them, so that the next change of one of them is one round trip, its
-# conditional write; a copy that is behind loses that write and the cart as it is comes back in the same round trip.
+# conditional write; a copy that is behind loses that write and the cart as it is is read in the next round trip.
 # Kept as the dict itself, not a pickle (whose dumps and loads cost ~70 us per change of a 4-line cart): a change
 # takes its copy out (`_recall`) before working on it and puts it back only once written and answered, so no two
 # requests ever hold the same dict. Bounded in bytes, counted as MEMORY_PER_RENDERED_BYTE times the cart's rendering
@@ -699,7 +702,7 @@ def _price(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -
 
 def _check_stock(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -> None:
     """Refuse more units of a managed, non-backorderable variant than the locations of the cart's sales channel can
-    sell (Medusa's confirm-inventory on add to cart), from the levels `_prepare` read for the change.
+    sell (Medusa's confirm-inventory on add to cart), from the levels `_prepare` loaded for the change.
     Checkout checks again, atomically, when it reserves."""
     stock = reads.stock
     if stock is None:
