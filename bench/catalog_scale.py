@@ -71,14 +71,19 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
-def _lua(paths: list[str], directory: Path, name: str) -> Path:
-    """A wrk script that asks a random one of `paths` per request."""
+def _lua(paths: list[str], directory: Path, name: str, *, in_turn: bool = False) -> Path:
+    """A wrk script that asks a random one of `paths` per request; `in_turn`: each in order from a random start (no
+    repeat before it wraps)."""
     script = directory / f"{name}.lua"
     body = ",\n".join(json.dumps(p) for p in paths)
+    pick = "  at = at % #paths + 1\n  return wrk.format('GET', paths[at])\n"
+    if not in_turn:
+        pick = "  return wrk.format('GET', paths[math.random(#paths)])\n"
     script.write_text(
         "local paths = {\n" + body + "\n}\n"
         "math.randomseed(os.time())\n"
-        "request = function()\n  return wrk.format('GET', paths[math.random(#paths)])\nend\n"
+        "local at = math.random(#paths)\n"
+        "request = function()\n" + pick + "end\n"
     )
     return script
 
@@ -145,7 +150,7 @@ def _search_sql(db_url: str, words: list[str]) -> list[float]:
         for word in words:
             query = documents.ProductQuery(q=word, limit=PAGE)
             params = {**documents.filters(query, tuple(channels)), "limit": PAGE, "offset": 0}
-            statement = documents.page_statement(documents.order_clause(query))
+            statement = documents.page_statement(documents.order_clause(query), params)
             plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params).fetchone()
             assert plan is not None
             out.append(float(plan[0][0]["Execution Time"]))

@@ -324,6 +324,13 @@ def bare_server(body_bytes: int, workers: int = 1) -> GranianServer:
     )
 
 
+def one_select_server(db_url: str, body_bytes: int, workers: int = 1) -> GranianServer:
+    """The baseline: bench/one_select_app.py, one primary-key SELECT on `db_url` per GET (a pool of 10, as ours) and
+    a JSON body of `body_bytes` bytes."""
+    env = {"ONE_SELECT_DATABASE_URL": db_url, "ONE_SELECT_BODY_BYTES": str(body_bytes), "ONE_SELECT_POOL_SIZE": "10"}
+    return GranianServer("bench.one_select_app:app", workers=workers, env=env, name="one-SELECT app")
+
+
 # --------------------------------------------------------------------------------------------- wrk
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}

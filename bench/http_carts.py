@@ -88,6 +88,55 @@ PROFILE = (
     "unchanged (JWT verified once per worker, one primary-key read): its 2 ms p50 goal at 16 connections is below "
     "what the one-SELECT app itself does on this machine (table below), so the ratio to it is the figure to read."
 )
+# The third pass (helper cart-render): the Python CPU of a change's own computing, measured in process.
+RENDER = (
+    "**Python CPU per change (issue 11, third pass).** Measured in process on a real cart of 4 lines with a "
+    "promotion and a taxed US address (the app on a database of the demo catalog, each piece timed alone in a loop, "
+    "process CPU time, the code before and after in the same process): the view and its JSON (`_render`) 110 -> 93 "
+    "us, promotions and taxes (`_reckon`) 150 -> 102 us, the worker's copy of the cart (pickled on write, unpickled "
+    "on the next change) 102 -> 0 us: about 170 us less per change. What changed: the copy is kept as the dict "
+    "itself (a change takes it out before working on it and puts it back once written and answered, so no two "
+    "requests share it; counted in the LRU as 2.5 bytes per rendered byte, 23 KB measured for a 4-line cart, so the "
+    "budget went from 8 to 32 MB); an adjustment of a line by the promotion that adjusted it before, and a tax line "
+    "at the same rate, keep their ids (a ULID costs ~5 us, and a 4-line cart with a promotion and a tax made 8 per "
+    "change); the engine totals the lines as they are (they carry their adjustments and tax lines) instead of "
+    "copies of them, and the view takes each line's totals row as it comes. The answer is byte-for-byte the same "
+    "(checked on that cart; tests/api and the JS SDK scenarios pass). What that leaves is small: under wrk's "
+    "add-to-cart, py-spy on the one worker puts all of the cart's own Python (the line, promotions, taxes, totals, "
+    "the view, its JSON) at about 10 % of the worker's samples; psycopg's sending of the write (a 4-line cart's "
+    "items document, 5.7 KB, and its rendering, 10.4 KB, each change) and its waits take about 40 %, the stock "
+    "read of the add 13-15 %, Granian and the ASGI layer most of the rest. So moving the render into the engine "
+    "would gain at most that 10 %: the next costs to cut are the bytes and statements of the write and the stock "
+    "read, and PostgreSQL's own CPU per change (as much as the worker's, on the same 2 cores)."
+)
+
+# What PostgreSQL spent per change and what was done about it (issue 11, third pass: measured per statement on one
+# backend, its own CPU from /proc/<pid>/schedstat, and per request under wrk for the backends of the bench database).
+PG_COST = (
+    "**PostgreSQL CPU per change (issue 11, third pass).** Measured per statement on one backend (its CPU from "
+    "/proc/<pid>/schedstat, 600-2,000 runs) and per request under wrk (the bench database's backends only; perf on "
+    "a backend for the write). An add cost ~1.9-2.1 ms of PostgreSQL CPU: (1) the stock statement, 0.65-0.75 ms, "
+    "of which ~0.55 ms was planning: its `v.id = ANY($1)` let every call's custom plan (costed for the array's 1-4 "
+    "ids) beat the generic one (costed for 10), so the prepared statement was planned afresh on every run "
+    "(pg_prepared_statements: 0 generic plans of 2,015); the ids now come through a scalar subquery the planner "
+    "cannot count, so the generic plan runs (146 µs for one id, 266 µs for four); and an add now checks the "
+    "worker's StockCache first (its entries are dropped by the per-variant stock NOTIFY of migrations/0045), "
+    "reading on its own connection only the variants it does not hold, and only the variant it adds; (2) the commit's "
+    "WAL flush, ~0.2-0.3 ms of the backend's CPU (its write and fdatasync) and 3-4 ms of latency: a cart change "
+    "now commits with `synchronous_commit` off for its own transaction, set by its UPDATE (a PostgreSQL crash can "
+    "lose the last ~0.6 s of cart changes, each whole; orders, payments, stock and a cart's completion still commit "
+    "synchronously, and flush any cart change before them); (3) TOAST: a row over 2 KB had its documents compressed "
+    "with pglz and its rendering moved out of line, so every change wrote TOAST chunks and their index entries and "
+    "deleted the old ones, and a retrieve read them back: migrations/0052 keeps a cart's values whole in its row "
+    "(toast_tuple_target 8160), compressed with lz4 only when the row would not fit a page (UPDATE of a 4-line cart "
+    "on one backend: 468 -> 209 µs without the flush); (4) the `SELECT` pipelined with every write from a copy "
+    "(to catch a lost write in the same round trip) cost 0.1-0.2 ms per change that won: the cart is now read "
+    "only after a loss. What is left of a change (~0.45 ms per UPDATE on one backend, perf): the new row version "
+    "(not HOT: a cart row of 3-8 KB leaves no room for its next version in its page; fillfactor 50 with a 4 KB "
+    "target made the updates HOT but not cheaper), its index entry and the index scan past dead versions (~20 %), "
+    "jsonb input of the documents (~10 %), executor start of the statement with its customer and payment "
+    "subqueries (~10 %), the commit (~8 %)."
+)
 
 
 @dataclass(frozen=True)
@@ -463,10 +512,10 @@ def render(
         "writes it back in one `UPDATE cart ... WHERE id = $1 AND version = $2 AND <the cart's customer and groups "
         "as read>` that returns what is read beside the cart (customer, payment collection), outside any "
         "transaction. The aggregate is the worker's own copy of the cart as its last change of it wrote it (a "
-        "byte-bounded LRU, 8 MB) when it has one, else one read; a copy that is behind loses the conditional "
-        "write, and the cart as it is comes back in the same round trip (a pipelined `SELECT ... WHERE updated_at "
-        "IS DISTINCT FROM <ours>`), so a change is 1 round trip on a worker that changed the cart last and 2 "
-        "otherwise, never more than before; a change refused on a copy (a line not found, a code that does not "
+        "byte-bounded LRU, 32 MB) when it has one, else one read; a copy that is behind loses the conditional "
+        "write, and the cart as it is is read in the next round trip, so a change is 1 round trip on a worker that "
+        "changed the cart last, 2 otherwise and 3 when its copy was behind; a change refused on a copy (a line not "
+        "found, a code that does not "
         "apply) is decided again on the cart as it is. A copy that is behind costs a computed change thrown away, "
         "so a worker uses its copies only while at least 3 in 4 of its last 64 were current (and tries one in 16 "
         "otherwise): with 2 workers and wrk's connections spread over them, a cart's next change lands on the "
@@ -481,6 +530,10 @@ def render(
         "and bumps `version` when it completes the cart, so a change racing it fails cleanly.",
         "",
         PROFILE,
+        "",
+        RENDER,
+        "",
+        PG_COST,
         "",
         f"Our server on the demo store and catalog plus, through the admin API, the promotion `{PROMO_CODE}` (10 % "
         f"off items) and a US tax region (8 % default rate); {len(variants)} variants of the {REGION} region (USD); "
@@ -645,16 +698,7 @@ def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
         me_phases: dict[int, Comparison] = {}
         servers: dict[int, dict[str, GranianServer]] = {}
         for workers in (1, 2):
-            one_select = harness.GranianServer(
-                "bench.one_select_app:app",
-                workers=workers,
-                env={
-                    "ONE_SELECT_DATABASE_URL": store.db_url,
-                    "ONE_SELECT_BODY_BYTES": str(sizes["retrieve"]),
-                    "ONE_SELECT_POOL_SIZE": "10",
-                },
-                name="one-SELECT app",
-            )
+            one_select = harness.one_select_server(store.db_url, sizes["retrieve"], workers=workers)
             with (
                 harness.commerce_server(store.db_url, workers=workers, pool_size=None) as ours,
                 one_select as one,

@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,7 +108,8 @@ class Server:
             "DB_POOL_SIZE": "4",
             "EVENT_SUBSCRIBERS": "tests.mailbox:record",
             "TEST_MAILBOX": mailbox,
-            "PYTHONPATH": str(ROOT),
+            # This checkout's package first (a git worktree's, not the one the venv was installed from), then tests/.
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), str(ROOT)]),
             **(env or {}),
         }
         self.workers = workers
@@ -226,6 +227,21 @@ def worker_settings(db_url: str, home: Path, **overrides: Any) -> Settings:
         "body_timeout": 10,
     }
     return Settings(**{**fields, **overrides})
+
+
+@contextlib.asynccontextmanager
+async def worker_state(settings: Settings, db_url: str) -> AsyncIterator[Any]:
+    """A worker's AppState (app.App.startup) in this process, its change feed connected; shut down after."""
+    from commerce.app import App
+
+    worker = App(settings, db_url)
+    await worker.startup()
+    try:
+        state = worker.state
+        assert state is not None and state.feed.connected
+        yield state
+    finally:
+        await worker.shutdown()
 
 
 def at_once(n: int, call: Callable[[int], httpx.Response], timeout: float = 60.0) -> list[httpx.Response]:

@@ -1,6 +1,7 @@
 """The ASGI application Granian serves: lifespan (pool, change feed, caches) and request dispatch."""
 
 import asyncio
+import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -14,65 +15,40 @@ from psycopg_pool import AsyncConnectionPool
 
 from commerce import __version__, events, guards
 from commerce import settings as settings_module
-from commerce.api_key import routes as api_key_routes
 from commerce.api_key.service import PublishableKey, load_publishable
-from commerce.auth import routes as auth_routes
 from commerce.catalog import documents as catalog_documents
-from commerce.catalog import routes as catalog_routes
 from commerce.catalog import source as catalog_source
 from commerce.catalog.prices import Prices, load_prices
 from commerce.catalog.service import Catalog
 from commerce.catalog.service import load_catalog as load_product_catalog
 from commerce.catalog.stock import StockCache
-from commerce.currency import routes as currency_routes
-from commerce.customer import routes as customer_routes
 from commerce.db.changes import Cached, ChangeFeed, listen_url
+from commerce.db.connect import plain_when_local
+from commerce.db.migrate import apply_pending
 from commerce.db.pool import make_pool, transaction_pooled
 from commerce.db.replica import make_replica
-from commerce.errors import Busy, CommerceError
-from commerce.file import routes as file_routes
-from commerce.flows import (
-    account_routes,
-    admin_ui_routes,
-    cart_routes,
-    checkout_routes,
-    flash,
-    flash_routes,
-    order_routes,
-    product_transfer_routes,
-)
-from commerce.flows import payment as payment_flow_routes
-from commerce.fulfillment import records_routes as fulfillment_records_routes
-from commerce.fulfillment import routes as fulfillment_routes
-from commerce.http import Request, Response, Router, idempotency, json_response, openapi, static
+from commerce.errors import Busy, CommerceError, NotFound
+from commerce.flows import flash
+from commerce.http import Request, Response, Router, idempotency, json_response, openapi
 from commerce.http.asgi import Receive, Scope, Send
 from commerce.http.errors import error_response
 from commerce.http.metrics import Metrics
 from commerce.http.response import encode
-from commerce.http.router import Route
+from commerce.http.router import MethodNotAllowed, Route
 from commerce.inventory import holds
-from commerce.inventory import routes as inventory_routes
-from commerce.payment import routes as payment_routes
-from commerce.pricing import routes as pricing_routes
-from commerce.product import routes as product_routes
-from commerce.promotion import routes as promotion_routes
 from commerce.promotion.service import TABLES as PROMOTION_TABLES
 from commerce.promotion.service import Promotions, load_promotions
-from commerce.region import routes as region_routes
 from commerce.region.service import TABLES as REGION_TABLES
 from commerce.region.service import RegionCatalog
 from commerce.region.service import load_catalog as load_region_catalog
-from commerce.sales_channel import routes as sales_channel_routes
 from commerce.settings import Settings
-from commerce.stock_location import routes as stock_location_routes
-from commerce.store import routes as store_routes
-from commerce.tax import routes as tax_routes
 from commerce.tax import service as tax_service
 from commerce.tax.service import TaxRates
-from commerce.user import routes as user_routes
 
 log = logging.getLogger("commerce")
-UNSHED = frozenset({"/health", "/metrics"})  # answered even at capacity: probes must see a busy worker alive
+UNSHED = frozenset(
+    {"/health", "/health/ready", "/metrics"}
+)  # answered even at capacity: probes must see a busy worker alive
 BUSY = Busy("The server is busy: too many requests in flight. Retry shortly.", 1)
 
 
@@ -108,50 +84,105 @@ GUARDS: dict[str, Callable[[Request], Awaitable[None]]] = {
 }
 
 
+# The route modules, with the paths each serves by their `route_key`: a module is imported on the first request to
+# one of its paths (a worker imports what it serves: a storefront's never loads the admin's routes), all of them for
+# /openapi.json. Every module under a key is imported at once, as paths under one key may be any of theirs;
+# tests/unit/test_route_modules.py checks the table against every route.
+ROUTE_MODULES: dict[str, tuple[str, ...]] = {
+    "commerce.http.static": ("app", "static"),
+    "commerce.auth.routes": ("auth/customer", "auth/mfa", "auth/session", "auth/token", "auth/user"),
+    "commerce.region.routes": ("admin/regions", "store/regions"),
+    "commerce.currency.routes": ("admin/currencies", "store/currencies"),
+    "commerce.sales_channel.routes": ("admin/sales-channels",),
+    "commerce.api_key.routes": ("admin/api-keys",),
+    "commerce.store.routes": ("admin/stores",),
+    "commerce.customer.routes": ("admin/customer-groups", "admin/customers", "store/customers"),
+    "commerce.flows.account_routes": ("store/customers",),
+    "commerce.pricing.routes": ("admin/price-lists", "admin/price-preferences"),
+    "commerce.catalog.routes": ("store/collections", "store/product-categories", "store/products"),
+    "commerce.flows.cart_routes": ("store/carts", "store/shipping-options"),
+    "commerce.flows.checkout_routes": ("store/carts",),
+    "commerce.promotion.routes": ("admin/campaigns", "admin/promotions"),
+    "commerce.product.routes": (
+        "admin/collections",
+        "admin/product-categories",
+        "admin/product-options",
+        "admin/product-tags",
+        "admin/product-types",
+        "admin/products",
+    ),
+    "commerce.tax.routes": ("admin/tax-providers", "admin/tax-rates", "admin/tax-regions"),
+    "commerce.stock_location.routes": ("admin/stock-locations",),
+    "commerce.inventory.routes": ("admin/inventory-items", "admin/products", "admin/reservations"),
+    "commerce.fulfillment.routes": (
+        "admin/fulfillment-providers",
+        "admin/fulfillment-sets",
+        "admin/shipping-options",
+        "admin/shipping-profiles",
+    ),
+    "commerce.flows.order_routes": ("admin/orders", "admin/payment-collections", "store/orders"),
+    "commerce.fulfillment.records_routes": ("admin/fulfillments",),
+    "commerce.payment.routes": ("admin/payments", "admin/refund-reasons", "hooks"),
+    "commerce.flows.payment": ("store/payment-collections", "store/payment-providers"),
+    "commerce.flows.flash_routes": ("admin/products",),
+    "commerce.flows.product_transfer_routes": ("admin/products",),
+    "commerce.file.routes": ("admin/uploads", "uploads"),
+    "commerce.user.routes": ("admin/users",),
+    "commerce.flows.admin_ui_routes": (
+        "admin/claims",
+        "admin/exchanges",
+        "admin/feature-flags",
+        "admin/notifications",
+        "admin/orders",
+        "admin/plugins",
+        "admin/returns",
+    ),
+}
+SCOPED = frozenset({"store", "admin", "auth"})  # first segments whose paths are keyed by their first two
+ROUTES_BY_KEY: dict[str, list[str]] = {}
+for _module, _keys in ROUTE_MODULES.items():
+    for _key in _keys:
+        ROUTES_BY_KEY.setdefault(_key, []).append(_module)
+
+
+def route_key(path: str) -> str:
+    """The part of a path that names the module(s) serving it: `/store/products/x` -> `store/products`,
+    `/static/demo/a.png` -> `static`."""
+    segments = path.strip("/").split("/", 2)
+    return "/".join(segments[:2]) if segments[0] in SCOPED else segments[0]
+
+
+def own_routes() -> list[Route]:
+    """The app's routes that are not a module's (the ones that need the running app are added by App.startup)."""
+    return [
+        Route("GET", "/health", health, "public", "Liveness: the worker is up (commerce.boot)", tag="Health"),
+        Route("GET", "/health/ready", health, "public", "Readiness: 503 until the worker has started", tag="Health"),
+    ]
+
+
+def all_routes() -> list[Route]:
+    """Every route, every route module imported: what /openapi.json documents."""
+    routes = own_routes()
+    for name in ROUTE_MODULES:
+        routes.extend(importlib.import_module(name).ROUTES)
+    return routes
+
+
 def build_router() -> Router:
     router = Router()
-    router.add(Route("GET", "/health", health, "public", "Liveness check", tag="Health"))
-    for routes in (
-        static.ROUTES,
-        auth_routes.ROUTES,
-        region_routes.ROUTES,
-        currency_routes.ROUTES,
-        sales_channel_routes.ROUTES,
-        api_key_routes.ROUTES,
-        store_routes.ROUTES,
-        customer_routes.ROUTES,
-        account_routes.ROUTES,
-        pricing_routes.ROUTES,
-        catalog_routes.ROUTES,
-        cart_routes.ROUTES,
-        checkout_routes.ROUTES,
-        promotion_routes.ROUTES,
-        product_routes.ROUTES,
-        tax_routes.ROUTES,
-        stock_location_routes.ROUTES,
-        inventory_routes.ROUTES,
-        fulfillment_routes.ROUTES,
-        order_routes.ROUTES,
-        fulfillment_records_routes.ROUTES,
-        payment_routes.ROUTES,
-        payment_flow_routes.ROUTES,
-        flash_routes.ROUTES,
-        product_transfer_routes.ROUTES,
-        file_routes.ROUTES,
-        user_routes.ROUTES,
-        admin_ui_routes.ROUTES,
-    ):
-        router.extend(routes)
+    router.extend(all_routes())
     return router
 
 
 class App:
     def __init__(self, settings: Settings, database_url: str) -> None:
         self.settings = settings
-        self.database_url = database_url
-        self.router = build_router()
+        self.database_url = plain_when_local(database_url)
+        self.router = Router()  # route modules join it as their paths are first asked for (ROUTE_MODULES)
+        self.router.extend(own_routes())
+        self._keys_loaded: set[str] = set()
+        self._modules_loaded: set[str] = set()
         self.openapi_body = b""
-        self._documented: list[Route] = []
         self.state: AppState | None = None
         self._counter = 0
         self.metrics = Metrics()
@@ -163,12 +194,22 @@ class App:
         # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
         # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
         # Whether DATABASE_URL is a transaction pooler decides prepared statements and where LISTEN goes.
+        # Pending migrations are applied first (under their advisory lock: workers and `commerce serve`'s own setup
+        # may race to it, one applies them), beside the pooler detection: no request is answered on an old schema.
         s = self.settings
-        pooled = await transaction_pooled(s.database_pooling, self.database_url)
+        local = plain_when_local  # no TLS to a database on this machine (db/connect.py says why)
+        direct = local(s.database_direct_url or self.database_url)
+        pooled, applied = await asyncio.gather(
+            transaction_pooled(s.database_pooling, self.database_url), apply_pending(direct)
+        )
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
         pool = make_pool(self.database_url, s.pool_size, pooled=pooled, timeout=s.pool_timeout)
         await pool.open(wait=False)
-        replica = await make_replica(s.database_replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
-        feed = ChangeFeed(listen_url(s.database_listen_url, self.database_url, pooled), replica)
+        replica_url = local(s.database_replica_url) if s.database_replica_url else None
+        replica = await make_replica(replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
+        listen = local(s.database_listen_url) if s.database_listen_url else None
+        feed = ChangeFeed(listen_url(listen, self.database_url, pooled), replica)
         documents = catalog_documents.Documents(self.settings.catalog_cache_mb * 1024 * 1024)
         feed.listen(catalog_documents.CHANNEL, documents.changed, documents.set_connected)
         feed.watch(catalog_source.PRICE_TABLES, documents.clear_pages)  # pages hold calculated prices
@@ -200,7 +241,9 @@ class App:
         self.state.extras["hold_sweeper"] = sweeper
         # Keys are kept a day; each worker start sweeps older ones, off the startup path.
         self.state.extras["idempotency_sweep"] = asyncio.create_task(_sweep_idempotency(pool), name="commerce-sweep")
-        self._documented = list(self.router.routes)  # the document covers these (not itself, not /metrics)
+        # What a storefront page needs, loaded side by side now rather than one after the other inside the first page
+        # (a request that comes meanwhile waits for the load under way). Not awaited: readiness does not wait for it.
+        self.state.extras["warm"] = asyncio.create_task(_warm(self.state), name="commerce-warm")
         self.router.add(Route("GET", "/openapi.json", self._openapi, "public", "This document", tag="Health"))
         self.router.add(
             Route("GET", "/metrics", self._metrics, "public", "Prometheus metrics of this worker", tag="Health")
@@ -208,10 +251,11 @@ class App:
 
     async def shutdown(self) -> None:
         if self.state:
-            sweep = self.state.extras.get("idempotency_sweep")
-            if sweep is not None and not sweep.done():
-                sweep.cancel()
-                await asyncio.gather(sweep, return_exceptions=True)
+            for name in ("idempotency_sweep", "warm"):
+                task = self.state.extras.get(name)
+                if task is not None and not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             if "hold_sweeper" in self.state.extras:
                 await self.state.extras["hold_sweeper"].stop()
             if "outbox" in self.state.extras:
@@ -239,12 +283,33 @@ class App:
             await idempotency.finish(conn, req, key, response)
         return response
 
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        try:
+            return self.router.match(method, path)
+        except (NotFound, MethodNotAllowed):
+            if not self._load_routes(route_key(path)):
+                raise
+        return self.router.match(method, path)
+
+    def _load_routes(self, key: str) -> bool:
+        """Import the route modules serving `key` and add their routes (once); False when none was new."""
+        if key in self._keys_loaded or key not in ROUTES_BY_KEY:  # (unknown keys are not kept: they are anyone's)
+            return False
+        self._keys_loaded.add(key)
+        added = False
+        for name in ROUTES_BY_KEY.get(key, ()):
+            if name not in self._modules_loaded:
+                self._modules_loaded.add(name)
+                self.router.extend(importlib.import_module(name).ROUTES)
+                added = True
+        return added
+
     async def _metrics(self, req: Request) -> Response:
         return Response(self.metrics.render(), content_type=b"text/plain; version=0.0.4; charset=utf-8")
 
     async def _openapi(self, req: Request) -> Response:
         if not self.openapi_body:  # built on the first request, then served from memory
-            self.openapi_body = encode(openapi.document(self._documented, __version__))
+            self.openapi_body = encode(openapi.document(all_routes(), __version__))  # not itself, not /metrics
         return Response(self.openapi_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -301,7 +366,7 @@ class App:
         request_id = req.request_id
         route_path = "unmatched"
         try:
-            route, req.params = self.router.match(req.method, req.path)
+            route, req.params = self._match(req.method, req.path)
             route_path = route.path
             guard = GUARDS.get(route.auth)
             if guard is not None:
@@ -324,6 +389,14 @@ async def _first_connection(pool: AsyncConnectionPool[AsyncConnection[TupleRow]]
     """Wait for one working connection (not the pool's whole minimum): the database is reachable."""
     async with pool.connection(timeout=30):
         pass
+
+
+async def _warm(state: AppState) -> None:
+    pool = state.pool
+    caches: list[Cached[Any]] = [state.publishable_keys, state.regions, state.catalog, state.prices]
+    for failed in await asyncio.gather(*(cache.get(pool) for cache in caches), return_exceptions=True):
+        if isinstance(failed, Exception):  # the request that needs it loads it again, and answers for a failure
+            log.warning("warming a cache failed: %r", failed)
 
 
 async def _sweep_idempotency(pool: AsyncConnectionPool[AsyncConnection[TupleRow]]) -> None:

@@ -3,7 +3,9 @@
 import argparse
 import importlib.util
 import os
+import subprocess
 import sys
+import threading
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -62,29 +64,79 @@ def prepare(url: str, seed: bool, public_url: str | None = None, info: bool = Fa
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_module.load()
-    with database(settings) as url:
-        info = prepare(url, seed=not args.no_seed, public_url=settings.public_url, info=True)
-        os.environ["COMMERCE_DATABASE_URL"] = settings.database_url or url  # the app's URL may be a pooler
-        print(f"commerce-core listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
-        print(
-            f"database: {'DATABASE_URL' if settings.database_url else 'embedded PostgreSQL in ' + str(settings.home)}"
+    if settings.database_url:
+        # Granian starts at once, in this process. Each worker applies pending migrations itself before it answers
+        # anything but /health (App.startup, under the migrations' advisory lock), so no request meets an old schema;
+        # the seed check and the demo logins come from a child (`cmd_prepare`) once the workers are ready. This
+        # process imports neither psycopg nor the seed's modules, so it and the workers it forks start small.
+        _print_listening(settings)
+        setup = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "commerce.cli", "_prepare", *(["--no-seed"] if args.no_seed else [])]
         )
-        if info.publishable_key:
-            print(f"publishable API key (x-publishable-api-key): {info.publishable_key}")
-        if info.admin_email and info.admin_password:
-            print(f"demo admin login: {info.admin_email} / {info.admin_password}  (POST /auth/user/emailpass)")
-        elif info.admin_email:
-            print(f"demo admin login: {info.admin_email} (its password is shown on the first start only)")
-        sys.stdout.flush()
-        if settings.database_url:
-            # This process becomes Granian's main process, without what migrating and seeding imported: it and
-            # the workers it forks start small. (The embedded server is stopped when Granian returns: not here.)
-            sys.stderr.flush()
-            os.execv(sys.executable, [sys.executable, "-m", "commerce.server"])  # noqa: S606 (our own interpreter)
+        threading.Thread(target=setup.wait, name="commerce-setup", daemon=True).start()  # reaped when it ends
+        from commerce import server
+
+        try:
+            server.run(settings)
+        finally:
+            if setup.poll() is None:  # still seeding when the server stopped: it stops too, as it did before
+                setup.terminate()
+        return 0
+    with database(settings) as url:  # the embedded server: started, migrated and seeded before Granian
+        info = prepare(url, seed=not args.no_seed, public_url=settings.public_url, info=True)
+        os.environ["COMMERCE_DATABASE_URL"] = url
+        _print_listening(settings)
+        _print_info(info)
         from commerce import server
 
         server.run(settings)
     return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """`commerce serve`'s setup beside Granian: migrate, seed the demo store once, print its logins."""
+    os.nice(19)  # the lowest priority, and only once the workers have started: they come first
+    settings = settings_module.load()
+    _wait_ready(settings)
+    with database(settings) as url:
+        _print_info(prepare(url, seed=not args.no_seed, public_url=settings.public_url, info=True))
+    return 0
+
+
+def _wait_ready(settings: settings_module.Settings, timeout: float = 60.0) -> None:
+    """Until the server answers /health/ready (its workers applied the migrations and connected), or `timeout`
+    seconds: on a one-CPU machine this setup's imports and queries would otherwise slow the workers' start."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection(settings_module.reachable(settings.host), settings.port, timeout=1)
+        try:
+            conn.request("GET", "/health/ready")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.05)
+
+
+def _print_listening(settings: settings_module.Settings) -> None:
+    print(f"commerce-core listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
+    print(f"database: {'DATABASE_URL' if settings.database_url else 'embedded PostgreSQL in ' + str(settings.home)}")
+    sys.stdout.flush()
+
+
+def _print_info(info: Any) -> None:
+    if info.publishable_key:
+        print(f"publishable API key (x-publishable-api-key): {info.publishable_key}")
+    if info.admin_email and info.admin_password:
+        print(f"demo admin login: {info.admin_email} / {info.admin_password}  (POST /auth/user/emailpass)")
+    elif info.admin_email:
+        print(f"demo admin login: {info.admin_email} (its password is shown on the first start only)")
+    sys.stdout.flush()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -231,10 +283,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="commerce", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{serve,migrate,seed,user,api-key,import,export}"
+    )
     serve = sub.add_parser("serve", help="serve the API with Granian (HOST, PORT, WORKERS from the environment)")
     serve.add_argument("--no-seed", action="store_true", help="do not seed the demo store on first run")
     serve.set_defaults(func=cmd_serve)
+    prepare_serve = sub.add_parser("_prepare")  # what `serve` runs beside Granian (not listed in --help)
+    prepare_serve.add_argument("--no-seed", action="store_true")
+    prepare_serve.set_defaults(func=cmd_prepare)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
     seed = sub.add_parser("seed", help="seed data")
     seed.add_argument("--demo", action="store_true", help="the demo store (once)")

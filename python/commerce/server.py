@@ -1,8 +1,9 @@
-"""Granian serving `commerce.app:create_app`: what `commerce serve` runs once the database is migrated and seeded.
+"""Granian serving the app through `commerce.boot:create_app`: what `commerce serve` runs.
 
-Run as `python -m commerce.server` (`commerce serve` execs it when DATABASE_URL is set), Granian's main process
-imports Granian and the settings only: it supervises. Its workers are forked from it and import the app
-themselves, so neither carries what the CLI needed to migrate and seed (psycopg, the demo seed's modules)."""
+Granian's main process (`commerce serve`'s own, or `python -m commerce.server`) imports Granian, the settings and
+the CLI only: it supervises. Its workers are forked from it; each answers /health at once and imports and starts the
+app beside it (commerce.boot). The migration and seed checks run in another process (`commerce serve`'s setup) and
+in each worker's startup (migrations), so the main process carries none of what they need (psycopg, the demo seed)."""
 
 import sys
 
@@ -14,7 +15,7 @@ def run(settings: settings_module.Settings) -> None:
     from granian.constants import Interfaces, Loops
 
     Granian(
-        "commerce.app:create_app",
+        "commerce.boot:create_app",  # up at once; the app is imported and started beside (boot.py)
         factory=True,
         address=settings.host,
         port=settings.port,

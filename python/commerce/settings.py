@@ -57,7 +57,6 @@ def _float(name: str, default: float) -> float:
 def load() -> Settings:
     home = Path(os.environ.get("COMMERCE_HOME", ".commerce")).resolve()
     host, port = os.environ.get("HOST", "127.0.0.1"), _int("PORT", 9000)
-    reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a listen address, not a bind
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or None,
         home=home,
@@ -68,7 +67,7 @@ def load() -> Settings:
         jwt_secret=os.environ.get("JWT_SECRET") or _local_secret(home),
         jwt_expires_in=_int("JWT_EXPIRES_IN", 24 * 3600),
         pool_size=_int("DB_POOL_SIZE", 10),
-        public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable}:{port}").rstrip("/"),
+        public_url=(os.environ.get("PUBLIC_URL") or f"http://{reachable(host)}:{port}").rstrip("/"),
         body_timeout=_int("BODY_TIMEOUT", 10),
         pool_timeout=_float("DB_POOL_TIMEOUT", 5.0),
         event_subscribers=os.environ.get("EVENT_SUBSCRIBERS", ""),
@@ -81,6 +80,11 @@ def load() -> Settings:
         replica_max_lag=_float("DATABASE_REPLICA_MAX_LAG", 2.0),
         catalog_cache_mb=_int("CATALOG_CACHE_MB", 32),
     )
+
+
+def reachable(host: str) -> str:
+    """Where this machine reaches a server listening on `host` (all interfaces: loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a listen address, not a bind
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str:

@@ -80,3 +80,12 @@ def compute(
             ],
         }
     )
+
+
+def of_lines(
+    currency_code: str, items: Sequence[Mapping[str, Any]], methods: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`compute` for lines and shipping methods that carry their own `adjustments` and `tax_lines` (rates as
+    Decimal), as a cart's do: handed to the engine as they are, without a copy of each row. Each line's totals row
+    echoes its own `unit_price` and `quantity` objects."""
+    return engine.cart_totals({"currency_code": currency_code, "items": items, "shipping_methods": methods})

@@ -197,16 +197,33 @@ def test_a_group_the_customer_joins_between_two_changes_prices_the_second(
     assert cart["customer"]["groups"] == [{"id": group}] and cart["subtotal"] == 18
 
 
-def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+def _tax_region(admin: httpx.Client, country_code: str, rate: int, code: str, name: str) -> None:
     r = admin.post(
         "/admin/tax-regions",
         json={
-            "country_code": "us",
+            "country_code": country_code,
             "provider_id": "tp_system",
-            "default_tax_rate": {"rate": 10, "code": "US", "name": "US sales tax"},
+            "default_tax_rate": {"rate": rate, "code": code, "name": name},
         },
     )
     assert r.status_code == 200, r.text
+
+
+def _ten_percent_off(admin: httpx.Client, code: str) -> None:
+    r = admin.post(
+        "/admin/promotions",
+        json={
+            "code": code,
+            "type": "standard",
+            "status": "active",
+            "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
+        },
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
+    _tax_region(admin, "us", 10, "US", "US sales tax")
     cart = _cart(store, shop, items=[{"variant_id": shop["variants"]["M"], "quantity": 2}])
     assert cart["tax_total"] == 0, "no address, no tax"
     us = {"first_name": "A", "address_1": "1 Main St", "city": "Austin", "country_code": "US", "province": "tx"}
@@ -230,16 +247,7 @@ def test_taxes_follow_the_shipping_address(admin: httpx.Client, store: httpx.Cli
 
 def test_promo_codes_on_create_and_update(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:
     code = "TENOFFCART"
-    r = admin.post(
-        "/admin/promotions",
-        json={
-            "code": code,
-            "type": "standard",
-            "status": "active",
-            "application_method": {"type": "percentage", "target_type": "items", "allocation": "across", "value": 10},
-        },
-    )
-    assert r.status_code == 200, r.text
+    _ten_percent_off(admin, code)
 
     def create() -> httpx.Response:
         return store.post(
@@ -258,6 +266,36 @@ def test_promo_codes_on_create_and_update(admin: httpx.Client, store: httpx.Clie
     updated = store.post(f"/store/carts/{plain['id']}", json={"promo_codes": [code]}).json()["cart"]
     assert updated["discount_total"] == 2
     assert_error(store.post(f"/store/carts/{plain['id']}", json={"promo_codes": ["NOPE"]}), 400, "invalid_data", "NOPE")
+
+
+def test_a_change_keeps_the_ids_of_the_adjustments_and_tax_lines_that_stay(
+    admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]
+) -> None:
+    """Every change evaluates promotions and taxes again: a line's adjustment by the same promotion and its tax line
+    at the same rate keep their ids (amounts follow the line), a new line gets its own, and the answer of a change is
+    what a retrieve then reads."""
+    _tax_region(admin, "ca", 5, "GST", "GST")
+    _ten_percent_off(admin, "KEEPIDS")
+    v = shop["variants"]
+    cid = _cart(store, shop, items=[{"variant_id": v["S"], "quantity": 1}])["id"]
+    ca = {"first_name": "A", "address_1": "1 King St", "city": "Toronto", "country_code": "ca", "province": "on"}
+
+    def taxed_and_discounted() -> bool:
+        r = store.post(f"/store/carts/{cid}", json={"shipping_address": ca, "promo_codes": ["KEEPIDS"]})
+        return r.status_code == 200 and r.json()["cart"]["tax_total"] > 0
+
+    assert eventually(taxed_and_discounted)
+    before = store.get(f"/store/carts/{cid}").json()["cart"]["items"][0]
+    assert (len(before["adjustments"]), len(before["tax_lines"])) == (1, 1)
+    changed = store.post(f"/store/carts/{cid}/line-items/{before['id']}", json={"quantity": 3}).json()["cart"]
+    after = changed["items"][0]
+    assert [a["id"] for a in after["adjustments"]] == [a["id"] for a in before["adjustments"]]
+    assert [t["id"] for t in after["tax_lines"]] == [t["id"] for t in before["tax_lines"]]
+    assert (after["adjustments"][0]["amount"], after["discount_total"], after["tax_total"]) == (6, 6.3, 2.7)
+    added = store.post(f"/store/carts/{cid}/line-items", json={"variant_id": v["M"], "quantity": 1}).json()["cart"]
+    ids = [x["id"] for i in added["items"] for x in (*i["adjustments"], *i["tax_lines"])]
+    assert len(ids) == len(set(ids)) == 4 and set(ids) >= {after["adjustments"][0]["id"], after["tax_lines"][0]["id"]}
+    assert store.get(f"/store/carts/{cid}").json()["cart"] == added
 
 
 def test_tax_inclusive_prices(admin: httpx.Client, store: httpx.Client, shop: dict[str, Any]) -> None:

@@ -172,7 +172,7 @@ def test_search_without_pg_trgm(server_url: str, template_db: str) -> None:
     url = with_dbname(server_url, name)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP INDEX IF EXISTS catalog_product_trgm_idx")
+            conn.execute("DROP INDEX IF EXISTS catalog_search_trgm_idx")
             conn.execute("DROP EXTENSION IF EXISTS pg_trgm")
         run_with_conn(url, lambda conn: setup.seed_demo(conn, products=5))
         with psycopg.connect(url, autocommit=True) as conn:
@@ -182,7 +182,7 @@ def test_search_without_pg_trgm(server_url: str, template_db: str) -> None:
 
         async def search(q: str) -> list[str]:
             async with AsyncConnectionPool(url, min_size=1, max_size=1, open=False) as pool:
-                ids, _ = await Documents(0).select(pool, ProductQuery(q=q), (channel,))
+                ids = (await Documents(0).select(pool, ProductQuery(q=q), (channel,))).ids
                 return ids
 
         assert len(asyncio.run(search(sku[2:-1]))) == 1, "a substring of a SKU"
@@ -220,7 +220,8 @@ def test_the_worker_cache_never_exceeds_its_budget(db_url: str, shop: dict[str, 
             channels = tuple(shop_channels(db_url))
             seen = 0
             for offset in range(0, PRODUCTS, 10):
-                ids, count = await documents.select(pool, ProductQuery(limit=10, offset=offset), channels)
+                page = await documents.select(pool, ProductQuery(limit=10, offset=offset), channels)
+                ids, count = page.ids, page.count
                 assert count == PRODUCTS
                 found = await documents.products(pool, ids)
                 seen += len(found)

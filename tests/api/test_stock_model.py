@@ -19,7 +19,7 @@ from commerce.catalog import documents as catalog_documents
 from commerce.catalog import stock as stock_model
 from commerce.catalog.stock import MARK, Slotted, Stock, VariantStock
 from commerce.inventory import service as inventory
-from tests.conftest import Server, eventually, worker_settings
+from tests.conftest import Server, eventually, worker_settings, worker_state
 
 
 def ok(r: httpx.Response) -> dict[str, Any]:
@@ -221,6 +221,7 @@ def test_cached_pages_follow_the_stock(admin: httpx.Client, store: httpx.Client,
     level = f"/admin/inventory-items/{shop['item']}/location-levels/{shop['warehouse']}"
     pages = [
         {},  # the default fields carry inventory_quantity
+        {"handle": "kettle"},  # a product page by handle: its stock read with its document
         {"fields": "id,title,*variants"},
         {"fields": "+variants.inventory_quantity", "currency_code": "usd"},
     ]
@@ -343,6 +344,40 @@ def test_a_worker_reads_stock_per_variant_and_a_reservation_drops_only_what_it_m
             assert loads["products"] == 2
         finally:
             await worker.shutdown()
+
+    asyncio.run(main())
+
+
+def test_a_page_by_handle_reads_its_stock_with_its_document(db_url: str, shop: dict[str, Any], tmp_path: Path) -> None:
+    """A list by handle reads its variants' stock rows in the statement that reads its documents: the same entries
+    as the stock cache's own statement, which the cache then holds (no statement of its own); not when a change was
+    notified in between."""
+    settings = worker_settings(db_url, tmp_path)
+    variant, other, channels = shop["variant"], shop["unmanaged"], (shop["a"],)
+
+    async def main() -> None:
+        async with worker_state(settings, db_url) as state:
+            cache, pool = state.stock, state.pool
+            query = catalog_documents.ProductQuery(handle=["kettle"])
+            version = cache.version
+            page = await state.documents.select(pool, query, channels, stock=True)
+            assert page.ids == [shop["product"]] and page.count == 1
+            entry = page.entries[shop["product"]]
+            assert sorted(entry.variant_ids) == sorted([variant, other])
+            held = stock_model.entries_of(page.stock_rows, entry.variant_ids)
+            async with pool.connection() as conn:
+                read = await stock_model.read_variants(conn, entry.variant_ids)
+            assert {v: (e.backorder, e.items) for v, e in held.items()} == {
+                v: (e.backorder, e.items) for v, e in read.items()
+            }
+            assert not cache.keep(held, version - 1)
+            assert len(cache) == 0, "a change was notified since: not kept"
+            assert cache.keep(held, version)
+            stock = await cache.get(pool, entry.variant_ids)
+            assert stock.quantity(variant, channels) == 7 and stock.quantity(other, channels) is None
+            assert cache.reads == 0
+            plain = await state.documents.select(pool, query, channels)
+            assert plain.entries[shop["product"]] is entry and plain.stock_rows == [], "the document is the cached one"
 
     asyncio.run(main())
 

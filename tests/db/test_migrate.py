@@ -1,5 +1,6 @@
 """Migrations: applied once, in order, recorded; several processes at once do not race."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from commerce.db.migrate import MigrationsMissing, migrate, migration_files, migrations_dir
+from commerce.db.migrate import MigrationsMissing, apply_pending, migrate, migration_files, migrations_dir
 from tests.conftest import BIN, ROOT, with_dbname
 
 
@@ -33,6 +34,18 @@ def test_applies_every_file_once_in_order(empty_db: str) -> None:
         applied = [r[0] for r in conn.execute("SELECT name FROM schema_migration ORDER BY applied_at, name")]
         assert applied == names
         assert conn.execute("SELECT count(*) FROM region_country").fetchone() == (250,)
+
+
+def test_a_worker_start_applies_what_is_pending_and_then_only_reads(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """apply_pending (App.startup): migrates an empty database, then finds nothing pending, until a new file ships."""
+    monkeypatch.setenv("COMMERCE_MIGRATIONS", str(tmp_path))
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE a (x int);")
+    assert asyncio.run(apply_pending(empty_db)) == ["0001_a"]
+    assert asyncio.run(apply_pending(empty_db)) == []
+    (tmp_path / "0002_b.sql").write_text("CREATE TABLE b (x int);")
+    assert asyncio.run(apply_pending(empty_db)) == ["0002_b"]
 
 
 def test_a_failing_migration_leaves_nothing_behind(empty_db: str, tmp_path: Path) -> None:

@@ -139,6 +139,7 @@ def test_the_server_install_migrates_and_serves(
 
 
 def _read_until_started(proc: subprocess.Popen[bytes]) -> str:
+    """Until a worker started and the demo key was printed (by the setup `serve` runs beside Granian: either first)."""
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 60
@@ -147,7 +148,8 @@ def _read_until_started(proc: subprocess.Popen[bytes]) -> str:
         if not line:
             break
         lines.append(line)
-        if "Started worker" in line:
+        out = "".join(lines)
+        if "Started worker" in out and "publishable API key" in out:
             break
     return "".join(lines)
 

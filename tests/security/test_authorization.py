@@ -41,6 +41,7 @@ from tests.shop import ADDRESS, build, cart_ready, ok, product
 # Every route and the guard it must have. A new route needs a row here (and its guard reviewed).
 ROUTES: dict[str, str] = {
     "GET /health": "public",
+    "GET /health/ready": "public",
     "GET /static/:folder/:name": "public",
     "GET /app": "public",
     "GET /app/*path": "public",

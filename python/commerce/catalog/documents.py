@@ -15,6 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commerce import engine
 from commerce.catalog.model import Entry
+from commerce.catalog.stock import VARIANTS_OF_ROW
 from commerce.errors import InvalidData, NotAllowed
 from commerce.listing import Limit, ListQuery
 
@@ -90,32 +91,39 @@ REFS_BY_CATEGORY = (
 REFS_BY_COLLECTION = (
     "SELECT id FROM catalog_product WHERE collection_id = %s AND channel_ids && %s::text[] ORDER BY created_at, id"
 )
-# The filters Medusa's store list takes; each is off when its parameter is NULL.
-WHERE = """
-FROM catalog_product
-WHERE channel_ids && %(channels)s::text[]
-  AND (%(id)s::text[] IS NULL OR id = ANY(%(id)s::text[]))
-  AND (%(handle)s::text[] IS NULL OR handle = ANY(%(handle)s::text[]))
-  AND (%(category_id)s::text[] IS NULL OR category_ids && %(category_id)s::text[])
-  AND (%(collection_id)s::text[] IS NULL OR collection_id = ANY(%(collection_id)s::text[]))
-  AND (%(type_id)s::text[] IS NULL OR type_id = ANY(%(type_id)s::text[]))
-  AND (%(tag_id)s::text[] IS NULL OR tag_ids && %(tag_id)s::text[])
-  AND (%(like)s::text IS NULL
-       OR search @@ to_tsquery('simple', %(words)s) OR search_text LIKE %(like)s)
-"""
-SELECT_PAGE = "SELECT id, count(*) OVER () " + WHERE
-# A search ranks under the count (OFFSET 0 keeps the planner from merging the two): counting then holds each match's
-# few sort keys instead of its search vector, and stays in memory (at 100k products a common word's 10,000 matches
-# spilled to disk). Its ORDER BY names `rank`.
-SELECT_RANKED = (
-    "SELECT id, count(*) OVER () FROM (SELECT id, created_at, ts_rank(search, to_tsquery('simple', %(words)s)) AS rank "
-    + WHERE
-    + " OFFSET 0) matched"
+# The filters Medusa's store list takes, each ANDed in only when given: a statement per combination of filters, each
+# planned for what it filters on (a catch-all `(param IS NULL OR ...)` statement cost more to plan than a product
+# page by handle costs to run, and no generic plan of it is good). Fixed fragments: no value is ever formatted in.
+FROM = " FROM catalog_product WHERE channel_ids && %(channels)s::text[]"
+FILTERS = (
+    ("id", " AND id = ANY(%(id)s::text[])"),
+    ("handle", " AND handle = ANY(%(handle)s::text[])"),
+    ("category_id", " AND category_ids && %(category_id)s::text[]"),
+    ("collection_id", " AND collection_id = ANY(%(collection_id)s::text[])"),
+    ("type_id", " AND type_id = ANY(%(type_id)s::text[])"),
+    ("tag_id", " AND tag_ids && %(tag_id)s::text[]"),
 )
-COUNT = "SELECT count(*) " + WHERE
+# `q`, matched in catalog_search (migrations/0056: a narrow copy of what a search reads, with the trigram index):
+# each of its words (up to MAX_WORDS; a `q` of no word: the whole of it) is a substring of the product's text, in
+# any case — a word's beginning, its middle, part of a SKU. The match is only ever a test of those substrings, each
+# a fixed fragment with its own parameter.
+MAX_WORDS = 8
+WORD_LIKE = tuple(f" AND search_text LIKE %(like{n})s" for n in range(MAX_WORDS))
+SEARCH_FROM = " FROM catalog_search WHERE channel_ids && %(channels)s::text[]"
+# The other filters of a search, read from catalog_product for the ids they keep.
+FILTERED = " AND id IN (SELECT id FROM catalog_product WHERE true"
+# Orders catalog_search can give alone (it has no title, handle or updated_at: a search in those orders filters
+# catalog_product by the ids it matches).
+SEARCH_ORDERS = (None, "search", "created_at", "-created_at")
+# A search ranks first the products whose title or handle holds every word of `q` as a word's beginning (a test of
+# a short stripped vector per match: ts_rank over every match cost ~3.5 us each, most of the statement at 100k
+# products), then by the store's default order. Ranked under the count (OFFSET 0 keeps the planner from merging the
+# two), so that counting holds each match's few sort keys. The query is a sub-select, computed once: a prepared
+# statement's generic plan would otherwise parse it again for every match.
+RANKED_SELECT = "SELECT id, created_at, search_title @@ (SELECT to_tsquery('simple', %(words)s)) AS titled"
 # Fixed ORDER BY clauses (never formatted from input): Medusa's `order`, else by relevance for a search, else the
 # store's default (oldest first).
-RANKED = " ORDER BY rank DESC, created_at, id"
+RANKED = " ORDER BY titled DESC, created_at, id"
 ORDER_BY = {
     None: " ORDER BY created_at, id",
     "search": RANKED,
@@ -128,6 +136,7 @@ ORDER_BY = {
     "handle": " ORDER BY handle, id",
     "-handle": " ORDER BY handle DESC, id DESC",
 }
+SEARCH_ORDER_CLAUSES = {ORDER_BY[o] for o in SEARCH_ORDERS}
 PAGE = " LIMIT %(limit)s OFFSET %(offset)s"
 _WORD = re.compile(r"\w+")
 
@@ -138,11 +147,20 @@ def _like(q: str) -> str:
 
 
 def search_params(q: str | None) -> dict[str, Any]:
-    """`q` as a prefix match of each of its words (full-text, ranked) or a substring of the product's text."""
+    """`q` as substrings of the product's text (`likes`: LIKE patterns, one per word) and, for the ranking, as a
+    prefix match of each of its words (`words`: a tsquery)."""
     if not q:
-        return {"like": None, "words": None}
+        return {"likes": None, "words": None}
     words = _WORD.findall(q.lower())
-    return {"like": _like(q), "words": " & ".join(f"{w}:*" for w in words) if words else None}
+    likes = [_like(w) for w in words[: MAX_WORDS - 1]]
+    if len(words) >= MAX_WORDS:  # the rest as one substring: still each of them, in that order
+        likes.append(_like(" ".join(words[MAX_WORDS - 1 :])).replace(" ", "%"))
+    likes = likes or [_like(q)]
+    return {
+        "likes": likes,
+        **{f"like{n}": pattern for n, pattern in enumerate(likes)},
+        "words": " & ".join(f"{w}:*" for w in words) if words else None,
+    }
 
 
 def filters(query: ProductQuery, channel_ids: tuple[str, ...]) -> dict[str, Any]:
@@ -172,9 +190,61 @@ def order_clause(query: ProductQuery) -> str:
     return ORDER_BY["search" if query.q else None]
 
 
-def page_statement(order: str) -> str:
-    """The statement of one page of the list in this order (`order_clause`), with the count of all it matches."""
-    return (SELECT_RANKED if order == RANKED else SELECT_PAGE) + order + PAGE
+def _filters(params: dict[str, Any]) -> str:
+    return "".join(fragment for key, fragment in FILTERS if params[key] is not None)
+
+
+def _search(params: dict[str, Any]) -> str:
+    """The products of catalog_search that `q` matches, with the other filters of `params`."""
+    clause = SEARCH_FROM + "".join(WORD_LIKE[: len(params["likes"])])
+    others = _filters(params)
+    return clause + (FILTERED + others + ")" if others else "")
+
+
+def where(params: dict[str, Any], order: str) -> str:
+    """FROM and WHERE for these `filters` (the fragments of those given, in a fixed order) in this order."""
+    if params["likes"] is None:
+        return FROM + _filters(params)
+    if order in SEARCH_ORDER_CLAUSES:
+        return _search(params)
+    return FROM + _filters(params) + " AND id IN (SELECT id" + _search(params) + ")"
+
+
+def by_key(params: dict[str, Any]) -> bool:
+    """Whether the list is asked by product id or handle (and no `q`): a few rows, read with their documents in the
+    same statement (a product page by handle is then one round trip, not two)."""
+    return params["likes"] is None and (params["id"] is not None or params["handle"] is not None)
+
+
+def page_statement(order: str, params: dict[str, Any], *, stock: bool = False) -> str:
+    """The statement of one page of the list in this order (`order_clause`) with these `filters`: each row's id and
+    the count of all the list matches, and (`by_key`) its document, price sets and channels, and with `stock` its
+    variants' stock rows (catalog.stock.VARIANTS_OF_ROW)."""
+    if order == RANKED:
+        head = "SELECT id, count(*) OVER () FROM (" + RANKED_SELECT + where(params, order) + " OFFSET 0) matched"
+    elif by_key(params):
+        head = "SELECT id, count(*) OVER (), document, set_ids, channel_ids"
+        head += (", " + VARIANTS_OF_ROW if stock else "") + where(params, order)
+    else:
+        head = "SELECT id, count(*) OVER ()" + where(params, order)
+    return head + order + PAGE
+
+
+def count_statement(order: str, params: dict[str, Any]) -> str:
+    return "SELECT count(*)" + where(params, order)
+
+
+class Page:
+    """One page of a product list: its ids, the count of all the list matches, and what the statement read with
+    them (a list by id or handle): the products, and their variants' stock rows (catalog.stock.entries_of)."""
+
+    __slots__ = ("count", "entries", "ids", "stock_rows")
+
+    def __init__(self, ids: list[str], count: int) -> None:
+        self.ids = ids
+        self.count = count
+        self.entries: dict[str, Entry] = {}
+        self.stock_rows: list[Any] = []
 
 
 class Documents:
@@ -235,27 +305,51 @@ class Documents:
 
     # -- reads --
     async def select(
-        self, pool: AsyncConnectionPool[Any], query: ProductQuery, channel_ids: tuple[str, ...]
-    ) -> tuple[list[str], int]:
-        """The ids of one page of the list and the count of all it matches."""
+        self,
+        pool: AsyncConnectionPool[Any],
+        query: ProductQuery,
+        channel_ids: tuple[str, ...],
+        *,
+        stock: bool = False,
+    ) -> Page:
+        """The ids of one page of the list and the count of all it matches; for a list by id or handle (`by_key`)
+        also its products, read by the same statement, and with `stock` their variants' stock rows."""
         params = {**filters(query, channel_ids), "limit": query.limit, "offset": query.offset}
-        order = order_clause(query)
+        generation = self._generation
         async with pool.connection() as conn:
             cur = conn.cursor(row_factory=tuple_row)
-            await cur.execute(page_statement(order), params)
+            order = order_clause(query)
+            await cur.execute(page_statement(order, params, stock=stock), params)
             rows = await cur.fetchall()
-            if rows:
-                return [r[0] for r in rows], int(rows[0][1])
-            await cur.execute(COUNT, params)
-            found = await cur.fetchone()
-        return [], int(found[0]) if found else 0
+            if not rows:
+                await cur.execute(count_statement(order, params), params)
+                found = await cur.fetchone()
+                return Page([], int(found[0]) if found else 0)
+        page = Page([r[0] for r in rows], int(rows[0][1]))
+        if len(rows[0]) > 2:  # by_key: the documents came along (decoded only when this worker has none of them)
+            read = []
+            for row in rows:
+                hit = self.held(row[0])
+                if hit is None:
+                    hit = Entry(row[2].encode(), row[3], row[4])
+                    read.append(hit)
+                page.entries[row[0]] = hit
+                if len(row) > 5:
+                    page.stock_rows.extend(row[5] or ())
+            self._keep(read, generation)
+        return page
+
+    def held(self, product_id: str) -> Entry | None:
+        """The product as this worker holds it (none while the change feed is down)."""
+        found: Entry | None = self.cache.get(("product", product_id)) if self.connected else None
+        return found
 
     async def products(self, pool: AsyncConnectionPool[Any], ids: Sequence[str]) -> dict[str, Entry]:
         """The published products among these ids, from the cache or one statement."""
         out: dict[str, Entry] = {}
         missing = []
         for product_id in ids:
-            hit = self.cache.get(("product", product_id)) if self.connected else None
+            hit = self.held(product_id)
             if hit is None:
                 missing.append(product_id)
             else:

@@ -9,8 +9,9 @@ import msgspec
 
 from commerce import customer
 from commerce.catalog import service, shapes
-from commerce.catalog.documents import ProductQuery
+from commerce.catalog.documents import Page, ProductQuery
 from commerce.catalog.stock import Slotted
+from commerce.catalog.stock import entries_of as stock_entries
 from commerce.db import replica
 from commerce.errors import NotFound
 from commerce.http import Request, Response, Route, fields, json_response, page
@@ -95,6 +96,20 @@ async def _read(req: Request, work: Callable[[Any], Awaitable[R]]) -> R:
     return await replica.read(req.state.feed.replica, req.state.pool, req.state.documents.changed_at, work)
 
 
+async def _select(req: Request, pool: Any, query: ProductQuery, stock: bool) -> Page:
+    """documents.select; a list by handle or id read on the primary brings its variants' stock too when the body
+    shows it (`stock`), which the stock cache keeps as its own reads, unless a change was notified meanwhile: a cold
+    product page is one round trip. A replica's stock may lag the stock NOTIFYs: there the stock cache reads it on
+    its own terms."""
+    stock = stock and pool is req.state.pool
+    version = req.state.stock.version
+    page: Page = await req.state.documents.select(pool, query, req.sales_channel_ids, stock=stock)
+    if stock and page.entries:
+        variant_ids = [v for e in page.entries.values() for v in e.variant_ids]
+        req.state.stock.keep(stock_entries(page.stock_rows, variant_ids), version)
+    return page
+
+
 async def list_products(req: Request) -> Response:
     query = req.query(ProductQuery)
     prices, context = await _priced(req, query)
@@ -110,8 +125,10 @@ async def list_products(req: Request) -> Response:
     generation = documents.generation
 
     async def work(pool: Any) -> tuple[list[str], int, dict[str, Any]]:
-        ids, count = await documents.select(pool, query, req.sales_channel_ids)
-        found = await documents.products(pool, ids)
+        page = await _select(req, pool, query, _wants_stock(query))
+        ids, count, found = page.ids, page.count, page.entries
+        if not found:
+            found = await documents.products(pool, ids)
         load = (
             prices.load(pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
             if prices is not None and context is not None
@@ -133,7 +150,10 @@ async def retrieve_product(req: Request) -> Response:
     product_id = req.params["id"]
 
     async def work(pool: Any) -> Any:
-        entry = (await req.state.documents.products(pool, [product_id])).get(product_id)
+        entry = req.state.documents.held(product_id)
+        if entry is None:  # read as a list by id: the product and its stock in one round trip
+            lookup = ProductQuery(id=[product_id], limit=1)
+            entry = (await _select(req, pool, lookup, _wants_stock(query))).entries.get(product_id)
         if entry is not None:
             load = prices.load(pool, entry.set_ids, *context) if prices is not None and context is not None else _none()
             await _with_stock(req, query, [entry], load)

@@ -1,6 +1,7 @@
 """Migration runner: numbered SQL files shipped in the package (commerce/migrations/), each applied once, in order,
 under an advisory lock. COMMERCE_MIGRATIONS names another directory instead."""
 
+import asyncio
 import os
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -79,3 +80,15 @@ def migrate(database_url: str, directory: Traversable | None = None) -> list[str
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
     return done
+
+
+async def apply_pending(database_url: str) -> list[str]:
+    """`migrate` at a server worker's start: the usual case, nothing pending, is two reads on an async connection (no
+    thread, no lock); only when something is pending does `migrate` run (in a thread: it is synchronous)."""
+    files = migration_files(migrations_dir())
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        if (await (await conn.execute(HAS_TABLE)).fetchone()) == (True,):
+            applied = {row[0] for row in await (await conn.execute(SELECT_APPLIED)).fetchall()}
+            if not pending(applied, files):
+                return []
+    return await asyncio.to_thread(migrate, database_url)

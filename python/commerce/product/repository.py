@@ -163,6 +163,15 @@ async def soft_delete(conn: AsyncConnection[Any], product_id: str) -> bool:
     return True
 
 
+# The list's filters through a link table: the product ids whose link matches any of the values given.
+LINK_FILTERS = {
+    "tag_id": "product_tags WHERE product_tag_id = ANY(%(tag_id)s)",
+    "category_id": "product_category_product WHERE product_category_id = ANY(%(category_id)s)",
+    "sales_channel_id": "product_sales_channel WHERE sales_channel_id = ANY(%(sales_channel_id)s)",
+    "option_id": "product_option WHERE id = ANY(%(option_id)s) AND deleted_at IS NULL AND product_id IS NOT NULL",
+}
+
+
 async def list_products(
     conn: AsyncConnection[Any], filters: dict[str, Any], order: str | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
@@ -172,33 +181,10 @@ async def list_products(
     if filters.get("is_giftcard") is not None:
         where.append(sql.SQL("is_giftcard = %(is_giftcard)s"))
         params["is_giftcard"] = filters["is_giftcard"]
-    if filters.get("tag_id"):
-        where.append(sql.SQL("id IN (SELECT product_id FROM product_tags WHERE product_tag_id = ANY(%(tag_id)s))"))
-        params["tag_id"] = filters["tag_id"]
-    if filters.get("category_id"):
-        where.append(
-            sql.SQL(
-                "id IN (SELECT product_id FROM product_category_product "
-                "WHERE product_category_id = ANY(%(category_id)s))"
-            )
-        )
-        params["category_id"] = filters["category_id"]
-    if filters.get("sales_channel_id"):
-        where.append(
-            sql.SQL(
-                "id IN (SELECT product_id FROM product_sales_channel "
-                "WHERE sales_channel_id = ANY(%(sales_channel_id)s))"
-            )
-        )
-        params["sales_channel_id"] = filters["sales_channel_id"]
-    if filters.get("option_id"):
-        where.append(
-            sql.SQL(
-                "id IN (SELECT product_id FROM product_option "
-                "WHERE id = ANY(%(option_id)s) AND deleted_at IS NULL AND product_id IS NOT NULL)"
-            )
-        )
-        params["option_id"] = filters["option_id"]
+    for name, link in LINK_FILTERS.items():
+        if filters.get(name):
+            where.append(sql.SQL(f"id IN (SELECT product_id FROM {link})"))
+            params[name] = filters[name]
     if filters.get("q"):
         where.append(
             sql.SQL(

@@ -1,0 +1,104 @@
+"""What Granian's workers load (`commerce.boot:create_app`): alive at once, the app imported and started beside.
+
+A worker's `import commerce.app` (psycopg, msgspec, the caches' modules) and App.startup (migrations check, pool,
+LISTEN) take a few hundred milliseconds. This front answers the lifespan's startup at once, imports and starts the
+app in the background (the import in a thread, so the event loop keeps answering), and meanwhile:
+- `GET /health` answers 200 `OK`: it is liveness, as Medusa's `/health` is (the process is up and serving HTTP),
+  not a promise that the database is reachable;
+- `GET /health/ready` answers 503 until the app has started (then the app answers it: 200), for load balancers and
+  readiness probes that must not send traffic before;
+- any other request waits for the app and is then served by it, so nothing is answered before the migrations are
+  applied and the pool has a working connection.
+Once started, every request goes straight to the app. A start that fails ends the worker (exit status 1), as a
+failed lifespan startup does, and requests waiting for it get a 503."""
+
+import asyncio
+import importlib
+import logging
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # nothing of the app is imported before the worker is up: not even commerce.http (msgspec)
+    from commerce.app import App
+    from commerce.http.asgi import Receive, Scope, Send
+
+log = logging.getLogger("commerce")
+TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
+UNAVAILABLE = (
+    b'{"type":"service_unavailable","message":"The server is starting. Retry shortly."}',
+    [(b"content-type", b"application/json"), (b"retry-after", b"1")],
+)
+
+
+class Boot:
+    def __init__(self) -> None:
+        self.app: App | None = None
+        self._started: asyncio.Task[App] | None = None
+
+    async def __call__(self, scope: "Scope", receive: "Receive", send: "Send") -> None:
+        app = self.app
+        if app is not None:
+            await app(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._early(scope, receive, send)
+
+    async def _early(self, scope: "Scope", receive: "Receive", send: "Send") -> None:
+        """A request before the app has started."""
+        path = scope["path"]
+        if path == "/health" and scope["method"] == "GET":
+            await _respond(send, 200, b"OK", TEXT)
+            return
+        if path == "/health/ready":
+            await _respond(send, 503, *UNAVAILABLE)
+            return
+        try:
+            app = await asyncio.shield(self._start())
+        except Exception:
+            await _respond(send, 503, *UNAVAILABLE)
+            return
+        await app(scope, receive, send)
+
+    def _start(self) -> "asyncio.Task[App]":
+        if self._started is None:  # at lifespan startup, or on the first request of a server without lifespan
+            self._started = asyncio.create_task(self._import_and_start(), name="commerce-start")
+        return self._started
+
+    async def _import_and_start(self) -> "App":
+        try:
+            module = await asyncio.to_thread(importlib.import_module, "commerce.app")
+            app: App = module.create_app()
+            await app.startup()
+        except BaseException:
+            log.exception("startup failed: this worker stops")
+            asyncio.get_running_loop().call_later(0.1, os._exit, 1)  # Granian's main process then stops too
+            raise
+        self.app = app
+        return app
+
+    async def _lifespan(self, receive: "Receive", send: "Send") -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                started = self._started
+                if started is not None and not started.done():
+                    started.cancel()
+                    await asyncio.gather(started, return_exceptions=True)
+                if self.app is not None:
+                    await self.app.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _respond(send: "Send", status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app() -> Boot:
+    """The factory Granian calls in each worker (`commerce.app:create_app` is the app itself, started by lifespan)."""
+    return Boot()
