@@ -20,7 +20,7 @@ from commerce.flows import product_import, setup
 from commerce.product import taxonomy
 from commerce.product.csv_format import CsvInvalid, read_rows
 from commerce.product.schemas import CreateCategory, CreateCollection, CreateValue
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BIN, Server, run_async
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BIN, Server, eventually, run_async
 
 # Tables whose rows the products refer to: a second database gets the same rows, so the same file imports there.
 REFERENCE_TABLES = ("sales_channel", "product_collection", "product_type", "product_tag", "product_category")
@@ -431,3 +431,19 @@ def test_import_by_file_key_refuses_a_bad_file_and_writes_nothing(admin: httpx.C
     assert admin.post("/admin/products/imports", json={"originalname": "x.csv"}).status_code == 400
     assert admin.post("/admin/products/imports/import_nope/confirm").status_code == 404
     assert product_count(admin) == before
+
+
+def test_imported_products_are_found_by_q(store: httpx.Client, db_url: str, refs: dict[str, str]) -> None:
+    """The bulk path renders the documents with catalog_product's own triggers on: its search rows (catalog_search)
+    are written too, and `q` finds the product. Last in the module: the round trips above export every product."""
+    word = f"zq{uuid.uuid4().hex[:8]}"
+    row = [f"csv-{word}", f"Imported {word} Lamp", "published", "", "", "", "", "", "", refs["channel"], ""]
+    row += ["One", f"SKU-{word}", "false", "false", "30", "", "", "", "", ""]
+    do_import(db_url, csv_text([row]))
+
+    def found() -> bool:
+        r = store.get("/store/products", params={"q": word})
+        assert r.status_code == 200, r.text
+        return [p["handle"] for p in r.json()["products"]] == [f"csv-{word}"]
+
+    assert eventually(found)
