@@ -13,7 +13,7 @@ from commerce import settings as settings_module
 
 T = TypeVar("T")
 # What the `server` extra installs, by import name: a base install (the engine only) has none of them.
-SERVER_MODULES = "granian uvloop msgspec psycopg psycopg_pool argon2 jwt cryptography ulid tqdm pgserver".split()
+SERVER_MODULES = "granian uvloop msgspec psycopg psycopg_pool argon2 jwt cryptography tqdm pgserver".split()
 
 
 @contextmanager
