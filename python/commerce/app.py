@@ -297,7 +297,7 @@ class App:
             return False
         self._keys_loaded.add(key)
         added = False
-        for name in ROUTES_BY_KEY.get(key, ()):
+        for name in ROUTES_BY_KEY[key]:
             if name not in self._modules_loaded:
                 self._modules_loaded.add(name)
                 self.router.extend(importlib.import_module(name).ROUTES)

@@ -71,10 +71,13 @@ class ByteLRU(Generic[K, V]):
             _, (_, dropped) = self._items.popitem(last=False)
             self.nbytes -= dropped
 
-    def pop(self, key: K) -> None:
+    def pop(self, key: K) -> V | None:
+        """Take the entry out; its value, or None."""
         found = self._items.pop(key, None)
-        if found is not None:
-            self.nbytes -= found[1]
+        if found is None:
+            return None
+        self.nbytes -= found[1]
+        return found[0]
 
     def clear(self) -> None:
         self._items.clear()

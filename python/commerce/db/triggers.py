@@ -24,7 +24,8 @@ async def off(
     """In the caller's transaction, turn triggers off for the block's writes when this role may (yields True), else
     leave them on (yields False: the same rows, written slower). With them off, the block does what they would
     have done: check and lock (FOR KEY SHARE) the existing rows it refers to, keep the references between its own
-    rows right by construction, and render the catalog documents of its products (`catalog_render_many`).
+    rows right by construction, and the caller renders the catalog documents of its products after the block
+    (`catalog_render_many`, so that catalog_product's own triggers fire).
     Afterwards `commerce_changes` is told of `tables`, as their triggers would have told it, and each (channel,
     payload) of `notify` is sent (what the tables' other notifying triggers would have sent)."""
     try:

@@ -159,10 +159,7 @@ def _remember(cart: dict[str, Any], rendered: bytes) -> None:
 
 
 def _recall(cart_id: str) -> dict[str, Any] | None:
-    cart = _memory.get(cart_id)
-    if cart is not None:
-        _memory.pop(cart_id)  # used once: what the change writes (or finds) replaces it
-    return cart
+    return _memory.pop(cart_id)  # used once: what the change writes (or finds) replaces it
 
 
 async def _change(
