@@ -993,17 +993,7 @@ def measure(
                     lua.write_text(retrieve_script(carts))
                     path = f"/store/carts/{carts[0]}"
                     one_size = len(harness.fetch(ours.url + path, shop.headers)[1])
-                    one = baselines.enter_context(
-                        harness.GranianServer(
-                            "bench.one_select_app:app",
-                            env={
-                                "ONE_SELECT_DATABASE_URL": db_url,
-                                "ONE_SELECT_BODY_BYTES": str(one_size),
-                                "ONE_SELECT_POOL_SIZE": "10",
-                            },
-                            name="one-SELECT app",
-                        )
-                    )
+                    one = baselines.enter_context(harness.one_select_server(db_url, one_size))
                     check_baseline(one, path, one_size)
                     one_command = one.command
                 for c in concurrencies:
