@@ -22,10 +22,9 @@ from commerce.catalog.prices import Prices, load_prices
 from commerce.catalog.service import Catalog
 from commerce.catalog.service import load_catalog as load_product_catalog
 from commerce.catalog.stock import StockCache
+from commerce.db import startup as db_startup
 from commerce.db.changes import Cached, ChangeFeed, listen_url
 from commerce.db.connect import plain_when_local
-from commerce.db.migrate import apply_pending
-from commerce.db.pool import make_pool, transaction_pooled
 from commerce.db.replica import make_replica
 from commerce.errors import Busy, CommerceError, NotFound
 from commerce.flows import flash
@@ -189,23 +188,19 @@ class App:
         self._prefix = os.urandom(4).hex()
         self.in_flight = 0  # requests this worker is serving now (admission: settings.max_in_flight)
 
-    async def startup(self) -> None:
+    async def startup(self, database: Awaitable[db_startup.Database] | None = None) -> None:
         # Nothing heavy before the first request: the pool fills in the background (startup waits for one working
         # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
         # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
         # Whether DATABASE_URL is a transaction pooler decides prepared statements and where LISTEN goes.
-        # Pending migrations are applied first (under their advisory lock: workers and `commerce serve`'s own setup
-        # may race to it, one applies them), beside the pooler detection: no request is answered on an old schema.
+        # Pending migrations are applied first, the pool opened after them (db/startup.py): `database` is that start
+        # when the caller began it already (commerce.boot, while this module was being imported).
         s = self.settings
+        db = await (database if database is not None else db_startup.start(s, self.database_url))
+        if db.applied:
+            log.info("applied migrations: %s", ", ".join(db.applied))
+        pool, pooled = db.pool, db.pooled
         local = plain_when_local  # no TLS to a database on this machine (db/connect.py says why)
-        direct = local(s.database_direct_url or self.database_url)
-        pooled, applied = await asyncio.gather(
-            transaction_pooled(s.database_pooling, self.database_url), apply_pending(direct)
-        )
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
-        pool = make_pool(self.database_url, s.pool_size, pooled=pooled, timeout=s.pool_timeout)
-        await pool.open(wait=False)
         replica_url = local(s.database_replica_url) if s.database_replica_url else None
         replica = await make_replica(replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
         listen = local(s.database_listen_url) if s.database_listen_url else None
@@ -423,7 +418,7 @@ def create_app() -> App:
     _configure_logging()
     settings = settings_module.load()
     events.load_subscribers(settings.event_subscribers)
-    database_url = os.environ.get("COMMERCE_DATABASE_URL") or settings.database_url
+    database_url = db_startup.database_url(settings)
     if not database_url:
         raise SystemExit("DATABASE_URL is not set: start the server with `commerce serve`")
     return App(settings, database_url)
