@@ -17,6 +17,7 @@ import gc
 import importlib
 import logging
 import os
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # nothing of the app is imported before the worker is up: not even commerce.http (msgspec)
@@ -77,7 +78,7 @@ class Boot:
         try:
             # psycopg and the database's start first (~half of the import): the database's start (migrations
             # checked, pooler detected, pool opened) then waits on its round trips while the rest is imported.
-            db = await asyncio.to_thread(importlib.import_module, "commerce.db.startup")
+            db = await asyncio.to_thread(_import_database)
             from commerce import settings as settings_module
 
             settings = settings_module.load()
@@ -113,6 +114,13 @@ class Boot:
                     await self.app.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _import_database() -> ModuleType:
+    from commerce.db import psycopg_versions  # psycopg's three version strings without importlib.metadata
+
+    with psycopg_versions.provided():
+        return importlib.import_module("commerce.db.startup")
 
 
 async def _abandon(database: "asyncio.Task[Database]") -> None:
