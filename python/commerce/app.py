@@ -144,6 +144,14 @@ for _module, _keys in ROUTE_MODULES.items():
         ROUTES_BY_KEY.setdefault(_key, []).append(_module)
 
 
+PRELOADED = "store/products"  # the route key whose modules App.startup imports beside its database work
+
+
+def _import_modules(names: list[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
 def route_key(path: str) -> str:
     """The part of a path that names the module(s) serving it: `/store/products/x` -> `store/products`,
     `/static/demo/a.png` -> `static`."""
@@ -224,7 +232,10 @@ class App:
             hold_policies=Cached(feed, (holds.TABLE,), holds.load_policies),
         )
         flash.SOLD_OUT.serve(self.state.stock, pool)  # flows.flash refuses sold-out variants from it
-        await asyncio.gather(feed.start(), _first_connection(pool))
+        # A storefront's first request is a product page: its route module is imported in a thread while this waits on
+        # the database (its routes join the router on that request, as any module's do).
+        preload = asyncio.to_thread(_import_modules, ROUTES_BY_KEY[PRELOADED])
+        await asyncio.gather(feed.start(), _first_connection(pool), preload)
         if feed.replica is not None:
             await feed.replica.start()
         outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)
