@@ -88,3 +88,22 @@ def test_an_unknown_attribute_of_a_lazy_package_is_an_attribute_error() -> None:
         assert "no_such_module" in str(exc)
     else:
         raise AssertionError("expected AttributeError")
+
+
+def test_the_app_watches_the_tables_of_the_cart_caches_it_does_not_import() -> None:
+    from commerce import app
+    from commerce.promotion import service as promotion_service
+    from commerce.tax import service as tax_service
+
+    assert app.PROMOTION_TABLES == promotion_service.TABLES
+    assert app.TAX_TABLES == tax_service.TABLES
+
+
+def test_a_worker_start_imports_neither_the_cart_caches_services_nor_the_domain_services() -> None:
+    found = fresh(
+        "import json, sys\n"
+        "import commerce.app\n"
+        "print(json.dumps(sorted(m for m in ('commerce.promotion.service', 'commerce.tax.service',\n"
+        "    'commerce.product.service', 'commerce.inventory.service', 'commerce.fulfillment') if m in sys.modules)))"
+    )
+    assert found == []
