@@ -12,7 +12,9 @@ the CLI's own, and each worker: which may still be importing the app, see commer
 right after the first priced page (the app imported and started: what the goal is judged on). The stdout line
 `commerce-core listening on ...`, printed just before Granian starts (the migrate and seed checks run beside it; in
 older versions, before it), splits the time into the CLI's part and the workers' part.
-Also timed, in fresh interpreters: `import commerce.cli` and `import commerce.app` (what a worker imports).
+The CPU time (user + system) each process had used when the page was answered is read too: on a busy machine the
+wall times stretch with everyone else's work, the CPU a start needs much less. Also timed, in fresh interpreters:
+`import commerce.cli` and `import commerce.app` (what a worker imports).
 Writes the "startup" section of bench/RESULTS.md.
 
     .venv/bin/python bench/startup.py     # BENCH_STARTUP_RUNS=7 WORKERS=1
@@ -53,6 +55,8 @@ class Run:
     main: Memory  # the Granian main process (the CLI's process)
     workers: list[Memory]  # right after /health
     served: list[Memory]  # right after the first priced page
+    main_cpu_ms: float  # CPU time (user + system, every thread) the main process had used when the page was answered
+    worker_cpu_ms: float  # the same for the worker(s), summed: the work on the page's path, whatever the load
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,15 @@ def same_program_children(pid: int) -> list[int]:
     return found
 
 
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process so far, all its threads (/proc/<pid>/stat, clock ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def watch_output(stream: IO[bytes], started: float, marks: dict[str, float]) -> None:
     for raw in stream:
         line = raw.decode(errors="replace")
@@ -171,6 +184,7 @@ def one_run(t: Target, workers: int) -> Run:
         status, body = harness.fetch(url + page_path(t.region_id), {"x-publishable-api-key": t.key}, timeout=60)
         done = time.perf_counter()
         served = [Memory.of(pid) for pid in pids]
+        main_cpu, worker_cpu = cpu_ms(proc.pid), sum(cpu_ms(pid) for pid in pids)
         if status != 200 or b'"calculated_amount"' not in body:
             raise RuntimeError(f"the priced page answered {status}: {body[:300]!r}")
         if len(pids) != workers:
@@ -183,6 +197,8 @@ def one_run(t: Target, workers: int) -> Run:
             main=main,
             workers=fresh,
             served=served,
+            main_cpu_ms=main_cpu,
+            worker_cpu_ms=worker_cpu,
         )
     finally:
         proc.terminate()
@@ -223,6 +239,8 @@ def render(runs: list[Run], t: Target, workers: int, imports: dict[str, float], 
     after = [r.health_ms - r.listening_ms for r in runs]
     page = [r.page_ms for r in runs]
     latency = [r.page_latency_ms for r in runs]
+    main_cpu = [r.main_cpu_ms for r in runs]
+    worker_cpu = [r.worker_cpu_ms for r in runs]
     main_rss = [r.main.rss_kb for r in runs]
     worker_rss = [w.rss_kb for r in runs for w in r.workers]
     worker_uss = [w.uss_kb for r in runs for w in r.workers]
@@ -265,6 +283,17 @@ def render(runs: list[Run], t: Target, workers: int, imports: dict[str, float], 
             "the first priced page alone (sent right after /health; it waits for the app's import and start)",
             ms(med(latency)),
             spread(latency),
+        ],
+        [
+            "CPU time used by then (user + system, /proc/<pid>/stat): the main process (CLI, Granian)",
+            ms(med(main_cpu)),
+            spread(main_cpu),
+        ],
+        [
+            "CPU time used by then: the worker(s) (Granian's worker, the app's import and start, the page); "
+            "what the page waits for when the machine is busy",
+            ms(med(worker_cpu)),
+            spread(worker_cpu),
         ],
     ]
     memory_rows = [
@@ -318,7 +347,7 @@ def render(runs: list[Run], t: Target, workers: int, imports: dict[str, float], 
     summary = (
         f"/health {ms(med(health))} (CLI {ms(med(listening))}), first priced page {ms(med(page))}; "
         f"RSS main {fmt_mb(med(main_rss))}, worker {fmt_mb(med(worker_rss))} at /health, "
-        f"{fmt_mb(med(served_rss))} after the page"
+        f"{fmt_mb(med(served_rss))} after the page; CPU main {ms(med(main_cpu))}, worker {ms(med(worker_cpu))}"
     )
     return "\n".join(lines) + "\n", summary
 
@@ -334,7 +363,8 @@ def measure() -> tuple[str, str]:
             run = one_run(t, workers)
             harness.log(
                 f"run {i + 1}: listening {run.listening_ms:.0f} ms, /health {run.health_ms:.0f} ms, page "
-                f"{run.page_ms:.0f} ms; RSS main {fmt_mb(run.main.rss_kb)}, workers "
+                f"{run.page_ms:.0f} ms; CPU main {run.main_cpu_ms:.0f} ms, workers {run.worker_cpu_ms:.0f} ms; "
+                f"RSS main {fmt_mb(run.main.rss_kb)}, workers "
                 + ", ".join(fmt_mb(w.rss_kb) for w in run.workers)
                 + " at /health, "
                 + ", ".join(fmt_mb(w.rss_kb) for w in run.served)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
@@ -22,10 +22,9 @@ from commerce.catalog.prices import Prices, load_prices
 from commerce.catalog.service import Catalog
 from commerce.catalog.service import load_catalog as load_product_catalog
 from commerce.catalog.stock import StockCache
+from commerce.db import startup as db_startup
 from commerce.db.changes import Cached, ChangeFeed, listen_url
 from commerce.db.connect import plain_when_local
-from commerce.db.migrate import apply_pending
-from commerce.db.pool import make_pool, transaction_pooled
 from commerce.db.replica import make_replica
 from commerce.errors import Busy, CommerceError, NotFound
 from commerce.flows import flash
@@ -36,14 +35,14 @@ from commerce.http.metrics import Metrics
 from commerce.http.response import encode
 from commerce.http.router import MethodNotAllowed, Route
 from commerce.inventory import holds
-from commerce.promotion.service import TABLES as PROMOTION_TABLES
-from commerce.promotion.service import Promotions, load_promotions
 from commerce.region.service import TABLES as REGION_TABLES
 from commerce.region.service import RegionCatalog
 from commerce.region.service import load_catalog as load_region_catalog
 from commerce.settings import Settings
-from commerce.tax import service as tax_service
-from commerce.tax.service import TaxRates
+
+if TYPE_CHECKING:  # a cart's caches: their modules are imported with the cart's routes, not at startup
+    from commerce.promotion.service import Promotions
+    from commerce.tax.service import TaxRates
 
 log = logging.getLogger("commerce")
 UNSHED = frozenset(
@@ -65,8 +64,8 @@ class AppState:
     documents: catalog_documents.Documents
     stock: StockCache
     prices: Cached[Prices]
-    promotions: Cached[Promotions]
-    tax_rates: Cached[TaxRates]
+    promotions: "Cached[Promotions]"
+    tax_rates: "Cached[TaxRates]"
     hold_policies: Cached[dict[str, dict[str, Any]]]
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -145,6 +144,28 @@ for _module, _keys in ROUTE_MODULES.items():
         ROUTES_BY_KEY.setdefault(_key, []).append(_module)
 
 
+# The tables behind a cart's promotion and tax caches (the services' TABLES, tests/unit/test_worker_imports.py checks):
+# named here so that a worker's start does not import those services (~0.4 MB, ~10 ms), which a storefront's product
+# pages never use; the cart's routes import them (flows.cart) before any cart asks these caches.
+PROMOTION_TABLES = ("promotion", "promotion_campaign")
+TAX_TABLES = ("tax_provider", "tax_region", "tax_rate", "tax_rate_rule")
+PRELOADED = "store/products"  # the route key whose modules App.startup imports beside its database work
+
+
+def _loaded_later(module: str, name: str) -> Callable[[AsyncConnectionPool[Any]], Awaitable[Any]]:
+    """A cache's load function that is `module.name`, the module imported at the first load."""
+
+    async def load(pool: AsyncConnectionPool[Any]) -> Any:
+        return await getattr(importlib.import_module(module), name)(pool)
+
+    return load
+
+
+def _import_modules(names: list[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
 def route_key(path: str) -> str:
     """The part of a path that names the module(s) serving it: `/store/products/x` -> `store/products`,
     `/static/demo/a.png` -> `static`."""
@@ -189,23 +210,19 @@ class App:
         self._prefix = os.urandom(4).hex()
         self.in_flight = 0  # requests this worker is serving now (admission: settings.max_in_flight)
 
-    async def startup(self) -> None:
+    async def startup(self, database: Awaitable[db_startup.Database] | None = None) -> None:
         # Nothing heavy before the first request: the pool fills in the background (startup waits for one working
         # connection, so a database that cannot be reached still fails it), the change feed's LISTEN is set up at the
         # same time, the idempotency sweep runs in the background and the OpenAPI document is built when asked for.
         # Whether DATABASE_URL is a transaction pooler decides prepared statements and where LISTEN goes.
-        # Pending migrations are applied first (under their advisory lock: workers and `commerce serve`'s own setup
-        # may race to it, one applies them), beside the pooler detection: no request is answered on an old schema.
+        # Pending migrations are applied first, the pool opened after them (db/startup.py): `database` is that start
+        # when the caller began it already (commerce.boot, while this module was being imported).
         s = self.settings
+        db = await (database if database is not None else db_startup.start(s, self.database_url))
+        if db.applied:
+            log.info("applied migrations: %s", ", ".join(db.applied))
+        pool, pooled = db.pool, db.pooled
         local = plain_when_local  # no TLS to a database on this machine (db/connect.py says why)
-        direct = local(s.database_direct_url or self.database_url)
-        pooled, applied = await asyncio.gather(
-            transaction_pooled(s.database_pooling, self.database_url), apply_pending(direct)
-        )
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
-        pool = make_pool(self.database_url, s.pool_size, pooled=pooled, timeout=s.pool_timeout)
-        await pool.open(wait=False)
         replica_url = local(s.database_replica_url) if s.database_replica_url else None
         replica = await make_replica(replica_url, pool, s.pool_size, s.database_pooling, s.replica_max_lag)
         listen = local(s.database_listen_url) if s.database_listen_url else None
@@ -224,12 +241,15 @@ class App:
             # Per variant, as pages ask: a share of the catalog's byte budget (stock entries are small).
             stock=StockCache(feed, self.settings.catalog_cache_mb * 1024 * 1024 // 8),
             prices=Cached(feed, catalog_source.PRICE_TABLES, load_prices),
-            promotions=Cached(feed, PROMOTION_TABLES, load_promotions),
-            tax_rates=Cached(feed, tax_service.TABLES, tax_service.load_rates),
+            promotions=Cached(feed, PROMOTION_TABLES, _loaded_later("commerce.promotion.service", "load_promotions")),
+            tax_rates=Cached(feed, TAX_TABLES, _loaded_later("commerce.tax.service", "load_rates")),
             hold_policies=Cached(feed, (holds.TABLE,), holds.load_policies),
         )
         flash.SOLD_OUT.serve(self.state.stock, pool)  # flows.flash refuses sold-out variants from it
-        await asyncio.gather(feed.start(), _first_connection(pool))
+        # A storefront's first request is a product page: its route module is imported in a thread while this waits on
+        # the database (its routes join the router on that request, as any module's do).
+        preload = asyncio.to_thread(_import_modules, ROUTES_BY_KEY[PRELOADED])
+        await asyncio.gather(feed.start(), _first_connection(pool), preload)
         if feed.replica is not None:
             await feed.replica.start()
         outbox = events.Outbox(pool)  # this worker's delivery of committed events (woken by the feed's NOTIFY)
@@ -423,7 +443,7 @@ def create_app() -> App:
     _configure_logging()
     settings = settings_module.load()
     events.load_subscribers(settings.event_subscribers)
-    database_url = os.environ.get("COMMERCE_DATABASE_URL") or settings.database_url
+    database_url = db_startup.database_url(settings)
     if not database_url:
         raise SystemExit("DATABASE_URL is not set: start the server with `commerce serve`")
     return App(settings, database_url)
