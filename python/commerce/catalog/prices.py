@@ -125,6 +125,33 @@ class Prices:
             return
         async with pool.connection() as conn:
             index = await self.index_for(conn, missing)
+        self._memoise(index, missing, context, key)
+
+    def take(self, rows: Iterable[Any], set_ids: Iterable[str | None], context: dict[str, Any], key: Any) -> None:
+        """As `load`, from these sets' price rows read already (documents.PriceRow: a product page's statement read
+        them with its documents)."""
+        self._expire(context["now"])
+        missing = sorted({s for s in set_ids if s is not None and (key, s) not in self.memo})
+        if not missing:
+            return
+        wanted = set(missing)
+        index = self._index(
+            {
+                "id": r.id,
+                "price_set_id": r.price_set_id,
+                "price_list_id": r.price_list_id,
+                "currency_code": r.currency_code,
+                "amount": r.amount,
+                "min_quantity": r.min_quantity,
+                "max_quantity": r.max_quantity,
+                "rules": r.rules,
+            }
+            for r in rows
+            if r.price_set_id in wanted
+        )
+        self._memoise(index, missing, context, key)
+
+    def _memoise(self, index: engine.PriceIndex, missing: list[str], context: dict[str, Any], key: Any) -> None:
         calculated = index.calculate(missing, context)
         for s in missing:
             cp = calculated.get(s)

@@ -96,14 +96,14 @@ async def _read(req: Request, work: Callable[[Any], Awaitable[R]]) -> R:
     return await replica.read(req.state.feed.replica, req.state.pool, req.state.documents.changed_at, work)
 
 
-async def _select(req: Request, pool: Any, query: ProductQuery, stock: bool) -> Page:
+async def _select(req: Request, pool: Any, query: ProductQuery, stock: bool, prices: bool = False) -> Page:
     """documents.select; a list by handle or id read on the primary brings its variants' stock too when the body
-    shows it (`stock`), which the stock cache keeps as its own reads, unless a change was notified meanwhile: a cold
-    product page is one round trip. A replica's stock may lag the stock NOTIFYs: there the stock cache reads it on
-    its own terms."""
+    shows it (`stock`), which the stock cache keeps as its own reads, unless a change was notified meanwhile, and
+    its price sets' prices when the body shows prices (`prices`, on any pool): a cold product page is one round
+    trip. A replica's stock may lag the stock NOTIFYs: there the stock cache reads it on its own terms."""
     stock = stock and pool is req.state.pool
     version = req.state.stock.version
-    page: Page = await req.state.documents.select(pool, query, req.sales_channel_ids, stock=stock)
+    page: Page = await req.state.documents.select(pool, query, req.sales_channel_ids, stock=stock, prices=prices)
     if stock and page.entries:
         variant_ids = [v for e in page.entries.values() for v in e.variant_ids]
         req.state.stock.keep(stock_entries(page.stock_rows, variant_ids), version)
@@ -125,15 +125,18 @@ async def list_products(req: Request) -> Response:
     generation = documents.generation
 
     async def work(pool: Any) -> tuple[list[str], int, dict[str, Any]]:
-        page = await _select(req, pool, query, _wants_stock(query))
+        priced = prices is not None and context is not None
+        page = await _select(req, pool, query, _wants_stock(query), priced)
         ids, count, found = page.ids, page.count, page.entries
         if not found:
             found = await documents.products(pool, ids)
-        load = (
-            prices.load(pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
-            if prices is not None and context is not None
-            else _none()
-        )
+        set_ids = [s for i in ids if i in found for s in found[i].set_ids]
+        load = _none()
+        if prices is not None and context is not None:
+            if page.price_rows is not None:  # read with the documents
+                prices.take(page.price_rows, set_ids, *context)
+            else:
+                load = prices.load(pool, set_ids, *context)
         await _with_stock(req, query, found.values(), load)
         return ids, count, found
 
@@ -151,11 +154,18 @@ async def retrieve_product(req: Request) -> Response:
 
     async def work(pool: Any) -> Any:
         entry = req.state.documents.held(product_id)
-        if entry is None:  # read as a list by id: the product and its stock in one round trip
+        price_rows = None
+        if entry is None:  # read as a list by id: the product, its stock and prices in one round trip
             lookup = ProductQuery(id=[product_id], limit=1)
-            entry = (await _select(req, pool, lookup, _wants_stock(query))).entries.get(product_id)
+            page = await _select(req, pool, lookup, _wants_stock(query), prices is not None and context is not None)
+            entry, price_rows = page.entries.get(product_id), page.price_rows
         if entry is not None:
-            load = prices.load(pool, entry.set_ids, *context) if prices is not None and context is not None else _none()
+            load = _none()
+            if prices is not None and context is not None:
+                if price_rows is not None:
+                    prices.take(price_rows, entry.set_ids, *context)
+                else:
+                    load = prices.load(pool, entry.set_ids, *context)
             await _with_stock(req, query, [entry], load)
         return entry
 
