@@ -246,19 +246,40 @@ def by_key(params: dict[str, Any]) -> bool:
     return params["likes"] is None and (params["id"] is not None or params["handle"] is not None)
 
 
-def page_statement(order: str, params: dict[str, Any], *, stock: bool = False, prices: bool = False) -> str:
+def _read_along(stock: bool, prices: bool) -> str:
+    """A page row's document, price sets and channels, its variants' stock rows (or NULL) and, with `prices`, its
+    price sets' prices: the columns a statement that reads the documents adds after the id and count."""
+    return (
+        ", document, set_ids, channel_ids, "
+        + (VARIANTS_OF_ROW if stock else "NULL")
+        + (", " + PRICES_OF_ROW if prices else "")
+    )
+
+
+def page_statement(
+    order: str, params: dict[str, Any], *, stock: bool = False, prices: bool = False, documents: bool = False
+) -> str:
     """The statement of one page of the list in this order (`order_clause`) with these `filters`: each row's id and
-    the count of all the list matches, and (`by_key`) its document, price sets and channels, with `stock` its
-    variants' stock rows (catalog.stock.VARIANTS_OF_ROW) and with `prices` its price sets' prices (PRICES_OF_ROW)."""
+    the count of all the list matches, and (`by_key`, or any list with `documents`) its document, price sets and
+    channels, with `stock` its variants' stock rows (catalog.stock.VARIANTS_OF_ROW) and with `prices` its price
+    sets' prices (PRICES_OF_ROW)."""
+    if by_key(params):
+        return "SELECT id, count(*) OVER ()" + _read_along(stock, prices) + where(params, order) + order + KEY_PAGE
     if order == RANKED:
         head = "SELECT id, count(*) OVER () FROM (" + RANKED_SELECT + where(params, order) + " OFFSET 0) matched"
-    elif by_key(params):
-        head = "SELECT id, count(*) OVER (), document, set_ids, channel_ids"
-        head += ", " + (VARIANTS_OF_ROW if stock else "NULL") + (", " + PRICES_OF_ROW if prices else "")
-        return head + where(params, order) + order + KEY_PAGE
     else:
         head = "SELECT id, count(*) OVER ()" + where(params, order)
-    return head + order + PAGE
+    statement = head + order + PAGE
+    if not documents:
+        return statement
+    # The page's documents (and stock, prices) read for its rows, in the page's order, in the same round trip.
+    return (
+        "SELECT m.id, m.n"
+        + _read_along(stock, prices)
+        + " FROM (SELECT id, n, row_number() OVER () AS k FROM ("
+        + statement
+        + ") page (id, n)) m LEFT JOIN catalog_product c ON c.id = m.id ORDER BY m.k"
+    )
 
 
 def count_statement(order: str, params: dict[str, Any]) -> str:
@@ -361,27 +382,31 @@ class Documents:
         *,
         stock: bool = False,
         prices: bool = False,
+        documents: bool = False,
     ) -> Page:
-        """The ids of one page of the list and the count of all it matches; for a list by id or handle (`by_key`)
-        also its products, read by the same statement, with `stock` their variants' stock rows and with `prices`
-        their price sets' prices (Page.price_rows)."""
+        """The ids of one page of the list and the count of all it matches; for a list by id or handle (`by_key`),
+        or any with `documents`, also its products, read by the same statement, with `stock` their variants' stock
+        rows and with `prices` their price sets' prices (Page.price_rows)."""
         params = {**filters(query, channel_ids), "limit": query.limit, "offset": query.offset}
         generation = self._generation
         async with pool.connection() as conn:
             cur = conn.cursor(row_factory=tuple_row)
             order = order_clause(query)
-            await cur.execute(page_statement(order, params, stock=stock, prices=prices), params)
+            statement = page_statement(order, params, stock=stock, prices=prices, documents=documents)
+            await cur.execute(statement, params)
             rows = await cur.fetchall()
             if not rows:
                 await cur.execute(count_statement(order, params), params)
                 found = await cur.fetchone()
                 return Page([], int(found[0]) if found else 0)
         page = Page([r[0] for r in rows], int(rows[0][1]))
-        if len(rows[0]) > 2:  # by_key: the documents came along (decoded only when this worker has none of them)
+        if len(rows[0]) > 2:  # the documents came along (decoded only when this worker has none of them)
             read = []
             if len(rows[0]) > 6:
                 page.price_rows = []
             for row in rows:
+                if row[2] is None:  # unpublished meanwhile (a list's rows read before its documents)
+                    continue
                 hit = self.held(row[0])
                 if hit is None:
                     hit = Entry(row[2].encode(), row[3], row[4])
