@@ -155,14 +155,15 @@ KEY_FILTERS = {
     "handle": " AND handle = ANY((SELECT %(handle)s::text[])::text[])",
 }
 KEY_PAGE = " LIMIT (SELECT %(limit)s::bigint) OFFSET (SELECT %(offset)s::bigint)"
-# The live prices (base and price lists') of a catalog_product row's price sets, as pricing.repository.SET_PRICES reads
-# them, one JSON array of arrays (text: decoded by msgspec, amounts as exact Decimals): what the engine prices the
-# product page with, read in its statement instead of a second round trip.
+# The live prices (base and price lists') of a catalog_product row's live price sets, as pricing.repository.SET_PRICES
+# reads them, one JSON array of arrays (text: decoded by msgspec, amounts as exact Decimals): what the engine prices
+# the product page with, read in its statement instead of a second round trip. The live sets are looked up once each
+# (a join looked the set up again for each of its ~5 prices: 0.7 ms of cold index reads per product at 100k).
 PRICES_OF_ROW = (
     "(SELECT json_agg(json_build_array(p.id, p.price_set_id, p.price_list_id, p.currency_code, p.amount,"
-    " p.min_quantity, p.max_quantity, p.rules))::text"
-    " FROM price p JOIN price_set s ON s.id = p.price_set_id AND s.deleted_at IS NULL"
-    " WHERE p.deleted_at IS NULL AND p.price_set_id = ANY(set_ids))"
+    " p.min_quantity, p.max_quantity, p.rules))::text FROM price p"
+    " WHERE p.deleted_at IS NULL AND p.price_set_id = ANY(ARRAY("
+    "SELECT s.id FROM price_set s WHERE s.id = ANY(set_ids) AND s.deleted_at IS NULL)))"
 )
 _WORD = re.compile(r"\w+")
 
