@@ -260,3 +260,27 @@ def test_documents_match_the_product_tables(db_url: str, shop: dict[str, Any]) -
         after: dict[str, str] = dict(conn.execute("SELECT id, document FROM catalog_product").fetchall())
         conn.rollback()
     assert before == after and len(after) >= PRODUCTS
+
+
+def test_a_product_page_is_one_statement_on_a_generic_plan(db_url: str, shop: dict[str, Any]) -> None:
+    """A product page by handle is one statement (documents, stock, prices) whose prepared form PostgreSQL runs with
+    its generic plan, not planned again at every run; its prices are the rows pricing's SET_PRICES reads."""
+    from commerce.catalog import documents
+    from commerce.pricing.repository import SET_PRICES
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        channels = [r[0] for r in conn.execute("SELECT id FROM sales_channel WHERE deleted_at IS NULL")]
+        handles = [r[0] for r in conn.execute("SELECT handle FROM catalog_product ORDER BY id LIMIT 20")]
+        for handle in handles:
+            query = ProductQuery(handle=[handle], limit=50)
+            params = {**documents.filters(query, tuple(channels)), "limit": 50, "offset": 0}
+            statement = documents.page_statement(documents.order_clause(query), params, stock=True, prices=True)
+            (row,) = conn.execute(statement, params).fetchall()  # psycopg prepares it from the 5th run
+            read = sorted((p.id, p.amount, p.rules) for p in documents._decode_prices(row[6]))
+            expected = sorted((p[0], p[4], p[7]) for p in conn.execute(SET_PRICES, (row[3],)).fetchall())
+            assert read == expected and read
+        generic, custom = conn.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT id, count%'"
+        ).fetchone() or (0, 0)
+        # 20 runs: psycopg prepares it at the 6th; PostgreSQL plans its first 5 runs, then keeps the generic plan.
+        assert generic >= 5 and custom <= 5, (generic, custom)

@@ -70,6 +70,33 @@ class Prices:
                 sets.setdefault(p["price_set_id"], []).append(_price(p))
             elif p["price_list_id"] in listed:
                 listed[p["price_list_id"]].append({**_price(p), "price_set_id": p["price_set_id"]})
+        return self._engine_index(sets, listed)
+
+    def _index_of_rows(self, rows: Iterable[Any], wanted: set[str]) -> engine.PriceIndex:
+        """`_index` of documents.PriceRow rows, those of the `wanted` sets."""
+        sets: dict[str, list[dict[str, Any]]] = {}
+        listed: dict[str, list[dict[str, Any]]] = {list_id: [] for list_id in self.lists}
+        for r in rows:
+            if r.price_set_id not in wanted:
+                continue
+            price = {
+                "id": r.id,
+                "amount": r.amount,
+                "currency_code": r.currency_code,
+                "min_quantity": r.min_quantity,
+                "max_quantity": r.max_quantity,
+                "rules": r.rules,
+            }
+            if r.price_list_id is None:
+                sets.setdefault(r.price_set_id, []).append(price)
+            elif r.price_list_id in listed:
+                price["price_set_id"] = r.price_set_id
+                listed[r.price_list_id].append(price)
+        return self._engine_index(sets, listed)
+
+    def _engine_index(
+        self, sets: dict[str, list[dict[str, Any]]], listed: dict[str, list[dict[str, Any]]]
+    ) -> engine.PriceIndex:
         return engine.PriceIndex(
             price_sets=[{"id": k, "prices": v} for k, v in sets.items()],
             price_lists=[{**lst, "prices": listed[list_id]} for list_id, lst in self.lists.items()],
@@ -125,6 +152,18 @@ class Prices:
             return
         async with pool.connection() as conn:
             index = await self.index_for(conn, missing)
+        self._memoise(index, missing, context, key)
+
+    def take(self, rows: Iterable[Any], set_ids: Iterable[str | None], context: dict[str, Any], key: Any) -> None:
+        """As `load`, from these sets' price rows read already (documents.PriceRow: a product page's statement read
+        them with its documents)."""
+        self._expire(context["now"])
+        missing = sorted({s for s in set_ids if s is not None and (key, s) not in self.memo})
+        if not missing:
+            return
+        self._memoise(self._index_of_rows(rows, set(missing)), missing, context, key)
+
+    def _memoise(self, index: engine.PriceIndex, missing: list[str], context: dict[str, Any], key: Any) -> None:
         calculated = index.calculate(missing, context)
         for s in missing:
             cp = calculated.get(s)

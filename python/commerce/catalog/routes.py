@@ -76,19 +76,20 @@ def _wants_stock(query: ProductQuery) -> bool:
     return variant_plan is not None and "inventory_quantity" in variant_plan
 
 
-async def _with_stock(req: Request, query: ProductQuery, entries: Any, other: Awaitable[Any]) -> None:
-    """`other` (the prices' read), and at the same time, when the body will show inventory_quantity, the stock of
-    these products' variants that this worker does not hold (on the primary: the stock cache follows its NOTIFYs),
-    so that a cold page waits for one round trip, not two."""
+async def _with_stock(req: Request, query: ProductQuery, entries: Any, other: Awaitable[Any] | None) -> None:
+    """`other` (the prices' read, if any), and at the same time, when the body will show inventory_quantity, the
+    stock of these products' variants that this worker does not hold (on the primary: the stock cache follows its
+    NOTIFYs), so that a cold page waits for one round trip, not two."""
     if not _wants_stock(query):
-        await other
+        if other is not None:
+            await other
         return
     variant_ids = [v for e in entries for v in e.variant_ids]
-    await asyncio.gather(other, req.state.stock.get(req.state.pool, variant_ids))
-
-
-async def _none() -> None:
-    return None
+    stock = req.state.stock.get(req.state.pool, variant_ids)
+    if other is None:  # the prices came with the documents: no task to run beside the stock's
+        await stock
+    else:
+        await asyncio.gather(other, stock)
 
 
 async def _read(req: Request, work: Callable[[Any], Awaitable[R]]) -> R:
@@ -96,14 +97,17 @@ async def _read(req: Request, work: Callable[[Any], Awaitable[R]]) -> R:
     return await replica.read(req.state.feed.replica, req.state.pool, req.state.documents.changed_at, work)
 
 
-async def _select(req: Request, pool: Any, query: ProductQuery, stock: bool) -> Page:
-    """documents.select; a list by handle or id read on the primary brings its variants' stock too when the body
-    shows it (`stock`), which the stock cache keeps as its own reads, unless a change was notified meanwhile: a cold
-    product page is one round trip. A replica's stock may lag the stock NOTIFYs: there the stock cache reads it on
-    its own terms."""
+async def _select(req: Request, pool: Any, query: ProductQuery, stock: bool, prices: bool = False) -> Page:
+    """documents.select; a list by handle or id, or a search (`q`: its pages are seldom asked twice), brings its
+    products' documents, their variants' stock too when the body shows it (`stock`, read on the primary), which
+    the stock cache keeps as its own reads, unless a change was notified meanwhile, and their price sets' prices
+    when the body shows prices (`prices`, on any pool): a cold product page or search page is one round trip. A
+    replica's stock may lag the stock NOTIFYs: there the stock cache reads it on its own terms."""
     stock = stock and pool is req.state.pool
     version = req.state.stock.version
-    page: Page = await req.state.documents.select(pool, query, req.sales_channel_ids, stock=stock)
+    page: Page = await req.state.documents.select(
+        pool, query, req.sales_channel_ids, stock=stock, prices=prices, documents=bool(query.q)
+    )
     if stock and page.entries:
         variant_ids = [v for e in page.entries.values() for v in e.variant_ids]
         req.state.stock.keep(stock_entries(page.stock_rows, variant_ids), version)
@@ -125,15 +129,18 @@ async def list_products(req: Request) -> Response:
     generation = documents.generation
 
     async def work(pool: Any) -> tuple[list[str], int, dict[str, Any]]:
-        page = await _select(req, pool, query, _wants_stock(query))
+        priced = prices is not None and context is not None
+        page = await _select(req, pool, query, _wants_stock(query), priced)
         ids, count, found = page.ids, page.count, page.entries
         if not found:
             found = await documents.products(pool, ids)
-        load = (
-            prices.load(pool, [s for i in ids if i in found for s in found[i].set_ids], *context)
-            if prices is not None and context is not None
-            else _none()
-        )
+        set_ids = [s for i in ids if i in found for s in found[i].set_ids]
+        load: Awaitable[None] | None = None
+        if prices is not None and context is not None:
+            if page.price_rows is not None:  # read with the documents
+                prices.take(page.price_rows, set_ids, *context)
+            else:
+                load = prices.load(pool, set_ids, *context)
         await _with_stock(req, query, found.values(), load)
         return ids, count, found
 
@@ -151,11 +158,18 @@ async def retrieve_product(req: Request) -> Response:
 
     async def work(pool: Any) -> Any:
         entry = req.state.documents.held(product_id)
-        if entry is None:  # read as a list by id: the product and its stock in one round trip
+        price_rows = None
+        if entry is None:  # read as a list by id: the product, its stock and prices in one round trip
             lookup = ProductQuery(id=[product_id], limit=1)
-            entry = (await _select(req, pool, lookup, _wants_stock(query))).entries.get(product_id)
+            page = await _select(req, pool, lookup, _wants_stock(query), prices is not None and context is not None)
+            entry, price_rows = page.entries.get(product_id), page.price_rows
         if entry is not None:
-            load = prices.load(pool, entry.set_ids, *context) if prices is not None and context is not None else _none()
+            load: Awaitable[None] | None = None
+            if prices is not None and context is not None:
+                if price_rows is not None:
+                    prices.take(price_rows, entry.set_ids, *context)
+                else:
+                    load = prices.load(pool, entry.set_ids, *context)
             await _with_stock(req, query, [entry], load)
         return entry
 

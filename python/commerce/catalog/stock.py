@@ -60,8 +60,9 @@ COLUMNS = (
 )
 VARIANTS = "SELECT " + COLUMNS + LEVELS.format("(SELECT %s::text[])::text[]")
 # The same rows for a catalog_product row's variants, as one JSON array of arrays (a column of a statement that reads
-# documents: catalog.documents, a product page by handle reads its stock in the same round trip).
-VARIANTS_OF_ROW = "(SELECT json_agg(json_build_array(" + COLUMNS + "))" + LEVELS.format("variant_ids") + ")"
+# documents: catalog.documents, a product page by handle reads its stock in the same round trip); text, which the
+# reader decodes with msgspec (psycopg's json loader is the standard library's).
+VARIANTS_OF_ROW = "(SELECT json_agg(json_build_array(" + COLUMNS + "))::text" + LEVELS.format("variant_ids") + ")"
 CHANNEL_LOCATIONS = """
 SELECT c.sales_channel_id, c.stock_location_id FROM stock_location_sales_channel c
 JOIN stock_location s ON s.id = c.stock_location_id AND s.deleted_at IS NULL
