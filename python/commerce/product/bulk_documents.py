@@ -145,6 +145,15 @@ def _spec(fields: Sequence[tuple[str, str]]) -> list[tuple[str, str, Any]]:
     return [(name, f'"{name}" : ', _FORMAT[kind]) for name, kind in fields]
 
 
+def _array(items: Iterable[str | None]) -> str:
+    """A text[] literal (psycopg dumps a list element by element in Python: ~5x slower for these)."""
+    return (
+        "{"
+        + ",".join(["NULL" if i is None else '"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items])
+        + "}"
+    )
+
+
 _PRODUCT_SPEC = _spec(PRODUCT_FIELDS)
 _VARIANT_SPEC = _spec(VARIANT_FIELDS)
 
@@ -341,11 +350,11 @@ class Renderer:
             f["title"],
             f.get("collection_id"),
             f.get("type_id"),
-            self._ids(p.channel_ids),
-            self._ids(c for _, c in cats),
-            self._ids(t for _, t in tags),
-            [v.fields["id"] for v in p.variants],
-            [v.price_set_id for v in p.variants],
+            _array(self._ids(p.channel_ids)),
+            _array(self._ids(c for _, c in cats)),
+            _array(self._ids(t for _, t in tags)),
+            _array(v.fields["id"] for v in p.variants),
+            _array(v.price_set_id for v in p.variants),
             f["created_at"],
             f["updated_at"],
             self._lower(search),
