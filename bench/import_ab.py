@@ -1,7 +1,7 @@
 """A/B of the bulk import paths (issue 10: >= 2,000 products/s): `commerce seed --demo --products N` into a fresh
 migrated database and `commerce import` of the N-product demo catalog as `commerce export` wrote it (ids dropped,
-handles and SKUs renamed, as catalog_scale.py makes it; exported once per tree from its first seed) into a copy of
-the N-product demo database just seeded. Two code trees,
+handles and SKUs renamed, as catalog_scale.py makes it; exported from the seed just made) into a copy of that
+N-product demo database. Two code trees,
 this checkout and BENCH_AB_BASE (a detached worktree of main), each with its own databases (its own migrations),
 run alternately, BENCH_ROUNDS times; wall seconds of the whole command (process start, migrate check, CSV read
 included) and the load average at each start. Prints a markdown table; writes nothing else.
@@ -15,6 +15,7 @@ BENCH_KEEP=1.
 
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -52,15 +53,22 @@ def _load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+CPU: dict[str, float] = {}  # the last command's Python CPU seconds (user + system)
+
+
 def _cli(tree: Path, db: str, *args: str) -> float:
     env = {**os.environ, "DATABASE_URL": _url(db), "PYTHONPATH": str(tree / "python")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [str(VENV / "bin" / "commerce"), *args], env=env, cwd=tree, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise RuntimeError(f"commerce {args[0]} ({tree}) failed: {done.stderr[-3000:]}")
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds
 
 
 def _import_file(tree: Path, db: str, work: Path) -> Path:
@@ -94,16 +102,19 @@ def main() -> int:
                 _cli(tree, seed_db, "migrate")
                 load = _load()
                 seconds = _cli(tree, seed_db, "seed", "--demo", "--products", str(PRODUCTS), "-q")
-                seed_cell = (f"{PRODUCTS / seconds:,.0f}/s ({seconds:.1f} s)", load) if "seed" in ONLY else ("-", "-")
+                seed_cell = (
+                    (f"{PRODUCTS / seconds:,.0f}/s ({seconds:.1f} s; {CPU['last']:.1f} s Python)", load)
+                    if "seed" in ONLY
+                    else ("-", "-")
+                )
                 import_cell = ("-", "-")
                 if "import" in ONLY:
-                    if name not in csv_files:
-                        (work / name).mkdir()
-                        csv_files[name] = _import_file(tree, seed_db, work / name)
+                    (work / name).mkdir(exist_ok=True)  # exported at each round: the seed's ids change
+                    csv_files[name] = _import_file(tree, seed_db, work / name)
                     _recreate(import_db, seed_db)
                     load = _load()
                     seconds = _cli(tree, import_db, "import", "-q", str(csv_files[name]))
-                    import_cell = (f"{PRODUCTS / seconds:,.0f}/s ({seconds:.1f} s)", load)
+                    import_cell = (f"{PRODUCTS / seconds:,.0f}/s ({seconds:.1f} s; {CPU['last']:.1f} s Python)", load)
                 rows.append((str(round_ + 1), name, *seed_cell, *import_cell))
                 print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
     if os.environ.get("BENCH_KEEP") != "1":
