@@ -223,3 +223,21 @@ def test_demo_seed_documents_are_the_sql_render_s(db_url: str) -> None:
         conn.rollback()
     assert len(mine) >= 30
     assert mine == theirs
+
+
+def test_under_another_collation_only_what_sorts_the_same_is_made_here() -> None:
+    """Text ordering is the collation's: outside C, lists of ids from commerce.ids (one prefix) still sort as their
+    bytes do; anything else is left to the SQL render. lower() outside ASCII is the ctype's: left too."""
+    from datetime import UTC, datetime
+
+    from commerce.ids import new_ids
+
+    renderer = bulk_documents.Renderer(now=datetime.now(UTC), c_order=False, ascii_lower=True)
+    ids = new_ids("sc", 3)
+    assert renderer._ids(reversed(ids)) == sorted(ids)
+    with pytest.raises(bulk_documents.Inexact):
+        renderer._ids(["sc_b", "sc_A"])
+    assert renderer._ids(["anything"]) == ["anything"]
+    assert renderer._lower("Linen SHIRT") == "linen shirt"
+    with pytest.raises(bulk_documents.Inexact):
+        renderer._lower("Café")

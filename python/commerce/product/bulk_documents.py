@@ -18,9 +18,12 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-# The database's collation, ctype and encoding (what text ordering and lower() follow).
+# The database's collation, ctype and encoding (what text ordering and lower() follow); on PostgreSQL 15+ its locale
+# provider, ICU's locale taking their place when it is 'i' (to_jsonb: the columns do not exist before 15).
 LOCALE = """
-SELECT datcollate, datctype, current_setting('server_encoding') FROM pg_database WHERE datname = current_database()
+SELECT datcollate, datctype, current_setting('server_encoding'),
+    coalesce(to_jsonb(d) ->> 'datlocprovider', 'c'), coalesce(to_jsonb(d) ->> 'daticulocale', '')
+FROM pg_database d WHERE datname = current_database()
 """
 # The referenced rows as catalog_render prints them (the same expressions), with the keys it orders them by.
 REFERENCED_TYPES = """
@@ -218,8 +221,10 @@ class Renderer:
         cur = await conn.execute(LOCALE)
         row = await cur.fetchone()
         assert row is not None
-        collate, ctype, encoding = (str(x).lower() for x in row)
-        self.c_order = collate in C_COLLATIONS
+        collate, ctype, encoding, provider, icu = (str(x).lower() for x in row)
+        if provider == "i":
+            collate = ctype = icu
+        self.c_order = provider != "i" and collate in C_COLLATIONS
         self.ascii_lower = encoding == "utf8" and not ctype.startswith(("tr", "az"))
         wanted: dict[str, set[str]] = {"type_id": set(), "collection_id": set()}
         for d in products:
