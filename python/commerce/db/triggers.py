@@ -18,6 +18,14 @@ NOTIFY = "SELECT pg_notify(%s, %s)"
 
 
 @asynccontextmanager
+async def on(conn: AsyncConnection[Any]) -> AsyncIterator[None]:
+    """Inside an `off` block that turned them off: triggers on again for this block's writes."""
+    await conn.execute(ORIGIN)
+    yield
+    await conn.execute(REPLICA)
+
+
+@asynccontextmanager
 async def off(
     conn: AsyncConnection[Any], tables: Sequence[str], notify: Sequence[tuple[str, str]] = ()
 ) -> AsyncIterator[bool]:

@@ -200,22 +200,30 @@ async def seed_catalog(
     refs = await _references(conn, sales_channel_id, shipping, public_url)
     new_id = IdSource()
     for start in range(0, products, SLICE):
-        chunk = _chunk(refs, start, min(start + SLICE, products))
-        async with conn.transaction():
-            await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing)
-            # Triggers off (commerce.db.triggers) where the role may: the levels refer to the items and the prices
-            # to the price sets just made, and to the seed's own price lists; workers drop every variant's stock.
-            async with triggers.off(conn, LEVEL_AND_PRICE_TABLES, notify=[(stock.CHANNEL, "*")]):
-                links = await inventory.service.variant_links(conn, [v for v, _ in chunk.levels])
-                levels = [
-                    (item["inventory_item_id"], LevelInput(location_id=refs.location_id, stocked_quantity=stocked))
-                    for variant_id, stocked in chunk.levels
-                    for item in links[variant_id]
-                ]
-                await inventory.service.create_levels(conn, levels, new_id)
-                await pricing.service.add_prices(conn, chunk.tiers, ids=new_id)
-                await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id, new_id)
-                await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id, new_id)
+        with product_import.gc_paused():
+            await _seed_slice(conn, refs, new_id, start, min(start + SLICE, products), progress)
+
+
+async def _seed_slice(
+    conn: AsyncConnection[Any], refs: _Refs, new_id: IdSource, start: int, stop: int, progress: Progress | None
+) -> None:
+    """One transaction: products start..stop-1, their levels and list prices."""
+    chunk = _chunk(refs, start, stop)
+    async with conn.transaction():
+        await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing)
+        # Triggers off (commerce.db.triggers) where the role may: the levels refer to the items and the prices
+        # to the price sets just made, and to the seed's own price lists; workers drop every variant's stock.
+        async with triggers.off(conn, LEVEL_AND_PRICE_TABLES, notify=[(stock.CHANNEL, "*")]):
+            links = await inventory.service.variant_links(conn, [v for v, _ in chunk.levels])
+            levels = [
+                (item["inventory_item_id"], LevelInput(location_id=refs.location_id, stocked_quantity=stocked))
+                for variant_id, stocked in chunk.levels
+                for item in links[variant_id]
+            ]
+            await inventory.service.create_levels(conn, levels, new_id)
+            await pricing.service.add_prices(conn, chunk.tiers, ids=new_id)
+            await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id, new_id)
+            await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id, new_id)
 
 
 async def _references(

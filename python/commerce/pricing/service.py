@@ -275,10 +275,10 @@ async def create_variant_prices(
     conn: AsyncConnection[Any],
     items: list[tuple[str, list[tuple[str, Decimal]]]],
     ids: Callable[[str], str] = new_id,
-) -> None:
+) -> dict[str, str]:
     """Price sets with base prices `[(currency_code, amount)]` for the new variants of a bulk import (ids from
-    `ids`), in three COPY statements. Call inside the caller's transaction. Nothing is read first: a variant
-    that has a price set already is refused by product_variant_price_set's primary key."""
+    `ids`), in three COPY statements; `{variant_id: price_set_id}`. Call inside the caller's transaction. Nothing
+    is read first: a variant that has a price set already is refused by product_variant_price_set's primary key."""
     sets, prices = [], []
     for variant_id, amounts in items:
         price_set_id = ids("pset")
@@ -287,6 +287,7 @@ async def create_variant_prices(
             check_amount(amount)
             prices.append((ids("price"), price_set_id, currency_code.lower(), amount))
     await repo.copy_base_prices(conn, sets, prices)
+    return dict(sets)
 
 
 async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:

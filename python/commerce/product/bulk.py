@@ -14,6 +14,7 @@ from commerce.ids import IdSource
 from commerce.product import repository as repo
 from commerce.product import service
 from commerce.product import taxonomy_repository as taxonomy_repo
+from commerce.product.bulk_documents import Option, Product, Variant
 from commerce.product.csv_format import VARIANT_COLUMNS, ProductDraft, RowError
 
 EXPORT_RELATIONS = frozenset(
@@ -26,8 +27,9 @@ EXISTING_VARIANT_IDS = "SELECT id FROM product_variant WHERE id = ANY(%s)"
 EXISTING_VARIANT_VALUES = "SELECT {column} FROM product_variant WHERE {column} = ANY(%s) AND deleted_at IS NULL"
 TAGS_BY_VALUE = "SELECT value, id FROM product_tag WHERE value = ANY(%s) AND deleted_at IS NULL"
 # The wall clock, not now(): a file imported in several chunks in one transaction keeps its order across chunks
-# (a chunk of 1,000 products takes far longer than the 1,000 microseconds its timestamps span).
-NOW = "SELECT clock_timestamp()"
+# (a chunk of 1,000 products takes far longer than the 1,000 microseconds its timestamps span). And now(): the
+# created_at of the rows written without one (their default), for their documents.
+NOW = "SELECT clock_timestamp(), now()"
 PAGE_IDS = """
 SELECT id, created_at FROM product
 WHERE deleted_at IS NULL AND (created_at, id) > (%s, %s) ORDER BY created_at, id LIMIT %s
@@ -109,6 +111,8 @@ class Written:
     product_ids: list[str] = field(default_factory=list)
     variants: list[dict[str, Any]] = field(default_factory=list)  # each variant's VARIANT_COPY columns
     variant_prices: list[tuple[str, list[tuple[str, Any]]]] = field(default_factory=list)  # (variant id, prices)
+    products: list[Product] = field(default_factory=list)  # for their documents (commerce.product.bulk_documents)
+    now: datetime | None = None  # the transaction's now()
 
 
 # --- checks against the database ----------------------------------------------------------------------
@@ -242,7 +246,7 @@ async def insert(
     assert row is not None
     start: datetime = row[0]
     tick = timedelta(microseconds=1)
-    written = Written()
+    written = Written(now=row[1])
     products, images, options, values, variants, variant_values = [], [], [], [], [], []
     links: dict[str, list[tuple[str, str]]] = {"product_tags": [], "product_category_product": [], "channels": []}
     option_n = 0
@@ -252,25 +256,35 @@ async def insert(
         at = start + n * tick
         fields = {**PRODUCT_DEFAULTS, **d.fields, "id": product_id, "created_at": at, "updated_at": at}
         products.append(tuple(fields.get(c) for c in PRODUCT_COPY))
-        images += [(new_id("img"), product_id, url, rank) for rank, url in enumerate(d.images)]
+        made = Product(fields)
+        written.products.append(made)
+        made.images = [(new_id("img"), url) for url in d.images]
+        images += [(image_id, product_id, url, rank) for rank, (image_id, url) in enumerate(made.images)]
         value_ids: dict[tuple[str, str], str] = {}
         for title, option_values in d.options.items():
-            option_id = new_id("opt")
-            options.append((option_id, product_id, title, start + option_n * tick, start + option_n * tick))
+            option = Option(new_id("opt"), title, start + option_n * tick, [])
+            made.options.append(option)
+            options.append((option.id, product_id, title, option.created_at, option.created_at))
             option_n += 1
             for rank, value in enumerate(option_values):
                 value_ids[title, value] = new_id("optval")
-                values.append((value_ids[title, value], option_id, value, rank))
+                option.values.append((value_ids[title, value], value))
+                values.append((value_ids[title, value], option.id, value, rank))
         for rank, v in enumerate(d.variants):
             variant_id = v.fields.get("id") or new_id("variant")
             vfields = {**VARIANT_DEFAULTS, **v.fields, "id": variant_id, "product_id": product_id, "variant_rank": rank}
             variants.append(tuple(vfields.get(c) for c in VARIANT_COPY))
-            written.variants.append({c: vfields.get(c) for c in VARIANT_COPY})
+            columns = {c: vfields.get(c) for c in VARIANT_COPY}
+            written.variants.append(columns)
+            made.variants.append(Variant(columns, list(v.options.items())))
             variant_values += [(variant_id, value_ids[t, value]) for t, value in v.options.items()]
             written.variant_prices.append((variant_id, v.prices))
-        links["product_tags"] += [(product_id, tag_ids[t]) for t in dict.fromkeys(d.tags)]
-        links["product_category_product"] += [(product_id, c) for c in dict.fromkeys(d.categories)]
-        links["channels"] += [(product_id, c) for c in dict.fromkeys(d.sales_channels)]
+        made.tag_ids = [tag_ids[t] for t in dict.fromkeys(d.tags)]
+        made.category_ids = list(dict.fromkeys(d.categories))
+        made.channel_ids = list(dict.fromkeys(d.sales_channels))
+        links["product_tags"] += [(product_id, t) for t in made.tag_ids]
+        links["product_category_product"] += [(product_id, c) for c in made.category_ids]
+        links["channels"] += [(product_id, c) for c in made.channel_ids]
     await _copy(conn, "product", PRODUCT_COPY, products)
     await _copy(conn, "product_image", ("id", "product_id", "url", "rank"), images)
     await _copy(conn, "product_option", ("id", "product_id", "title", "created_at", "updated_at"), options)
