@@ -1,5 +1,6 @@
-"""The only code that runs SQL on cart: one row per cart, its lines, shipping methods, codes and addresses as JSONB
-documents, written back whole by a conditional UPDATE on `version` (optimistic concurrency)."""
+"""The only code that runs SQL on cart: one row per cart, its lines, shipping methods, codes and addresses as JSON
+documents (json, written and read whole, never queried inside; metadata jsonb), written back whole by a conditional
+UPDATE on `version` (optimistic concurrency)."""
 
 import re
 import weakref
@@ -10,7 +11,7 @@ import msgspec
 from psycopg import AsyncConnection, generators, pq
 from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 
 from commerce.db.rows import fetch_one
 
@@ -50,8 +51,8 @@ INSERT = """
 INSERT INTO cart (id, region_id, customer_id, sales_channel_id, email, currency_code, metadata, items,
                   shipping_methods, promo_codes, shipping_address, billing_address, rendered, created_at, updated_at)
 VALUES (%(id)s, %(region_id)s, %(customer_id)s, %(sales_channel_id)s, %(email)s, %(currency_code)s,
-        %(metadata)s::jsonb, %(items)s::jsonb, %(shipping_methods)s::jsonb, %(promo_codes)s,
-        %(shipping_address)s::jsonb, %(billing_address)s::jsonb, %(rendered)s, %(updated_at)s, %(updated_at)s)
+        %(metadata)s::jsonb, %(items)s::json, %(shipping_methods)s::json, %(promo_codes)s,
+        %(shipping_address)s::json, %(billing_address)s::json, %(rendered)s, %(updated_at)s, %(updated_at)s)
 RETURNING version
 """
 # A cart change commits without waiting for its WAL to reach the disk (synchronous_commit off for its transaction,
@@ -69,8 +70,8 @@ ASYNC_COMMIT = "(SELECT set_config('synchronous_commit', 'off', true)) AS async_
 WRITE = f"""
 UPDATE cart c SET region_id = %(region_id)s, customer_id = %(customer_id)s, sales_channel_id = %(sales_channel_id)s,
        email = %(email)s, currency_code = %(currency_code)s, metadata = %(metadata)s::jsonb,
-       items = %(items)s::jsonb, shipping_methods = %(shipping_methods)s::jsonb, promo_codes = %(promo_codes)s,
-       shipping_address = %(shipping_address)s::jsonb, billing_address = %(billing_address)s::jsonb,
+       items = %(items)s::json, shipping_methods = %(shipping_methods)s::json, promo_codes = %(promo_codes)s,
+       shipping_address = %(shipping_address)s::json, billing_address = %(billing_address)s::json,
        rendered = %(rendered)s, version = c.version + 1, updated_at = %(updated_at)s
 FROM {ASYNC_COMMIT}
 WHERE c.id = %(id)s AND c.version = %(version)s AND c.completed_at IS NULL AND c.deleted_at IS NULL
@@ -102,6 +103,10 @@ def _jsonb(value: Any) -> Jsonb | None:
     return None if value is None else Jsonb(value, dumps=_encoder.encode)
 
 
+def _json(value: Any) -> Json | None:
+    return None if value is None else Json(value, dumps=_encoder.encode)
+
+
 def _params(cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any]:
     return {
         **{
@@ -109,7 +114,8 @@ def _params(cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any]:
             for k in ("id", "region_id", "customer_id", "sales_channel_id", "email", "currency_code", "updated_at")
         },
         "rendered": rendered,
-        **{k: _jsonb(cart[k]) for k in DOCUMENTS},
+        "metadata": _jsonb(cart["metadata"]),
+        **{k: _json(cart[k]) for k in DOCUMENTS if k != "metadata"},
         "promo_codes": list(cart["promo_codes"]),
         "version": cart.get("version"),
         "customer_seen": cart.get("customer_seen"),
