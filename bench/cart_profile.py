@@ -1,11 +1,19 @@
-"""The worker's own CPU per cart change, in process: our app (commerce.app:create_app) driven through ASGI calls
-without an HTTP server, on the carts bench/http_carts.py makes, so what is measured is the app's Python (and
-psycopg's) and not Granian's or wrk's. For each op: a warm pass over its carts (each cart's first change on this
-process reads it), then CART_PROFILE_N changes one at a time (each the next of its cart, as under wrk with 1 worker),
-timed by this process's CPU time; with CART_PROFILE_CPROFILE=1 a cProfile of those changes is printed too. For an
-A/B run it per checkout, each with PYTHONPATH at its own python/:
+"""The worker's own CPU per cart change, in process: our app (commerce.app:create_app, on uvloop as Granian runs it)
+driven through ASGI calls without an HTTP server, on carts made as bench/http_carts.py makes them, so what is
+measured is the app's Python (and psycopg's) and not Granian's or wrk's. For each op: a warm pass over its 100 carts
+(each cart's first change on this process reads it), then CART_PROFILE_N changes one at a time (each the next of its
+cart, as under wrk with 1 worker), timed by this process's CPU time. For an A/B run it per checkout, alternately, each
+with PYTHONPATH at its own python/ (and this checkout's root, for bench/):
 
-    DATABASE_URL=... PYTHONPATH=$PWD/python .venv/bin/python bench/cart_profile.py   # CART_OPS=add,promo
+    DATABASE_URL=... PYTHONPATH=<checkout>/python:$PWD .venv/bin/python bench/cart_profile.py   # CART_OPS=add,promo
+
+Options (env): CART_PROFILE_SAMPLE=1 prints where the CPU went (the Python stack sampled on CPU time: each
+function's own samples, with C calls counted to their caller, and those under it); CART_PROFILE_CPROFILE=1 a
+cProfile (its overhead is large); CART_PROFILE_PERF=<file> records `perf record -g` of the changes;
+CART_PROFILE_NO_COPY=1 runs as a worker that holds no copies (each change reads its cart: 2 workers sharing carts);
+CART_PROFILE_WRITE=<n> times the cart's write statement alone, n times, against a one-parameter SELECT
+(CART_WRITE_VARIANT=<file.py> with a `write(conn, cart, rendered)` to compare; CART_PROFILE_SAVE=<file> keeps the
+cart's documents as JSON).
 """
 
 import asyncio
@@ -257,7 +265,9 @@ def main() -> int:
             region = hc.region_id(ours.url, headers)
             variants = hc.variant_ids(ours.url, headers, region)
             carts = {op.name: hc.make_carts(ours.url, headers, region, variants[0], 100) for op in hc.OPS}
-        asyncio.run(drive(db_url, headers, carts, variants))
+        import uvloop  # as Granian runs our app (--loop uvloop)
+
+        uvloop.run(drive(db_url, headers, carts, variants))
     return 0
 
 
