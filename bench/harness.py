@@ -126,7 +126,8 @@ def fresh_database(server_url: str, prefix: str = "commerce_bench") -> Iterator[
 
     from commerce.db.migrate import migrate
 
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    # BENCH_DB_PREFIX: put before every name (a shared server where each user's databases carry their prefix).
+    name = f"{os.environ.get('BENCH_DB_PREFIX', '')}{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -139,6 +139,36 @@ PG_COST = (
 )
 
 
+# What a change's write cost the worker and PostgreSQL, and what was done about it (issue 11, fourth pass: branch
+# cartw; measured in process with bench/cart_profile.py and per request under wrk with bench/cart_pg_cost.py).
+WRITE_COST = (
+    "**The write (issue 11, fourth pass).** With the worker's CPU deciding a change's req/s at 1 worker (server CPU "
+    "per add ~1.15 ms against the one-SELECT app's ~0.34 ms per request; 50 % of the one-SELECT app needs ~0.6 ms), "
+    "the change was measured in process (bench/cart_profile.py: the app driven through ASGI calls, no HTTP server, "
+    "its CPU sampled on CPU time; perf put 73 % of the worker in the interpreter, 5 % in the kernel, libpq and the "
+    "socket next to nothing, so the bytes written are not what costs). Per add, of the worker's CPU: the write "
+    "30 % (psycopg's query conversion of 16 named parameters, a dumper looked up for each, five Jsonb wrappers "
+    "and a Python list dumper, its dict row, its wait machinery), the render 12 %, promotions and taxes 10 %, the "
+    "route and the pool 13 %. The write alone, timed in a loop on one pooled connection against a one-parameter "
+    "SELECT (~95-135 µs there): 385 µs of worker CPU through psycopg's cursor, 240 µs now. What changed: (1) on an "
+    "idle autocommit connection (every change but those under the row lock) the cart's UPDATE goes straight "
+    "through libpq: its own prepared statement per connection (prepared again when a psycopg DEALLOCATE ALL, after "
+    "a rollback, dropped it), the parameters as the bytes PostgreSQL reads (the documents encoded once by msgspec, "
+    "the rendering binary, the rest text typed by the statement), a tuple row; the statement PostgreSQL runs is the "
+    "same (`cart/repository.py` WRITE; under a transaction or through a pooler, psycopg's cursor as before); "
+    "(2) the cart's documents (lines, shipping methods, addresses) are `json`, not `jsonb` (migrations/0053): "
+    "only the cart repository reads them, whole, by primary key, so PostgreSQL no longer parses ~4-6 KB into jsonb "
+    "on every change nor prints it back on every read (one backend, 2,000 UPDATEs of a 4-line cart's documents, "
+    "three noisy rounds: 313 / 273 / 431 µs as jsonb, 193 / 288 / 398 µs as json; its read 98 / 109 / 158 -> 60 / "
+    "102 / 134 µs), and the smaller rows of 1-3-line carts leave room for HOT updates (under wrk's quantity "
+    "changes 888-2,028 of 2,500-3,000 updates were HOT, none before); (3) a request body is read under one "
+    "`asyncio.timeout` (was an `asyncio.wait_for` per receive: a Task each). The retrieve path (READ_RENDERED, "
+    "`read_rendered`, the stored rendering) is unchanged. Not reached by this pass: the goals; what is left per "
+    "change is spread over the render, promotions and taxes (engine calls from Python dicts), psycopg's and "
+    "asyncio's per-statement machinery and the route, none above ~12 % of the worker alone."
+)
+
+
 @dataclass(frozen=True)
 class Op:
     name: str
@@ -386,8 +416,8 @@ def cart_stats(db_url: str, carts: list[str]) -> dict[str, int]:
         cursor = await conn.execute(
             """
             SELECT count(*), coalesce(sum((i ->> 'quantity')::int), 0), coalesce(max((i ->> 'quantity')::int), 0),
-                   (SELECT max(jsonb_array_length(items)) FROM cart WHERE id = ANY(%(carts)s))
-            FROM cart, jsonb_array_elements(cart.items) AS i WHERE cart.id = ANY(%(carts)s)
+                   (SELECT max(jsonb_array_length(items::jsonb)) FROM cart WHERE id = ANY(%(carts)s))
+            FROM cart, jsonb_array_elements(cart.items::jsonb) AS i WHERE cart.id = ANY(%(carts)s)
             """,
             {"carts": carts},
         )
@@ -534,6 +564,8 @@ def render(
         RENDER,
         "",
         PG_COST,
+        "",
+        WRITE_COST,
         "",
         f"Our server on the demo store and catalog plus, through the admin API, the promotion `{PROMO_CODE}` (10 % "
         f"off items) and a US tax region (8 % default rate); {len(variants)} variants of the {REGION} region (USD); "

@@ -95,21 +95,21 @@ class Request:
             chunks: list[bytes] = []
             size = 0
             seconds = self.state.settings.body_timeout
-            deadline = asyncio.get_running_loop().time() + seconds
-            while True:
-                # A client sending its body a byte at a time must not hold a connection and a worker slot forever.
-                left = deadline - asyncio.get_running_loop().time()
-                try:
-                    message = await asyncio.wait_for(self.receive(), timeout=max(left, 0))
-                except TimeoutError:
-                    raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    raise InvalidData(f"Request body larger than {limit} bytes")
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
+            # A client sending its body a byte at a time must not hold a connection and a worker slot forever. One
+            # deadline for the whole body (asyncio.timeout: a timer, where wait_for made a Task of every receive).
+            try:
+                async with asyncio.timeout(seconds):
+                    while True:
+                        message = await self.receive()
+                        chunk = message.get("body", b"")
+                        size += len(chunk)
+                        if size > limit:
+                            raise InvalidData(f"Request body larger than {limit} bytes")
+                        chunks.append(chunk)
+                        if not message.get("more_body", False):
+                            break
+            except TimeoutError:
+                raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
             self._body = b"".join(chunks)
         return self._body
 

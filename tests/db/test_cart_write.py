@@ -1,0 +1,70 @@
+"""The cart's conditional write straight through libpq (cart.repository._write_prepared): what it writes reads back
+exactly (codes that need quoting in a text[] literal, documents, money), a stale version writes nothing, and a
+DEALLOCATE ALL on the connection (psycopg sends one after a rollback) does not break the next write."""
+
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+
+from commerce.cart import repository as carts
+
+
+def _cart(cart_id: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "id": cart_id,
+        "region_id": None,
+        "customer_id": None,
+        "sales_channel_id": None,
+        "email": "ada@example.com",
+        "currency_code": "usd",
+        "metadata": {"note": "hi"},
+        "items": [],
+        "shipping_methods": [],
+        "promo_codes": [],
+        "shipping_address": None,
+        "billing_address": None,
+        "updated_at": now,
+    }
+
+
+def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: str) -> None:
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            cart = _cart("cart_libpq_write")
+            cart["version"] = (await carts.insert(conn, cart, b'{"id":"cart_libpq_write"'))["version"]
+            line = {
+                "id": "cali_1",
+                "unit_price": Decimal("18.50"),
+                "compare_at_unit_price": None,
+                "quantity": 2,
+                "title": 'Tee "quoted" \\ back',
+                "adjustments": [{"id": "caliadj_1", "amount": Decimal("3.7"), "promotion_id": "p"}],
+                "tax_lines": [{"id": "calitxl_1", "rate": Decimal("8"), "code": "US"}],
+            }
+            codes = ["TEN", 'A"B', "C\\D", "E,F", "{G}", ""]
+            cart |= {"items": [line], "promo_codes": codes, "email": None, "updated_at": datetime.now(UTC)}
+            for _ in range(2):
+                written = await carts.write(conn, cart, b'{"id":"cart_libpq_write","v":2')
+                assert written is not None and written["version"] == cart["version"] + 1
+                assert written["customer"] is None and written["payment_collection_id"] is None
+                cart["version"] = written["version"]
+                assert conn in carts._prepared  # written by the libpq path, not psycopg's cursor
+                await conn.execute("DEALLOCATE ALL")  # the statement is gone: the next write prepares it again
+            stale = {**cart, "version": cart["version"] - 1}
+            assert await carts.write(conn, stale, b"{}") is None  # another writer got there first: nothing written
+            found = await carts.read(conn, "cart_libpq_write")
+            assert found is not None
+            assert (found["version"], found["promo_codes"], found["email"]) == (cart["version"], codes, None)
+            assert found["items"][0]["title"] == line["title"]
+            assert found["items"][0]["unit_price"] == Decimal("18.50")
+            assert str(found["items"][0]["adjustments"][0]["amount"]) == "3.7"
+            assert found["metadata"] == {"note": "hi"}
+            assert found["updated_at"] == cart["updated_at"]
+            row = await (await conn.execute("SELECT rendered FROM cart WHERE id = 'cart_libpq_write'")).fetchone()
+            assert row is not None and bytes(row[0]) == b'{"id":"cart_libpq_write","v":2'
+
+    asyncio.run(work())
