@@ -124,6 +124,13 @@ def _import(db_url: str, work: Path) -> float:
     """Seconds `commerce import` takes for the catalog as exported, renamed so that it adds as many products."""
     exported, renamed = work / "export.csv", work / "import.csv"
     _cli(db_url, "export", str(exported))
+    renamed_copy(exported, renamed)
+    return _cli(db_url, "import", str(renamed))
+
+
+def renamed_copy(exported: Path, renamed: Path) -> None:
+    """`exported` (a product CSV) written to `renamed` without its ids and with its handles and SKUs renamed, so that
+    importing it adds as many new products."""
     with exported.open(newline="") as src, renamed.open("w", newline="") as out:
         rows = csv.reader(src)
         header = next(rows)
@@ -135,7 +142,6 @@ def _import(db_url: str, work: Path) -> float:
             row[at["product handle"]] += "-imported"
             row[at["variant sku"]] += "-IMPORTED"
             writer.writerow(row)
-    return _cli(db_url, "import", str(renamed))
 
 
 def _search_sql(db_url: str, words: list[str]) -> list[float]:

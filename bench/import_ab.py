@@ -6,14 +6,13 @@ this checkout and BENCH_AB_BASE (a detached worktree of main), each with its own
 run alternately, BENCH_ROUNDS times; wall seconds of the whole command (process start, migrate check, CSV read
 included) and the load average at each start. Prints a markdown table; writes nothing else.
 
-    BENCH_AB_BASE=/work/wt/importer-base BENCH_IMPORT_PRODUCTS=10000 BENCH_ROUNDS=2 \\
+    BENCH_AB_BASE=../main-base BENCH_IMPORT_PRODUCTS=10000 BENCH_ROUNDS=2 \\
         DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_ab.py
 
 Databases: BENCH_IMPORT_PREFIX (default `imp_`) + `ab_{tree}_{seed|import}`, dropped at the end unless
 BENCH_KEEP=1.
 """
 
-import csv
 import os
 import resource
 import subprocess
@@ -24,9 +23,11 @@ from pathlib import Path
 
 import psycopg
 
+from catalog_scale import renamed_copy
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-VENV = Path(os.environ.get("BENCH_VENV", "/work/main/.venv"))
+VENV = Path(os.environ.get("BENCH_VENV", ROOT / ".venv"))
 ADMIN_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PREFIX = os.environ.get("BENCH_IMPORT_PREFIX", "imp_")
 PRODUCTS = int(os.environ.get("BENCH_IMPORT_PRODUCTS", "10000"))
@@ -74,17 +75,7 @@ def _cli(tree: Path, db: str, *args: str) -> float:
 def _import_file(tree: Path, db: str, work: Path) -> Path:
     exported, renamed = work / "export.csv", work / "import.csv"
     _cli(tree, db, "export", "-q", str(exported))
-    with exported.open(newline="") as src, renamed.open("w", newline="") as out:
-        rows = csv.reader(src)
-        header = next(rows)
-        at = {name.lower(): i for i, name in enumerate(header)}
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for row in rows:
-            row[at["product id"]] = row[at["variant id"]] = ""
-            row[at["product handle"]] += "-imported"
-            row[at["variant sku"]] += "-IMPORTED"
-            writer.writerow(row)
+    renamed_copy(exported, renamed)
     return renamed
 
 

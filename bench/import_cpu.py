@@ -3,7 +3,7 @@ CPU (from /proc: the server must run on this machine). On a shared machine wall 
 figures much less, so an A/B of code trees reads them (bench/import_ab.py gives the CLI's wall time).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/imp_x PYTHONPATH=<tree>/python \\
-        /work/main/.venv/bin/python bench/import_cpu.py import.csv
+        .venv/bin/python bench/import_cpu.py import.csv
 
 The CSV is imported into DATABASE_URL (committed): run it on a throwaway copy (CREATE DATABASE ... TEMPLATE).
 """

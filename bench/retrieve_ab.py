@@ -9,7 +9,7 @@ PYTHONPATH) and the one-SELECT app (body of the size of A's retrieve), warms eac
 of BENCH_DURATION per target, the order rotating each round. Prints req/s, p50, server CPU per request and the
 ratio to the one-SELECT app of the same round; writes no RESULTS.md section.
 
-    PYTHONPATH=$PWD/python AB_B=/work/wt/retrieve-base/python .venv/bin/python bench/retrieve_ab.py
+    PYTHONPATH=$PWD/python AB_B=../main-base/python .venv/bin/python bench/retrieve_ab.py
 """
 
 import os

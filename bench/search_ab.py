@@ -9,7 +9,7 @@ Cells (wrk at 1 connection, BENCH_DURATION each, 10s):
   a priced page of 20: ~1,500 distinct pages, so nearly every request is a miss of the worker's page cache and runs
   the search statement (filter, rank, count)
 
-    BENCH_SEARCH_DB=postgresql://postgres@127.0.0.1:5432/srch_100k BENCH_AB_BASE=/work/wt/search-base \\
+    BENCH_SEARCH_DB=postgresql://postgres@127.0.0.1:5432/srch_100k BENCH_AB_BASE=../main-base \\
         .venv/bin/python bench/search_ab.py
 
 BENCH_AB_BASE: the root of the other checkout (its python/ goes on PYTHONPATH), served first, then this checkout;
