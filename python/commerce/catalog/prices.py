@@ -70,38 +70,15 @@ class Prices:
                 sets.setdefault(p["price_set_id"], []).append(_price(p))
             elif p["price_list_id"] in listed:
                 listed[p["price_list_id"]].append({**_price(p), "price_set_id": p["price_set_id"]})
-        return self._engine_index(sets, listed)
-
-    def _index_of_rows(self, rows: Iterable[Any], wanted: set[str]) -> engine.PriceIndex:
-        """`_index` of documents.PriceRow rows, those of the `wanted` sets."""
-        sets: dict[str, list[dict[str, Any]]] = {}
-        listed: dict[str, list[dict[str, Any]]] = {list_id: [] for list_id in self.lists}
-        for r in rows:
-            if r.price_set_id not in wanted:
-                continue
-            price = {
-                "id": r.id,
-                "amount": r.amount,
-                "currency_code": r.currency_code,
-                "min_quantity": r.min_quantity,
-                "max_quantity": r.max_quantity,
-                "rules": r.rules,
-            }
-            if r.price_list_id is None:
-                sets.setdefault(r.price_set_id, []).append(price)
-            elif r.price_list_id in listed:
-                price["price_set_id"] = r.price_set_id
-                listed[r.price_list_id].append(price)
-        return self._engine_index(sets, listed)
-
-    def _engine_index(
-        self, sets: dict[str, list[dict[str, Any]]], listed: dict[str, list[dict[str, Any]]]
-    ) -> engine.PriceIndex:
         return engine.PriceIndex(
             price_sets=[{"id": k, "prices": v} for k, v in sets.items()],
             price_lists=[{**lst, "prices": listed[list_id]} for list_id, lst in self.lists.items()],
             price_preferences=self.preferences,
         )
+
+    def _index_of_rows(self, rows: Iterable[Any], wanted: set[str]) -> engine.PriceIndex:
+        """`_index` of documents.PriceRow rows, those of the `wanted` sets."""
+        return self._index(msgspec.structs.asdict(r) for r in rows if r.price_set_id in wanted)
 
     async def index_for(
         self, conn: AsyncConnection[Any], set_ids: Iterable[str], *, cached: bool = False
@@ -146,8 +123,7 @@ class Prices:
         self, pool: AsyncConnectionPool[Any], set_ids: Iterable[str | None], context: dict[str, Any], key: Any
     ) -> None:
         """Compute and memoise the calculated prices of these sets in this context (what `encoded` then reads)."""
-        self._expire(context["now"])
-        missing = sorted({s for s in set_ids if s is not None and (key, s) not in self.memo})
+        missing = self._missing(set_ids, context, key)
         if not missing:
             return
         async with pool.connection() as conn:
@@ -157,11 +133,15 @@ class Prices:
     def take(self, rows: Iterable[Any], set_ids: Iterable[str | None], context: dict[str, Any], key: Any) -> None:
         """As `load`, from these sets' price rows read already (documents.PriceRow: a product page's statement read
         them with its documents)."""
-        self._expire(context["now"])
-        missing = sorted({s for s in set_ids if s is not None and (key, s) not in self.memo})
+        missing = self._missing(set_ids, context, key)
         if not missing:
             return
         self._memoise(self._index_of_rows(rows, set(missing)), missing, context, key)
+
+    def _missing(self, set_ids: Iterable[str | None], context: dict[str, Any], key: Any) -> list[str]:
+        """These sets' ids whose prices in this context are not memoised (the memo expired first if it is due)."""
+        self._expire(context["now"])
+        return sorted({s for s in set_ids if s is not None and (key, s) not in self.memo})
 
     def _memoise(self, index: engine.PriceIndex, missing: list[str], context: dict[str, Any], key: Any) -> None:
         calculated = index.calculate(missing, context)
