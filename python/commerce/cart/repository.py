@@ -22,13 +22,14 @@ COLUMNS = (
 DOCUMENTS = ("metadata", "items", "shipping_methods", "shipping_address", "billing_address")
 # Read (never written) beside a cart: what it needs of the customer module (the cart's customer: email, account,
 # groups: the pricing and promotion context) and of the payment module (the id of its payment collection, if any).
+# The customer's subquery runs only for a cart that has one (most carts are a guest's until checkout).
 CUSTOMER = """
-  (SELECT json_build_object(
+  CASE WHEN c.customer_id IS NOT NULL THEN (SELECT json_build_object(
             'id', cu.id, 'email', cu.email, 'has_account', cu.has_account,
             'group_ids', coalesce((SELECT json_agg(g.id ORDER BY g.name, g.id) FROM customer_group_customer l
                                    JOIN customer_group g ON g.id = l.customer_group_id AND g.deleted_at IS NULL
                                    WHERE l.customer_id = cu.id), '[]'))
-     FROM customer cu WHERE cu.id = c.customer_id AND cu.deleted_at IS NULL)::text"""
+     FROM customer cu WHERE cu.id = c.customer_id AND cu.deleted_at IS NULL)::text END"""
 BESIDE = f"""{CUSTOMER} AS customer,
   (SELECT p.payment_collection_id FROM cart_payment_collection p WHERE p.cart_id = c.id) AS payment_collection_id
 """
@@ -41,11 +42,9 @@ FROM cart c WHERE c.id = %s AND c.deleted_at IS NULL
 """
 # What GET /store/carts/:id sends: the cart as its last change rendered it (JSON of the cart object without its
 # closing brace and without region, payment_collection and customer, which are added fresh); NULL: render it now.
-# Fetched in binary (the rendering as its bytes, not hex) as a plain tuple; the customer subquery runs only for a
-# cart that has a customer.
+# Fetched in binary (the rendering as its bytes, not hex) as a plain tuple.
 READ_RENDERED = f"""
-SELECT c.rendered, c.region_id, CASE WHEN c.customer_id IS NOT NULL THEN {CUSTOMER.strip()} END AS customer,
-  (SELECT p.payment_collection_id FROM cart_payment_collection p WHERE p.cart_id = c.id) AS payment_collection_id
+SELECT c.rendered, c.region_id, {BESIDE}
 FROM cart c WHERE c.id = %s AND c.deleted_at IS NULL
 """
 # Checkout reads the aggregate holding the row's lock, so no change lands between its snapshot and the order.
