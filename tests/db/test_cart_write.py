@@ -1,6 +1,6 @@
-"""The cart's conditional write straight through libpq (cart.repository._write_prepared): what it writes reads back
-exactly (codes that need quoting in a text[] literal, documents, money), a stale version writes nothing, and a
-DEALLOCATE ALL on the connection (psycopg sends one after a rollback) does not break the next write."""
+"""The cart's conditional write straight through libpq (cart.repository._write_prepared, db.direct): what it
+writes reads back exactly (codes that need quoting in a text[] literal, documents, money), a stale version writes
+nothing, and a DEALLOCATE ALL on the connection (psycopg sends one after a rollback) does not break the next write."""
 
 import asyncio
 from datetime import UTC, datetime
@@ -52,7 +52,7 @@ def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: st
                 assert written is not None and written["version"] == cart["version"] + 1
                 assert written["customer"] is None and written["payment_collection_id"] is None
                 cart["version"] = written["version"]
-                assert conn in carts._prepared  # written by the libpq path, not psycopg's cursor
+                assert conn in carts.WRITE_DIRECT.prepared  # written by the libpq path, not psycopg's cursor
                 await conn.execute("DEALLOCATE ALL")  # the statement is gone: the next write prepares it again
             stale = {**cart, "version": cart["version"] - 1}
             assert await carts.write(conn, stale, b"{}") is None  # another writer got there first: nothing written

@@ -2,17 +2,15 @@
 documents (json, written and read whole, never queried inside; metadata jsonb), written back whole by a conditional
 UPDATE on `version` (optimistic concurrency)."""
 
-import re
-import weakref
 from decimal import Decimal
 from typing import Any
 
 import msgspec
-from psycopg import AsyncConnection, generators, pq
-from psycopg import errors as pg_errors
+from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Json, Jsonb
 
+from commerce.db import direct
 from commerce.db.rows import fetch_one
 
 COLUMNS = (
@@ -85,18 +83,8 @@ UPDATE cart SET completed_at = now(), updated_at = now(), version = version + 1,
 WHERE id = %s AND completed_at IS NULL RETURNING id
 """
 
-# WRITE as libpq takes it ($1, $2, ... in the order of its names), run by `_write_prepared`.
-_WRITE_NAMES: list[str] = []
-
-
-def _number(match: re.Match[str]) -> str:
-    _WRITE_NAMES.append(match.group(1))
-    return f"${len(_WRITE_NAMES)}"
-
-
-WRITE_NUMBERED = re.sub(r"%\((\w+)\)s", _number, WRITE).encode()
-WRITE_STATEMENT = b"commerce_cart_write"  # its prepared statement's name on each pooled connection
-_WRITE_FORMATS = [1 if name == "rendered" else 0 for name in _WRITE_NAMES]  # the rendering as bytes, the rest text
+# WRITE as libpq takes it, run by `_write_prepared`: the rendering as bytes, the rest text.
+WRITE_DIRECT = direct.Statement("commerce_cart_write", WRITE, binary=frozenset({"rendered"}))
 _encoder = msgspec.json.Encoder()  # Decimal as a JSON string: exact, read back by _exact
 _decode = msgspec.json.decode
 
@@ -171,46 +159,21 @@ async def write(conn: AsyncConnection[Any], cart: dict[str, Any], rendered: byte
     """Write the cart's new state and its rendering over the version it was read at: `{version, customer,
     customer_seen, payment_collection_id}` (the new version, what `read` adds beside the cart), or None when another
     writer (or checkout, or a change of the cart's customer) got there first."""
-    if conn.autocommit and conn.prepare_threshold is not None and conn.pgconn.transaction_status == _IDLE:
+    if direct.usable(conn):
         return await _write_prepared(conn, cart, rendered)
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(WRITE, _params(cart, rendered))
     return _beside(await cur.fetchone())
 
 
-# Connections of this process where WRITE_STATEMENT is prepared (a psycopg DEALLOCATE ALL, after a rollback, drops
-# it: the next write finds it gone and prepares it again).
-_prepared: "weakref.WeakSet[AsyncConnection[Any]]" = weakref.WeakSet()
-_NO_STATEMENT = b"26000"  # invalid_sql_statement_name
-_IDLE = pq.TransactionStatus.IDLE  # not in a transaction (a change under the row lock writes through psycopg)
-
-
 async def _write_prepared(
     conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None
 ) -> dict[str, Any] | None:
-    """`write` on an idle autocommit connection, straight through libpq: the parameters as the bytes PostgreSQL
-    reads (documents encoded once by msgspec, the rendering binary, the rest text typed by the statement), one
-    prepared statement of its own. psycopg's cursor (its query conversion, per-parameter dumper lookups and Jsonb
-    wrappers, dict rows) cost the worker ~145 us more per change of a 4-line cart (measured: 385 -> 240 us of CPU
-    per write, bench/cart_profile.py); what PostgreSQL runs is the same statement."""
-    params = _write_params(cart, rendered)
-    pgconn = conn.pgconn
-    async with conn.lock:
-        for attempt in range(2):
-            if conn not in _prepared:
-                pgconn.send_prepare(WRITE_STATEMENT, WRITE_NUMBERED)
-                (prepared,) = await conn.wait(generators.execute(pgconn))
-                if prepared.status != pq.ExecStatus.COMMAND_OK:
-                    raise pg_errors.error_from_result(prepared, encoding=conn.info.encoding)
-                _prepared.add(conn)
-            pgconn.send_query_prepared(WRITE_STATEMENT, params, param_formats=_WRITE_FORMATS)
-            (result,) = await conn.wait(generators.execute(pgconn))
-            if result.status == pq.ExecStatus.TUPLES_OK:
-                break
-            if attempt == 0 and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_STATEMENT:
-                _prepared.discard(conn)  # deallocated since (outside a transaction: nothing else was lost)
-                continue
-            raise pg_errors.error_from_result(result, encoding=conn.info.encoding)
+    """`write` on an idle autocommit connection, straight through libpq (db.direct): the documents encoded once by
+    msgspec, the rendering binary, the rest text typed by the statement. psycopg's cursor (its query conversion,
+    per-parameter dumper lookups and Jsonb wrappers, dict rows) cost the worker ~145 us more per change of a 4-line
+    cart (measured: 385 -> 240 us of CPU per write, bench/cart_profile.py)."""
+    result = await WRITE_DIRECT.run(conn, _write_params(cart, rendered))
     if result.ntuples == 0:
         return None
     version, customer, collection = (result.get_value(0, i) for i in range(3))
@@ -231,7 +194,7 @@ def _array(values: list[str]) -> bytes:
 
 def _write_params(cart: dict[str, Any], rendered: bytes | None) -> list[bytes | None]:
     out: list[bytes | None] = []
-    for name in _WRITE_NAMES:
+    for name in WRITE_DIRECT.names:
         if name in _DOCUMENT_SET:
             value = cart[name]
             out.append(None if value is None else _encoder.encode(value))

@@ -1,0 +1,66 @@
+"""A hot statement run straight through libpq: prepared under its own name on each connection that runs it, its
+parameters given as the bytes PostgreSQL reads. psycopg's cursor (query conversion, a dumper looked up per
+parameter, row factories, its wait machinery) costs a worker ~100-150 us per statement more than this (measured on
+the cart's write: 385 -> 240 us of CPU, bench/cart_profile.py); what PostgreSQL runs is the same.
+
+Used only on an idle autocommit connection of a direct (not pooled through PgBouncer) database: `usable` says when.
+It relies on psycopg's lower-level pieces (`generators.execute`, `conn.wait`, `conn.lock`), which are not its
+documented API: psycopg is pinned, and tests/db/test_cart_write.py covers this path."""
+
+import re
+import weakref
+from typing import Any
+
+from psycopg import AsyncConnection, generators, pq
+from psycopg import errors as pg_errors
+
+_NO_STATEMENT = b"26000"  # invalid_sql_statement_name
+_IDLE = pq.TransactionStatus.IDLE
+
+
+def usable(conn: AsyncConnection[Any]) -> bool:
+    """Autocommit, not in a transaction, prepared statements allowed (a pooler in transaction mode sets
+    prepare_threshold to None)."""
+    return conn.autocommit and conn.prepare_threshold is not None and conn.pgconn.transaction_status == _IDLE
+
+
+class Statement:
+    """`sql` with psycopg's `%(name)s` placeholders, prepared as `name` ($1, $2, ... in the order the names first
+    appear: `names`). `binary` names the parameters sent as binary (bytea); the others go as text."""
+
+    def __init__(self, name: str, sql: str, *, binary: frozenset[str] = frozenset()) -> None:
+        self.name = name.encode()
+        self.names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in self.names:
+                self.names.append(match.group(1))
+            return f"${self.names.index(match.group(1)) + 1}"
+
+        self.sql = re.sub(r"%\((\w+)\)s", number, sql).encode()
+        self.formats = [1 if n in binary else 0 for n in self.names]
+        # Connections of this process where it is prepared (a psycopg DEALLOCATE ALL, after a rollback, drops it:
+        # the next run finds it gone and prepares it again).
+        self.prepared: weakref.WeakSet[AsyncConnection[Any]] = weakref.WeakSet()
+
+    async def run(self, conn: AsyncConnection[Any], params: list[bytes | None], *, binary: bool = False) -> Any:
+        """Its result (a `psycopg.pq` PGresult: `ntuples`, `get_value(row, column)` as bytes or None); columns in
+        binary when `binary`. Raises psycopg's error for a failed statement."""
+        pgconn = conn.pgconn
+        async with conn.lock:
+            for attempt in range(2):
+                if conn not in self.prepared:
+                    pgconn.send_prepare(self.name, self.sql)
+                    (prepared,) = await conn.wait(generators.execute(pgconn))
+                    if prepared.status != pq.ExecStatus.COMMAND_OK:
+                        raise pg_errors.error_from_result(prepared, encoding=conn.info.encoding)
+                    self.prepared.add(conn)
+                pgconn.send_query_prepared(self.name, params, param_formats=self.formats, result_format=int(binary))
+                (result,) = await conn.wait(generators.execute(pgconn))
+                if result.status in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
+                    return result
+                if attempt == 0 and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_STATEMENT:
+                    self.prepared.discard(conn)  # deallocated since (outside a transaction: nothing else was lost)
+                    continue
+                raise pg_errors.error_from_result(result, encoding=conn.info.encoding)
+        raise AssertionError("unreachable")
