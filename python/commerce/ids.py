@@ -1,6 +1,7 @@
 """Prefixed ULID identifiers (`reg_01J...`), as Medusa names its rows."""
 
 import os
+import threading
 import time
 from functools import lru_cache
 
@@ -10,14 +11,37 @@ _RANDOM_DIGIT = bytes(_DIGITS[b % 32].encode()[0] for b in range(256))
 
 
 def new_ids(prefix: str, n: int) -> list[str]:
-    """`n` ids of this millisecond: a ULID each (10 digits of Unix time in ms, then 16 random digits, 80 bits), made
-    in one pass over one read of random bytes: a bulk import names hundreds of thousands of rows, and one ULID()
-    object each cost ~10-17 us."""
+    """`n` ids of this millisecond, each greater than any this process made before in the same millisecond: a ULID
+    each (10 digits of Unix time in ms, then 16 digits, 80 bits: a 30-bit count that only goes up within a
+    millisecond and 50 random bits), made in one pass over one read of random bytes: a bulk import names hundreds of
+    thousands of rows, and one ULID() object each cost ~10-17 us.
+
+    Rows written by one transaction share `created_at`, and lists order by (created_at, id): with ids wholly random
+    within a millisecond, rows made by one request (a tax rate's rules, a product's variants) came back in a random
+    order. The 50 random bits keep an id unguessable from the one before (a guest cart's id is its key)."""
+    global _ms, _count
     if n <= 0:
         return []
-    head = f"{prefix}_{_time_digits(time.time_ns() // 1_000_000)}"
-    digits = os.urandom(16 * n).translate(_RANDOM_DIGIT).decode()
-    return [head + digits[i : i + 16] for i in range(0, 16 * n, 16)]
+    ms = time.time_ns() // 1_000_000
+    with _lock:  # an import builds rows in a thread beside the event loop's requests
+        if ms > _ms or _count + n >= _COUNT_LIMIT:
+            # A new millisecond (or, never in practice, a billion ids in one): the count starts low and random.
+            _ms, _count = max(ms, _ms + (ms <= _ms)), int.from_bytes(os.urandom(4)) >> 4
+        made_at, start, _count = _ms, _count, _count + n
+    head = f"{prefix}_{_time_digits(made_at)}"
+    digits = os.urandom(10 * n).translate(_RANDOM_DIGIT).decode()
+    pairs = _PAIRS
+    return [
+        head + pairs[c >> 20] + pairs[(c >> 10) & 1023] + pairs[c & 1023] + digits[i : i + 10]
+        for i, c in zip(range(0, 10 * n, 10), range(start, start + n), strict=True)
+    ]
+
+
+_COUNT_LIMIT = 1 << 30
+_PAIRS = [_DIGITS[i >> 5] + _DIGITS[i & 31] for i in range(1024)]  # a 10-bit number as two digits
+_ms = 0  # the millisecond of the last id made, and the count it reached
+_count = 0
+_lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)

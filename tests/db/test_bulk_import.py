@@ -121,11 +121,14 @@ def test_a_role_that_may_not_turn_triggers_off_imports_the_same(db_url: str, lis
             admin.execute(f'DROP ROLE "{role}"')
 
 
-def test_new_ids_are_ulids_of_this_millisecond() -> None:
+def test_new_ids_are_ulids_of_this_millisecond_in_the_order_made() -> None:
     from ulid import ULID
 
     ids = new_ids("variant", 5000)
     assert len(set(ids)) == 5000
+    assert ids == sorted(ids)  # rows of one transaction share created_at: lists order them by id
+    one_by_one = [new_ids("variant", 1)[0] for _ in range(2000)]  # many in one millisecond
+    assert one_by_one == sorted(one_by_one) and one_by_one[0] > ids[-1]
     stamps = {ULID.from_str(i.removeprefix("variant_")).milliseconds for i in ids}
     assert len(stamps) == 1
     assert all(str(ULID.from_str(i[8:])) == i[8:] for i in ids)
