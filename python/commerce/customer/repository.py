@@ -109,7 +109,7 @@ def _json_time(column: str) -> str:
     """A timestamptz as the API writes a UTC datetime (msgspec): `...T12:00:00.120000Z`, no fraction at 0 us."""
     utc = f"({column} AT TIME ZONE 'UTC')"
     return (
-        f"to_char({utc}, CASE WHEN extract(microseconds FROM {utc}) % 1000000 = 0 "
+        f"to_char({utc}, CASE WHEN mod(extract(microseconds FROM {utc}), 1000000) = 0 "
         """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)"""
     )
 
