@@ -7,7 +7,6 @@ Used only on an idle autocommit connection of a direct (not pooled through PgBou
 It relies on psycopg's lower-level pieces (`generators.execute`, `conn.wait`, `conn.lock`), which are not its
 documented API: psycopg is pinned, and tests/db/test_cart_write.py covers this path."""
 
-import asyncio
 import re
 import weakref
 from typing import Any
@@ -52,12 +51,12 @@ class Statement:
             for attempt in range(2):
                 if conn not in self.prepared:
                     pgconn.send_prepare(self.name, self.sql)
-                    (prepared,) = await _execute(conn, pgconn)
+                    (prepared,) = await conn.wait(generators.execute(pgconn))
                     if prepared.status != pq.ExecStatus.COMMAND_OK:
                         raise pg_errors.error_from_result(prepared, encoding=conn.info.encoding)
                     self.prepared.add(conn)
                 pgconn.send_query_prepared(self.name, params, param_formats=self.formats, result_format=int(binary))
-                (result,) = await _execute(conn, pgconn)
+                (result,) = await conn.wait(generators.execute(pgconn))
                 if result.status in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
                     return result
                 if attempt == 0 and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_STATEMENT:
@@ -65,34 +64,3 @@ class Statement:
                     continue
                 raise pg_errors.error_from_result(result, encoding=conn.info.encoding)
         raise AssertionError("unreachable")
-
-
-async def _execute(conn: AsyncConnection[Any], pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
-    """The results of what was just sent: psycopg's `conn.wait(generators.execute(pgconn))`, with a wait of its own
-    (a future woken by the socket's reader) instead of psycopg's generator protocol and its per-wait timer (there
-    for Ctrl-C in scripts): ~10 us less per statement. A statement that did not leave in one flush goes psycopg's
-    way. Notifications stay in libpq's buffer for psycopg's next read, as they would between two of its reads."""
-    if pgconn.flush():
-        return await conn.wait(generators.execute(pgconn))
-    if pgconn.is_busy():
-        loop = asyncio.get_running_loop()
-        fd = pgconn.socket
-        while True:
-            woken = loop.create_future()
-            loop.add_reader(fd, _wake, woken)
-            try:
-                await woken
-            finally:
-                loop.remove_reader(fd)
-            pgconn.consume_input()
-            if not pgconn.is_busy():
-                break
-    results = []
-    while (result := pgconn.get_result()) is not None:
-        results.append(result)
-    return results
-
-
-def _wake(woken: "asyncio.Future[None]") -> None:
-    if not woken.done():  # the reader may fire again before the waiting task has run and removed it
-        woken.set_result(None)
