@@ -3,19 +3,29 @@ bookkeeping, and everything else (a transaction left open, an error, clients wai
 psycopg_pool goes."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
 from psycopg_pool import PoolClosed
 
-from commerce.db.pool import make_pool
+from commerce.db.pool import Pool, make_pool
+
+
+@asynccontextmanager
+async def _open(db_url: str, size: int) -> AsyncIterator[Pool]:
+    pool = make_pool(db_url, size)
+    await pool.open(wait=True)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 def test_a_ready_connection_comes_back_to_the_pool(db_url: str) -> None:
     async def work() -> None:
-        pool = make_pool(db_url, 2)
-        await pool.open(wait=True)
-        try:
+        async with _open(db_url, 2) as pool:
             seen = set()
             for _ in range(6):
                 async with pool.connection() as conn:
@@ -24,17 +34,13 @@ def test_a_ready_connection_comes_back_to_the_pool(db_url: str) -> None:
                     assert pool.get_stats()["pool_available"] == 1
             assert len(seen) <= 2 and pool.get_stats()["pool_available"] == 2
             assert pool.get_stats()["requests_num"] >= 6
-        finally:
-            await pool.close()
 
     asyncio.run(work())
 
 
 def test_an_open_transaction_and_an_error_end_as_psycopg_pool_ends_them(db_url: str) -> None:
     async def work() -> None:
-        pool = make_pool(db_url, 1)
-        await pool.open(wait=True)
-        try:
+        async with _open(db_url, 1) as pool:
             async with pool.connection() as conn:
                 await conn.execute("CREATE TABLE pool_probe (n int)")
             async with pool.connection() as conn:  # left in a transaction: committed on the way out
@@ -48,29 +54,23 @@ def test_an_open_transaction_and_an_error_end_as_psycopg_pool_ends_them(db_url: 
             async with pool.connection() as conn:
                 assert conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
                 assert await (await conn.execute("SELECT array_agg(n) FROM pool_probe")).fetchone() == ([1],)
-        finally:
-            await pool.close()
 
     asyncio.run(work())
 
 
 def test_waiting_clients_are_served_and_a_closed_pool_refuses(db_url: str) -> None:
     async def work() -> None:
-        pool = make_pool(db_url, 1)
-        await pool.open(wait=True)
+        async with _open(db_url, 1) as pool:
 
-        async def use(n: int) -> int:
-            async with pool.connection() as conn:
-                await asyncio.sleep(0.01)  # the others queue for the one connection
-                row = await (await conn.execute("SELECT %s::int", (n,))).fetchone()
-                assert row is not None
-                return int(row[0])
+            async def use(n: int) -> int:
+                async with pool.connection() as conn:
+                    await asyncio.sleep(0.01)  # the others queue for the one connection
+                    row = await (await conn.execute("SELECT %s::int", (n,))).fetchone()
+                    assert row is not None
+                    return int(row[0])
 
-        try:
             assert await asyncio.gather(*(use(n) for n in range(8))) == list(range(8))
             assert pool.get_stats()["pool_available"] == 1
-        finally:
-            await pool.close()
         with pytest.raises(PoolClosed):
             async with pool.connection():
                 pass
