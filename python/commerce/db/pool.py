@@ -22,8 +22,9 @@ class Pool(AsyncConnectionPool[Conn]):
     and nobody waiting for one, then given back idle and within its lifetime. That is the pool's own bookkeeping
     (its deque, counters and the ShrinkPool minimum) without its lock, logging, connection-check and reset hooks and
     the connection's own context (a commit, a lock and a wait, with nothing to commit on an idle autocommit
-    connection): ~10 us per request of a worker's ~100. Anything else takes psycopg_pool's path. It relies on
-    psycopg_pool's private attributes (pinned: 3.3.3); tests/db/test_pool.py covers both paths."""
+    connection): 258 k -> 197 k worker instructions per GET /store/customers/me (callgrind, in process). Anything
+    else takes psycopg_pool's path. It relies on psycopg_pool's private attributes (pinned: 3.3.3);
+    tests/db/test_pool.py covers both paths."""
 
     @asynccontextmanager
     async def connection(self, timeout: float | None = None) -> AsyncIterator[Conn]:
