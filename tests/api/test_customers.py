@@ -1,6 +1,7 @@
 """Customers: register → login → me → addresses over HTTP; isolation between customers; tokens, sessions,
 password reset and login throttling; admin customers and groups."""
 
+import json
 import re
 import time
 import uuid
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import jwt
+import psycopg
 import pytest
 
 from tests.conftest import JWT_SECRET, Server, assert_error, eventually
@@ -427,3 +429,32 @@ def test_me_has_addresses_and_groups_as_their_own_routes_show_them(admin: httpx.
     assert [a["name"] for a in after["groups"]] == [f"Alpha {suffix}"]
     assert [a["address_name"] for a in after["addresses"]] == ["Home", "Cabin"]
     assert after["default_shipping_address_id"] is None
+
+
+def test_me_with_default_fields_reads_as_the_general_path(store: httpx.Client, db_url: str) -> None:
+    """Without `fields`, the answer is JSON PostgreSQL renders (customer.repository.STORE_JSON); `fields=` (empty,
+    the same defaults) goes through the general path. Same keys in the same order, same values and timestamp text,
+    with timestamps on a whole second (no fraction) and a microsecond as well."""
+    account = register(store, _email(), first_name="Zoë", phone='+1 "555"\n', metadata={"a": [1, 2.5, None]})
+    h, customer_id = account["headers"], account["customer"]["id"]
+    for body in ({"address_name": "B", "is_default_shipping": True, "metadata": {"x": {"y": True}}},
+                 {"address_name": "A", "city": "Zürich", "is_default_billing": True}):  # fmt: skip
+        assert store.post("/store/customers/me/addresses", headers=h, json=body).is_success
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE customer SET created_at = '2026-01-02 03:04:05+00', updated_at = '2026-01-02 03:04:05.000001+00' "
+            "WHERE id = %s",
+            (customer_id,),
+        )
+    fast = store.get("/store/customers/me", headers=h)
+    general = store.get("/store/customers/me", headers=h, params={"fields": ""})
+    assert fast.status_code == general.status_code == 200, fast.text
+    assert json.dumps(fast.json()) == json.dumps(general.json())  # key order kept by both
+    customer = fast.json()["customer"]
+    assert customer["created_at"] == "2026-01-02T03:04:05Z" and customer["updated_at"] == "2026-01-02T03:04:05.000001Z"
+    assert [a["address_name"] for a in customer["addresses"]] == ["B", "A"]
+    assert customer["default_billing_address_id"] == customer["addresses"][1]["id"]
+    assert fast.headers["content-type"] == general.headers["content-type"]
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("UPDATE customer SET deleted_at = now() WHERE id = %s", (customer_id,))
+    assert_error(store.get("/store/customers/me", headers=h), 404, "not_found", customer_id)

@@ -3,13 +3,16 @@ writes reads back exactly (codes that need quoting in a text[] literal, document
 nothing, and a DEALLOCATE ALL on the connection (psycopg sends one after a rollback) does not break the next write."""
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import psycopg
+import pytest
 
 from commerce.cart import repository as carts
+from commerce.db import direct
 
 
 def _cart(cart_id: str) -> dict[str, Any]:
@@ -66,5 +69,28 @@ def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: st
             assert found["updated_at"] == cart["updated_at"]
             row = await (await conn.execute("SELECT rendered FROM cart WHERE id = 'cart_libpq_write'")).fetchone()
             assert row is not None and bytes(row[0]) == b'{"id":"cart_libpq_write","v":2'
+
+    asyncio.run(work())
+
+
+def test_a_direct_statement_interrupted_in_flight_leaves_its_connection_usable(db_url: str) -> None:
+    """db.direct waits on the event loop itself: a request cancelled while its statement runs cancels the query on
+    the server (as psycopg's wait does), so the connection is idle again, not stuck with a result to read."""
+    slow = direct.Statement("commerce_test_slow", "SELECT pg_sleep(%(seconds)s::float8), %(tag)s::text")
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            result = await slow.run(conn, [b"0", b"first"])
+            assert result.get_value(0, 1) == b"first"
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await slow.run(conn, [b"5", b"cancelled"])
+            assert time.monotonic() - started < 4  # cancelled on the server, not waited out
+            assert direct.usable(conn)
+            result = await slow.run(conn, [b"0", b"after"])
+            assert result.get_value(0, 1) == b"after"
+            cur = await conn.execute("SELECT 1")
+            assert await cur.fetchone() == (1,)
 
     asyncio.run(work())

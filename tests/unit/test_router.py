@@ -77,3 +77,16 @@ def test_a_rest_segment_takes_whatever_deeper_routes_do_not() -> None:
         r.match("GET", "/application")
     with pytest.raises(ValueError, match="last segment"):
         r.add(Route("GET", "/x/*rest/y", _ok, "public"))
+
+
+def test_a_static_path_is_found_as_the_walk_finds_it() -> None:
+    """Paths of static segments are looked up whole (Router._exact); with a trailing slash they take the walk: both
+    give the route that was added, for every route of the app."""
+    from commerce.app import build_router
+
+    router = build_router()
+    static = [r for r in router.routes if not any(s[:1] in (":", "*") for s in r.path.split("/"))]
+    assert len(static) > 50
+    for route in static:
+        assert router.match(route.method, route.path) == (route, {})
+        assert router.match(route.method, route.path + "/") == (route, {})

@@ -4,6 +4,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 
+from commerce.db import direct
 from commerce.db.paging import any_of, fetch_page, like
 from commerce.db.rows import fetch_all, fetch_one, jsonb, update_by_id
 from commerce.listing import order_by
@@ -104,6 +105,41 @@ WHOLE_COLUMNS = f"""{COLUMNS},
 SELECT_WHOLE = f"SELECT {WHOLE_COLUMNS} FROM customer WHERE id = %s AND deleted_at IS NULL"
 
 
+def _json_time(column: str) -> str:
+    """A timestamptz as the API writes a UTC datetime (msgspec): `...T12:00:00.120000Z`, no fraction at 0 us."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, CASE WHEN mod(extract(microseconds FROM {utc}), 1000000) = 0 "
+        """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)"""
+    )
+
+
+# `{"customer": ...}` as GET /store/customers/me answers with the default `fields` (customer/schemas.py's
+# STORE_DEFAULTS; addresses whole, in Address's field order, oldest first), rendered by PostgreSQL (row_to_json and
+# array_to_json write no spaces): the request sends these bytes as they come. Only `metadata` reads differently
+# (jsonb's text, `{"a": 1}`): the same JSON. tests/api/test_customers.py checks it against the general path.
+STORE_JSON = f"""
+SELECT '{{"customer":' || row_to_json(r)::text || '}}'
+FROM customer c,
+LATERAL (
+  SELECT array_to_json(array_agg(row_to_json(ra) ORDER BY ca.created_at, ca.id)) AS list,
+         (array_agg(ca.id ORDER BY ca.created_at, ca.id) FILTER (WHERE ca.is_default_billing))[1] AS billing,
+         (array_agg(ca.id ORDER BY ca.created_at, ca.id) FILTER (WHERE ca.is_default_shipping))[1] AS shipping
+  FROM customer_address ca,
+  LATERAL (SELECT ca.id, ca.address_name, ca.is_default_shipping, ca.is_default_billing, ca.customer_id, ca.company,
+                  ca.first_name, ca.last_name, ca.address_1, ca.address_2, ca.city, ca.country_code, ca.province,
+                  ca.postal_code, ca.phone, ca.metadata, {_json_time("ca.created_at")} AS created_at,
+                  {_json_time("ca.updated_at")} AS updated_at) ra
+  WHERE ca.customer_id = c.id AND ca.deleted_at IS NULL) a,
+LATERAL (SELECT c.id, c.email, c.company_name, c.first_name, c.last_name, c.phone, c.metadata, c.has_account,
+                {_json_time("c.deleted_at")} AS deleted_at, {_json_time("c.created_at")} AS created_at,
+                {_json_time("c.updated_at")} AS updated_at, a.billing AS default_billing_address_id,
+                a.shipping AS default_shipping_address_id, coalesce(a.list, '[]') AS addresses) r
+WHERE c.id = %(id)s AND c.deleted_at IS NULL
+"""
+STORE_JSON_DIRECT = direct.Statement("commerce_customer_store_json", STORE_JSON)
+
+
 async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, Any]:
     result = await fetch_one(conn, INSERT, {**row, "metadata": jsonb(row.get("metadata"))})
     assert result is not None
@@ -113,6 +149,17 @@ async def insert(conn: AsyncConnection[Any], row: dict[str, Any]) -> dict[str, A
 async def get_whole(conn: AsyncConnection[Any], customer_id: str) -> dict[str, Any] | None:
     """The live customer with `addresses` and `groups` (JSON text), in one statement."""
     return await fetch_one(conn, SELECT_WHOLE, (customer_id,))
+
+
+async def store_json(conn: AsyncConnection[Any], customer_id: str) -> bytes | None:
+    """STORE_JSON's bytes for a live customer, else None: on an idle autocommit connection through libpq (a
+    prepared statement, the text as it comes), else through psycopg."""
+    if direct.usable(conn):
+        result = await STORE_JSON_DIRECT.run(conn, [customer_id.encode()])
+        return result.get_value(0, 0) if result.ntuples else None
+    cur = await conn.execute(STORE_JSON, {"id": customer_id})
+    row = await cur.fetchone()
+    return None if row is None else str(row[0]).encode()
 
 
 async def update(conn: AsyncConnection[Any], customer_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:

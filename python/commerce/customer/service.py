@@ -72,6 +72,14 @@ async def retrieve(conn: AsyncConnection[Any], customer_id: str) -> Customer:
     return _customer(row)
 
 
+async def retrieve_store_json(conn: AsyncConnection[Any], customer_id: str) -> bytes:
+    """`{"customer": ...}` with the store's default fields, as JSON bytes rendered by PostgreSQL: one statement."""
+    body = await repo.store_json(conn, customer_id)
+    if body is None:
+        raise _not_found(customer_id)
+    return body
+
+
 async def update(conn: AsyncConnection[Any], customer_id: str, data: UpdateCustomer) -> Customer:
     try:
         async with conn.transaction():

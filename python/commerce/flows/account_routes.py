@@ -31,9 +31,13 @@ def _plan(text: str | None) -> Plan:
 async def me(req: Request) -> Response:
     if req.actor is None:
         raise Unauthorized("Unauthorized")
-    plan = _plan(req.query(RetrieveQuery).fields)
     # Read from PostgreSQL every time: a per-worker cache, even one NOTIFY keeps, let a customer read their own
     # profile from before their change for a few milliseconds (seen with the JS SDK: update, then retrieve).
+    if not req.scope.get("query_string"):
+        # The default fields (what a storefront asks most): the answer's bytes as PostgreSQL renders them.
+        async with req.state.pool.connection() as conn:
+            return Response(await customer.service.retrieve_store_json(conn, req.actor.id))
+    plan = _plan(req.query(RetrieveQuery).fields)
     async with req.state.pool.connection() as conn:
         view = msgspec.to_builtins(await customer.service.retrieve(conn, req.actor.id))
         orders_plan = plan.get("orders")

@@ -4,6 +4,7 @@ Each worker counts its own requests (label `worker`, its pid); a scrape through 
 worker at a time, so scrape workers directly or sum over `worker` in PromQL."""
 
 import os
+from bisect import bisect_left
 from collections import defaultdict
 
 BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -18,13 +19,7 @@ class Metrics:
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests[(method, route, status)] += 1
-        counts = self.buckets[(method, route)]
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                counts[i] += 1
-                break
-        else:
-            counts[-1] += 1
+        self.buckets[(method, route)][bisect_left(BUCKETS, seconds)] += 1  # the first bound >= seconds, else +Inf
         self.sums[(method, route)] += seconds
 
     def render(self) -> bytes:

@@ -150,6 +150,8 @@ class Request:
 
     def query(self, type_: type[T]) -> T:
         raw = self.scope.get("query_string", b"").decode("latin-1")
+        if not raw:  # no parameters: the defaults (or the error for a required one), without parsing nothing
+            return _convert(type_, {})
         return decode_query(raw, type_)
 
 
@@ -190,6 +192,10 @@ def decode_query(raw: str, type_: type[T]) -> T:
             raise InvalidData(f"Invalid request: query parameter '{key}' given more than once")
         else:
             data[key] = value
+    return _convert(type_, data)
+
+
+def _convert(type_: type[T], data: dict[str, Any]) -> T:
     try:
         return msgspec.convert(data, type_, strict=False)
     except msgspec.ValidationError as exc:
