@@ -2,16 +2,16 @@
 file, then writes products (product module), their prices (pricing module) and the inventory items of variants that
 manage inventory (inventory module, as the admin API makes them) in one transaction: all of it or nothing."""
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg import AsyncConnection
 
-from commerce import pricing
+from commerce import inventory, pricing
 from commerce.catalog import source as catalog_source
 from commerce.db import triggers
 from commerce.flows import product_inventory
@@ -117,44 +117,103 @@ async def import_drafts(
     return ImportResult(products=len(drafts), variants=sum(len(d.variants) for d in drafts), product_ids=product_ids)
 
 
+@dataclass(slots=True)
+class _Chunk:
+    """A chunk of products' rows, built ahead of its write (`_build`)."""
+
+    written: bulk.Written
+    copies: list[bulk.Copy]
+    sets: list[tuple[str, str]]  # (variant id, price set id)
+    prices: list[tuple[str, str, str, Any]]
+    items: list[dict[str, Any]]  # inventory items
+    links: list[tuple[str, str, str, int]]  # variant -> inventory item
+    documents: list[tuple[Any, ...]] = field(default_factory=list)  # catalog_product rows (bulk_documents)
+    rendered: list[str] = field(default_factory=list)  # published products among `documents`
+    leftover: list[str] = field(default_factory=list)  # products whose documents the SQL render makes
+
+
+def _build(
+    drafts: list[ProductDraft],
+    tag_ids: dict[str, str],
+    new_id: IdSource,
+    clock: bulk.Clock,
+    items: dict[str, str],
+    renderer: bulk_documents.Renderer | None,
+) -> _Chunk:
+    """Every row of a chunk of checked drafts, reading and writing nothing (`_write` runs it in a thread while its
+    connection writes the chunk before). `items`: the live inventory items by SKU."""
+    written, copies = bulk.build(drafts, tag_ids, new_id, clock)
+    sets, prices = pricing.service.variant_price_rows(written.variant_prices, new_id)
+    chunk = _Chunk(written, copies, sets, prices, *product_inventory.new_variant_items(written.variants, items, new_id))
+    if renderer is not None:
+        set_ids = dict(sets)
+        for made in written.products:
+            for v in made.variants:
+                v.price_set_id = set_ids.get(v.fields["id"])
+            if not renderer.add(made):
+                chunk.leftover.append(made.fields["id"])
+            elif made.fields.get("status") == "published":
+                chunk.rendered.append(made.fields["id"])
+        chunk.documents, renderer.rows = renderer.rows, []
+    return chunk
+
+
+async def _send(conn: AsyncConnection[Any], chunk: _Chunk) -> None:
+    """COPY a built chunk: products, prices, inventory items, then its documents with catalog_product's own
+    triggers on (the search rows of migration 0056)."""
+    await bulk.copy(conn, chunk.copies)
+    await pricing.service.copy_variant_prices(conn, chunk.sets, chunk.prices)
+    await product_inventory.write_new_variant_items(conn, chunk.items, chunk.links)
+    if chunk.documents:
+        async with triggers.on(conn):
+            await bulk_documents.write(conn, chunk.documents)
+
+
 async def _write(
     conn: AsyncConnection[Any], drafts: list[ProductDraft], tag_ids: dict[str, str], progress: Progress
 ) -> list[str]:
     """Write the checked drafts a chunk at a time: products, prices, inventory items. With the tables' triggers off
     (commerce.db.triggers: no foreign-key check per row, no trigger per statement), the rows the drafts refer to are
-    locked first, and each chunk's documents are made here from the rows just written (commerce.product.
-    bulk_documents: catalog_render's bytes, ~5 s of backend CPU per 10,000 products saved) and COPYed with
-    catalog_product's own triggers on; the few it leaves are rendered by catalog_render at the end. With the
-    triggers on, the commit renders them all."""
+    locked first, and each chunk's documents are made here from its rows (commerce.product.bulk_documents:
+    catalog_render's bytes, ~5 s of backend CPU per 10,000 products saved) and COPYed with catalog_product's own
+    triggers on; the few it leaves are rendered by catalog_render at the end. With the triggers on, the commit
+    renders them all.
+    Python builds chunk k+1 in a thread while PostgreSQL takes chunk k (on two cores the import costs about the
+    larger of the two sides, not their sum): building reads nothing, so what it needs is read first (the clock,
+    the inventory items the file's SKUs name, the rows its documents refer to)."""
     new_id = IdSource()
     product_ids: list[str] = []
-    leftover: list[str] = []  # products whose documents the SQL render makes
+    leftover: list[str] = []
     rendered: list[str] = []
     async with triggers.off(conn, CHANGED_TABLES) as off:
+        renderer = None
+        clock = await bulk.clock(conn)
         if off:
             await bulk.hold(conn, drafts, tag_ids)
-            renderer = bulk_documents.Renderer(now=datetime.now(UTC))
+            renderer = bulk_documents.Renderer(now=clock.now)
             await renderer.load(conn, drafts, tag_ids)
-        for start in range(0, len(drafts), CHUNK):
-            written = await bulk.insert(conn, drafts[start : start + CHUNK], tag_ids, new_id)
-            sets = await pricing.service.create_variant_prices(conn, written.variant_prices, new_id)
-            await product_inventory.add_items_to_new_variants(conn, written.variants, new_id)
-            product_ids += written.product_ids
-            if off:
-                assert written.now is not None
-                renderer.now = written.now
-                for made in written.products:
-                    for v in made.variants:
-                        v.price_set_id = sets.get(v.fields["id"])
-                    if not renderer.add(made):
-                        leftover.append(made.fields["id"])
-                    elif made.fields.get("status") == "published":
-                        rendered.append(made.fields["id"])
-                # catalog_product's own triggers (the search rows of migration 0056) stay on.
-                async with triggers.on(conn):
-                    await bulk_documents.write(conn, renderer.rows)
-                renderer.rows.clear()
-            progress(len(written.product_ids))
+        items = await inventory.service.items_by_sku(
+            conn, [v.fields["sku"] for d in drafts for v in d.variants if v.fields.get("sku")]
+        )
+        slices = [drafts[start : start + CHUNK] for start in range(0, len(drafts), CHUNK)]
+
+        def build(n: int) -> asyncio.Future[_Chunk]:
+            return asyncio.ensure_future(asyncio.to_thread(_build, slices[n], tag_ids, new_id, clock, items, renderer))
+
+        ahead = build(0) if slices else None
+        try:
+            for n in range(len(slices)):
+                assert ahead is not None
+                chunk = await ahead
+                ahead = build(n + 1) if n + 1 < len(slices) else None
+                await _send(conn, chunk)
+                product_ids += chunk.written.product_ids
+                rendered += chunk.rendered
+                leftover += chunk.leftover
+                progress(len(chunk.written.product_ids))
+        finally:
+            if ahead is not None:  # a write failed: let the thread finish its chunk before the error goes up
+                await asyncio.wait([ahead])
     if off:
         await bulk_documents.written(conn, rendered)
         await catalog_source.render(conn, leftover)

@@ -271,14 +271,13 @@ async def prices_of_sets(conn: AsyncConnection[Any], set_ids: list[str]) -> list
 # --- bulk (CSV import / export) -----------------------------------------------------------------------------------
 
 
-async def create_variant_prices(
-    conn: AsyncConnection[Any],
-    items: list[tuple[str, list[tuple[str, Decimal]]]],
-    ids: Callable[[str], str] = new_id,
-) -> dict[str, str]:
-    """Price sets with base prices `[(currency_code, amount)]` for the new variants of a bulk import (ids from
-    `ids`), in three COPY statements; `{variant_id: price_set_id}`. Call inside the caller's transaction. Nothing
-    is read first: a variant that has a price set already is refused by product_variant_price_set's primary key."""
+def variant_price_rows(
+    items: list[tuple[str, list[tuple[str, Decimal]]]], ids: Callable[[str], str] = new_id
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str, Decimal]]]:
+    """Price sets `(variant_id, price_set_id)` and their base prices `(id, price_set_id, currency, amount)` for the
+    new variants of a bulk import, `[(variant_id, [(currency_code, amount)])]`, ids from `ids`: built, not written
+    (nothing is read: a bulk import builds them while its connection writes the chunk before). Write them with
+    `copy_variant_prices`."""
     sets, prices = [], []
     for variant_id, amounts in items:
         price_set_id = ids("pset")
@@ -286,8 +285,15 @@ async def create_variant_prices(
         for currency_code, amount in amounts:
             check_amount(amount)
             prices.append((ids("price"), price_set_id, currency_code.lower(), amount))
+    return sets, prices
+
+
+async def copy_variant_prices(
+    conn: AsyncConnection[Any], sets: list[tuple[str, str]], prices: list[tuple[str, str, str, Decimal]]
+) -> None:
+    """Write `variant_price_rows`' rows in three COPY statements, in the caller's transaction. A variant that has a
+    price set already is refused by product_variant_price_set's primary key."""
     await repo.copy_base_prices(conn, sets, prices)
-    return dict(sets)
 
 
 async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
