@@ -20,7 +20,9 @@ from commerce.product import bulk, bulk_documents
 from commerce.product.csv_format import CsvInvalid, Layout, ProductDraft, parse, render, write_rows
 
 Progress = Callable[[int], None]  # called with how many more products are done
-CHUNK = 1_000  # products per COPY round (and per progress step)
+# Products per COPY round (and per progress step): fewer statements cost PostgreSQL less (measured at 10,000 products:
+# ~3.1 s of backend CPU in chunks of 4,000, ~3.4 s in chunks of 1,000), and the thread builds one chunk ahead.
+CHUNK = 4_000
 # The bulk statements' plans cost enough for PostgreSQL's JIT, whose compiling takes longer than running them
 # (measured: a 3,000-product seed 17.4 s with, 12.1 s without).
 NO_JIT = "SET LOCAL jit = off"
