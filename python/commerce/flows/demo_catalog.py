@@ -24,6 +24,7 @@ USD; the "Demo sale" list takes 20 % off the first SALE_PRODUCTS products, the "
 """
 
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -196,34 +197,35 @@ async def seed_catalog(
     """`products` products, sold through `sales_channel_id`, shipped with `shipping`'s profile and stocked at its
     location; image URLs start with `public_url` (where clients reach this server). One transaction per slice of
     products (the taxonomy and the price lists come first, each in its own); `progress` is told how many more
-    products are written, a chunk at a time."""
+    products are written, a chunk at a time. The next slice's drafts are made in a thread while this one is
+    written."""
     refs = await _references(conn, sales_channel_id, shipping, public_url)
     new_id = IdSource()
-    for start in range(0, products, SLICE):
-        with product_import.gc_paused():
-            await _seed_slice(conn, refs, new_id, start, min(start + SLICE, products), progress)
+    slices = [(start, min(start + SLICE, products)) for start in range(0, products, SLICE)]
+    with product_import.gc_paused():
+        async with aclosing(product_import.built_ahead(slices, lambda s: _chunk(refs, *s))) as chunks:
+            async for chunk in chunks:
+                await _seed_slice(conn, refs, new_id, chunk, progress)
 
 
 async def _seed_slice(
-    conn: AsyncConnection[Any], refs: _Refs, new_id: IdSource, start: int, stop: int, progress: Progress | None
+    conn: AsyncConnection[Any], refs: _Refs, new_id: IdSource, chunk: _Chunk, progress: Progress | None
 ) -> None:
-    """One transaction: products start..stop-1, their levels and list prices."""
-    chunk = _chunk(refs, start, stop)
+    """One transaction: a slice's products, their levels and list prices."""
     async with conn.transaction():
-        await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing)
+        made = await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing)
         # Triggers off (commerce.db.triggers) where the role may: the levels refer to the items and the prices
-        # to the price sets just made, and to the seed's own price lists; workers drop every variant's stock.
+        # to the price sets just made (known from the import: nothing is read back), and to the seed's own price
+        # lists; workers drop every variant's stock.
         async with triggers.off(conn, LEVEL_AND_PRICE_TABLES, notify=[(stock.CHANNEL, "*")]):
-            links = await inventory.service.variant_links(conn, [v for v, _ in chunk.levels])
             levels = [
-                (item["inventory_item_id"], LevelInput(location_id=refs.location_id, stocked_quantity=stocked))
+                (made.items[variant_id], LevelInput(location_id=refs.location_id, stocked_quantity=stocked))
                 for variant_id, stocked in chunk.levels
-                for item in links[variant_id]
             ]
             await inventory.service.create_levels(conn, levels, new_id)
-            await pricing.service.add_prices(conn, chunk.tiers, ids=new_id)
-            await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id, new_id)
-            await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id, new_id)
+            await pricing.service.add_prices(conn, chunk.tiers, ids=new_id, sets=made.price_sets)
+            await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id, new_id, made.price_sets)
+            await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id, new_id, made.price_sets)
 
 
 async def _references(

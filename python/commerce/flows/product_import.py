@@ -3,11 +3,12 @@ file, then writes products (product module), their prices (pricing module) and t
 manage inventory (inventory module, as the admin API makes them) in one transaction: all of it or nothing."""
 
 import asyncio
+import functools
 import gc
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
 
@@ -20,6 +21,8 @@ from commerce.product import bulk, bulk_documents
 from commerce.product.csv_format import CsvInvalid, Layout, ProductDraft, parse, render, write_rows
 
 Progress = Callable[[int], None]  # called with how many more products are done
+T = TypeVar("T")
+R = TypeVar("R")
 # Products per COPY round (and per progress step): fewer statements cost PostgreSQL less (measured at 10,000 products:
 # ~3.1 s of backend CPU in chunks of 4,000, ~3.4 s in chunks of 1,000), and the thread builds one chunk ahead.
 CHUNK = 4_000
@@ -49,6 +52,8 @@ class ImportResult:
     products: int
     variants: int
     product_ids: list[str]
+    price_sets: dict[str, str] = field(default_factory=dict)  # variant id -> its new price set's id
+    items: dict[str, str] = field(default_factory=dict)  # variant id -> its inventory item's id (managed ones)
 
 
 @contextmanager
@@ -85,10 +90,7 @@ async def import_products(
             errors = sorted(parsed.errors + clashes, key=lambda e: e.row)
             if errors:
                 raise CsvInvalid(errors)
-            product_ids = await _write(conn, parsed.products, tag_ids, progress)
-    return ImportResult(
-        products=len(parsed.products), variants=sum(len(d.variants) for d in parsed.products), product_ids=product_ids
-    )
+            return await _write(conn, parsed.products, tag_ids, progress)
 
 
 async def check_products(conn: AsyncConnection[Any], records: Iterable[list[str]]) -> tuple[int, int]:
@@ -115,8 +117,23 @@ async def import_drafts(
             clashes, tag_ids = await bulk.check(conn, drafts)
             if clashes:
                 raise CsvInvalid(clashes)
-            product_ids = await _write(conn, drafts, tag_ids, progress)
-    return ImportResult(products=len(drafts), variants=sum(len(d.variants) for d in drafts), product_ids=product_ids)
+            return await _write(conn, drafts, tag_ids, progress)
+
+
+async def built_ahead(steps: Sequence[T], build: Callable[[T], R]) -> AsyncGenerator[R, None]:
+    """`build(step)` of each step in turn, each made in a thread while the caller works on the one before: a bulk
+    writer's Python (rows, documents) runs while PostgreSQL takes the previous chunk, on another core. Iterate it in
+    `aclosing`: if the caller stops (its write failed), the build under way is let finish first."""
+    ahead = asyncio.ensure_future(asyncio.to_thread(build, steps[0])) if steps else None
+    try:
+        for n in range(len(steps)):
+            assert ahead is not None
+            made = await ahead
+            ahead = asyncio.ensure_future(asyncio.to_thread(build, steps[n + 1])) if n + 1 < len(steps) else None
+            yield made
+    finally:
+        if ahead is not None:
+            await asyncio.wait([ahead])
 
 
 @dataclass(slots=True)
@@ -136,6 +153,7 @@ class _Chunk:
 
 def _build(
     drafts: list[ProductDraft],
+    *,
     tag_ids: dict[str, str],
     new_id: IdSource,
     clock: bulk.Clock,
@@ -173,7 +191,7 @@ async def _send(conn: AsyncConnection[Any], chunk: _Chunk) -> None:
 
 async def _write(
     conn: AsyncConnection[Any], drafts: list[ProductDraft], tag_ids: dict[str, str], progress: Progress
-) -> list[str]:
+) -> ImportResult:
     """Write the checked drafts a chunk at a time: products, prices, inventory items. With the tables' triggers off
     (commerce.db.triggers: no foreign-key check per row, no trigger per statement), the rows the drafts refer to are
     locked first, and each chunk's documents are made here from its rows (commerce.product.bulk_documents:
@@ -184,7 +202,7 @@ async def _write(
     larger of the two sides, not their sum): building reads nothing, so what it needs is read first (the clock,
     the inventory items the file's SKUs name, the rows its documents refer to)."""
     new_id = IdSource()
-    product_ids: list[str] = []
+    done = ImportResult(products=len(drafts), variants=sum(len(d.variants) for d in drafts), product_ids=[])
     leftover: list[str] = []
     rendered: list[str] = []
     async with triggers.off(conn, CHANGED_TABLES) as off:
@@ -198,28 +216,20 @@ async def _write(
             conn, [v.fields["sku"] for d in drafts for v in d.variants if v.fields.get("sku")]
         )
         slices = [drafts[start : start + CHUNK] for start in range(0, len(drafts), CHUNK)]
-
-        def build(n: int) -> asyncio.Future[_Chunk]:
-            return asyncio.ensure_future(asyncio.to_thread(_build, slices[n], tag_ids, new_id, clock, items, renderer))
-
-        ahead = build(0) if slices else None
-        try:
-            for n in range(len(slices)):
-                assert ahead is not None
-                chunk = await ahead
-                ahead = build(n + 1) if n + 1 < len(slices) else None
+        build = functools.partial(_build, tag_ids=tag_ids, new_id=new_id, clock=clock, items=items, renderer=renderer)
+        async with aclosing(built_ahead(slices, build)) as chunks:
+            async for chunk in chunks:
                 await _send(conn, chunk)
-                product_ids += chunk.written.product_ids
+                done.product_ids.extend(chunk.written.product_ids)
+                done.price_sets.update(chunk.sets)
+                done.items.update((variant, item) for _, variant, item, _ in chunk.links)
                 rendered += chunk.rendered
                 leftover += chunk.leftover
                 progress(len(chunk.written.product_ids))
-        finally:
-            if ahead is not None:  # a write failed: let the thread finish its chunk before the error goes up
-                await asyncio.wait([ahead])
     if off:
         await bulk_documents.written(conn, rendered)
         await catalog_source.render(conn, leftover)
-    return product_ids
+    return done
 
 
 async def export_layout(conn: AsyncConnection[Any]) -> tuple[Layout, int]:

@@ -306,14 +306,17 @@ async def add_prices(
     prices: list[ListPriceInput],
     price_list_id: str | None = None,
     ids: Callable[[str], str] = new_id,
+    sets: dict[str, str] | None = None,
 ) -> None:
     """More prices for variants that have their price sets, in one COPY (a catalog import's quantity tiers, a big
     price list): base prices when `price_list_id` is None, else prices of that list. Nothing is replaced (unlike
-    `set_variant_prices`). Call inside the caller's transaction."""
+    `set_variant_prices`). Call inside the caller's transaction. `sets`: the variants' price sets by variant id,
+    when the caller has just made them (a seed): then they are not read."""
     for n, p in enumerate(prices):
         _check_price(p, f"prices[{n}]")
     variant_ids = list(dict.fromkeys(p.variant_id for p in prices))
-    sets = await repo.price_sets_of(conn, variant_ids) if variant_ids else {}
+    if sets is None:
+        sets = await repo.price_sets_of(conn, variant_ids) if variant_ids else {}
     missing = [v for v in variant_ids if v not in sets]
     if missing:
         raise InvalidData(f"Variants with ids: {', '.join(missing[:10])} were not found")
