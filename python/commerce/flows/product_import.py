@@ -5,7 +5,7 @@ manage inventory (inventory module, as the admin API makes them) in one transact
 import asyncio
 import functools
 import gc
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -47,13 +47,26 @@ CHANGED_TABLES = (
 )
 
 
+Write = Callable[[AsyncConnection[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """Rows a bulk writer adds to each chunk of an import (the demo seed's stock levels and list prices), made with
+    the chunk in the thread from its variants' new price sets and inventory items (`build(sets, items, ids)`, by
+    variant id) and written after it. `tables`: those it writes, `notify`: what their other triggers would send
+    (commerce.db.triggers.off)."""
+
+    build: Callable[[dict[str, str], dict[str, str], IdSource], list[Write]]
+    tables: tuple[str, ...] = ()
+    notify: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     products: int
     variants: int
     product_ids: list[str]
-    price_sets: dict[str, str] = field(default_factory=dict)  # variant id -> its new price set's id
-    items: dict[str, str] = field(default_factory=dict)  # variant id -> its inventory item's id (managed ones)
 
 
 @contextmanager
@@ -105,19 +118,20 @@ async def check_products(conn: AsyncConnection[Any], records: Iterable[list[str]
 
 
 async def import_drafts(
-    conn: AsyncConnection[Any], drafts: list[ProductDraft], progress: Progress = nothing
+    conn: AsyncConnection[Any], drafts: list[ProductDraft], progress: Progress = nothing, extra: Extra | None = None
 ) -> ImportResult:
     """Import product drafts made by code instead of parsed from a file (the demo seed): the same checks against
     the database and the same writes as `import_products`, all or nothing. The drafts are taken as valid (build
     them as `parse` would: handle and title set, `options` listing every variant's values); they may carry their
-    product and variant ids. Raises CsvInvalid, naming the drafts' rows, on a clash with the database."""
+    product and variant ids. `extra`: more rows to write with each chunk. Raises CsvInvalid, naming the drafts'
+    rows, on a clash with the database."""
     with gc_paused():
         async with conn.transaction():
             await conn.execute(NO_JIT)
             clashes, tag_ids = await bulk.check(conn, drafts)
             if clashes:
                 raise CsvInvalid(clashes)
-            return await _write(conn, drafts, tag_ids, progress)
+            return await _write(conn, drafts, tag_ids, progress, extra)
 
 
 async def built_ahead(steps: Sequence[T], build: Callable[[T], R]) -> AsyncGenerator[R, None]:
@@ -149,6 +163,7 @@ class _Chunk:
     documents: list[tuple[Any, ...]] = field(default_factory=list)  # catalog_product rows (bulk_documents)
     rendered: list[str] = field(default_factory=list)  # published products among `documents`
     leftover: list[str] = field(default_factory=list)  # products whose documents the SQL render makes
+    more: list[Write] = field(default_factory=list)  # an Extra's writes
 
 
 def _build(
@@ -159,12 +174,15 @@ def _build(
     clock: bulk.Clock,
     items: dict[str, str],
     renderer: bulk_documents.Renderer | None,
+    extra: Extra | None,
 ) -> _Chunk:
     """Every row of a chunk of checked drafts, reading and writing nothing (`_write` runs it in a thread while its
     connection writes the chunk before). `items`: the live inventory items by SKU."""
     written, copies = bulk.build(drafts, tag_ids, new_id, clock)
     sets, prices = pricing.service.variant_price_rows(written.variant_prices, new_id)
     chunk = _Chunk(written, copies, sets, prices, *product_inventory.new_variant_items(written.variants, items, new_id))
+    if extra is not None:
+        chunk.more = extra.build(dict(sets), {variant: item for _, variant, item, _ in chunk.links}, new_id)
     if renderer is not None:
         set_ids = dict(sets)
         for made in written.products:
@@ -184,13 +202,19 @@ async def _send(conn: AsyncConnection[Any], chunk: _Chunk) -> None:
     await bulk.copy(conn, chunk.copies)
     await pricing.service.copy_variant_prices(conn, chunk.sets, chunk.prices)
     await product_inventory.write_new_variant_items(conn, chunk.items, chunk.links)
+    for write in chunk.more:
+        await write(conn)
     if chunk.documents:
         async with triggers.on(conn):
             await bulk_documents.write(conn, chunk.documents)
 
 
 async def _write(
-    conn: AsyncConnection[Any], drafts: list[ProductDraft], tag_ids: dict[str, str], progress: Progress
+    conn: AsyncConnection[Any],
+    drafts: list[ProductDraft],
+    tag_ids: dict[str, str],
+    progress: Progress,
+    extra: Extra | None = None,
 ) -> ImportResult:
     """Write the checked drafts a chunk at a time: products, prices, inventory items. With the tables' triggers off
     (commerce.db.triggers: no foreign-key check per row, no trigger per statement), the rows the drafts refer to are
@@ -205,7 +229,8 @@ async def _write(
     done = ImportResult(products=len(drafts), variants=sum(len(d.variants) for d in drafts), product_ids=[])
     leftover: list[str] = []
     rendered: list[str] = []
-    async with triggers.off(conn, CHANGED_TABLES) as off:
+    tables = CHANGED_TABLES + (extra.tables if extra else ())
+    async with triggers.off(conn, tables, extra.notify if extra else ()) as off:
         renderer = None
         clock = await bulk.clock(conn)
         if off:
@@ -216,13 +241,13 @@ async def _write(
             conn, [v.fields["sku"] for d in drafts for v in d.variants if v.fields.get("sku")]
         )
         slices = [drafts[start : start + CHUNK] for start in range(0, len(drafts), CHUNK)]
-        build = functools.partial(_build, tag_ids=tag_ids, new_id=new_id, clock=clock, items=items, renderer=renderer)
+        build = functools.partial(
+            _build, tag_ids=tag_ids, new_id=new_id, clock=clock, items=items, renderer=renderer, extra=extra
+        )
         async with aclosing(built_ahead(slices, build)) as chunks:
             async for chunk in chunks:
                 await _send(conn, chunk)
                 done.product_ids.extend(chunk.written.product_ids)
-                done.price_sets.update(chunk.sets)
-                done.items.update((variant, item) for _, variant, item, _ in chunk.links)
                 rendered += chunk.rendered
                 leftover += chunk.leftover
                 progress(len(chunk.written.product_ids))

@@ -295,16 +295,19 @@ async def _insert_level(conn: AsyncConnection[Any], item_id: str, level: LevelIn
     )
 
 
-async def create_levels(
-    conn: AsyncConnection[Any], levels: list[tuple[str, LevelInput]], ids: Callable[[str], str] = new_id
-) -> None:
-    """Many levels `(item id, level)` at once (one COPY: a catalog import, in the caller's transaction, ids from
-    `ids`). The caller has made the items and checked the locations exist; an item already stocked at a location is
-    a DuplicateError, a negative quantity NotAllowed."""
-    rows = [
+def level_rows(
+    levels: list[tuple[str, LevelInput]], ids: Callable[[str], str] = new_id
+) -> list[tuple[str, str, str, int, int]]:
+    """Many levels `(item id, level)` at once (a catalog import, ids from `ids`), built, not written: `copy_levels`
+    writes them in one COPY, in the caller's transaction. The caller has made the items and checked the locations
+    exist; an item already stocked at a location is a DuplicateError, a negative quantity NotAllowed."""
+    return [
         (ids("iilev"), item_id, level.location_id, level.stocked_quantity, level.incoming_quantity)
         for item_id, level in levels
     ]
+
+
+async def copy_levels(conn: AsyncConnection[Any], rows: list[tuple[str, str, str, int, int]]) -> None:
     if rows:
         await repo.copy_levels(conn, rows)
 

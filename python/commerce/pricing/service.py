@@ -301,28 +301,20 @@ async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
     return await repo.plain_base_currencies(conn)
 
 
-async def add_prices(
-    conn: AsyncConnection[Any],
-    prices: list[ListPriceInput],
-    price_list_id: str | None = None,
-    ids: Callable[[str], str] = new_id,
-    sets: dict[str, str] | None = None,
-) -> None:
-    """More prices for variants that have their price sets, in one COPY (a catalog import's quantity tiers, a big
-    price list): base prices when `price_list_id` is None, else prices of that list. Nothing is replaced (unlike
-    `set_variant_prices`). Call inside the caller's transaction. `sets`: the variants' price sets by variant id,
-    when the caller has just made them (a seed): then they are not read."""
+def price_rows(
+    prices: list[ListPriceInput], sets: dict[str, str], price_list_id: str | None, ids: Callable[[str], str] = new_id
+) -> list[dict[str, Any]]:
+    """More prices for variants that have their price sets (`sets`, by variant id: a bulk writer that has just
+    made them), checked, built, not written (`copy_prices` writes them; a bulk writer builds them while its
+    connection writes what came before): a catalog import's quantity tiers or a big price list's prices; base prices
+    when `price_list_id` is None, else prices of that list, which the caller has checked exists. Nothing is
+    replaced (unlike `set_variant_prices`)."""
     for n, p in enumerate(prices):
         _check_price(p, f"prices[{n}]")
-    variant_ids = list(dict.fromkeys(p.variant_id for p in prices))
-    if sets is None:
-        sets = await repo.price_sets_of(conn, variant_ids) if variant_ids else {}
-    missing = [v for v in variant_ids if v not in sets]
+    missing = list(dict.fromkeys(p.variant_id for p in prices if p.variant_id not in sets))
     if missing:
         raise InvalidData(f"Variants with ids: {', '.join(missing[:10])} were not found")
-    if price_list_id is not None and await repo.get_list(conn, price_list_id) is None:
-        raise _list_not_found(price_list_id)
-    rows = [
+    return [
         {
             "id": ids("price"),
             "price_set_id": sets[p.variant_id],
@@ -335,5 +327,9 @@ async def add_prices(
         }
         for p in prices
     ]
+
+
+async def copy_prices(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    """Write `price_rows`' rows in one COPY, in the caller's transaction."""
     if rows:
         await repo.copy_prices(conn, rows)
