@@ -105,13 +105,12 @@ VARIANT_DEFAULTS = {"allow_backorder": False, "manage_inventory": True}
 
 @dataclass(slots=True)
 class Written:
-    """What the import wrote, for the flow's next steps (prices, inventory)."""
+    """What `build` made, for the flow's next steps (prices, inventory, documents)."""
 
     product_ids: list[str] = field(default_factory=list)
     variants: list[dict[str, Any]] = field(default_factory=list)  # each variant's VARIANT_COPY columns
     variant_prices: list[tuple[str, list[tuple[str, Any]]]] = field(default_factory=list)  # (variant id, prices)
     products: list[Product] = field(default_factory=list)  # for their documents (commerce.product.bulk_documents)
-    now: datetime | None = None  # the transaction's now()
 
 
 @dataclass(slots=True)
@@ -270,7 +269,7 @@ def build(
     options take the file's order (created_at a microsecond apart, counted by `clock` across chunks), variants,
     values and images their rank."""
     tick = timedelta(microseconds=1)
-    written = Written(now=clock.now)
+    written = Written()
     products, images, options, values, variants, variant_values = [], [], [], [], [], []
     links: dict[str, list[tuple[str, str]]] = {"product_tags": [], "product_category_product": [], "channels": []}
     for d in drafts:
