@@ -133,3 +133,50 @@ def test_new_ids_are_ulids_of_this_millisecond_in_the_order_made() -> None:
     assert len(stamps) == 1
     assert all(str(ULID.from_str(i[8:])) == i[8:] for i in ids)
     assert new_ids("x", 0) == []
+
+
+def test_an_import_in_several_chunks_keeps_the_files_order(
+    db_url: str, listener: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunk k+1 is built while chunk k is written: every chunk's rows are right, the products keep the file's order
+    across chunks, and a variant whose SKU names a live inventory item is linked to it."""
+    tag = f"chunks-{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        item = conn.execute(
+            "INSERT INTO inventory_item (id, sku) VALUES (%s, %s) RETURNING id", (new_ids("iitem", 1)[0], f"{tag}-4-M")
+        ).fetchone()
+    assert item is not None
+    monkeypatch.setattr(product_import, "CHUNK", 3)
+    ids = import_file(db_url, tag, 8)
+    check_written(db_url, ids)
+    with psycopg.connect(db_url) as conn:
+        handles = conn.execute(
+            "SELECT array_agg(handle ORDER BY created_at, id) FROM product WHERE id = ANY(%s)", (ids,)
+        ).fetchone()
+        assert handles == ([f"{tag}-{n}" for n in range(8)],)
+        linked = conn.execute(
+            "SELECT l.inventory_item_id FROM product_variant v JOIN product_variant_inventory_item l"
+            " ON l.variant_id = v.id WHERE v.sku = %s",
+            (f"{tag}-4-M",),
+        ).fetchall()
+        assert linked == [(item[0],)]
+
+
+def test_a_failed_chunk_writes_nothing(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails after the first chunks went in (the thread building the next one) leaves nothing."""
+    tag = f"fail-{uuid.uuid4().hex[:6]}"
+    send = product_import._send
+    sent: list[int] = []
+
+    async def failing(conn: psycopg.AsyncConnection[Any], chunk: Any) -> None:
+        if sent:
+            raise RuntimeError("the connection broke")
+        sent.append(1)
+        await send(conn, chunk)
+
+    monkeypatch.setattr(product_import, "CHUNK", 2)
+    monkeypatch.setattr(product_import, "_send", failing)
+    with pytest.raises(RuntimeError, match="the connection broke"):
+        import_file(db_url, tag, 6)
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM product WHERE handle LIKE %s", (f"{tag}-%",)).fetchone() == (0,)

@@ -4,9 +4,8 @@ VIP customer-group price list.
 
 The products are written as the bulk CSV import writes them (commerce.flows.product_import.import_drafts: COPY into
 the product tables, price sets, and each variant's inventory item as the admin API makes one), a chunk of
-SLICE products per transaction; then, in the same transaction and in bulk too, the levels at the
-demo warehouse (inventory.service.create_levels), the quantity tiers and the price lists' prices
-(pricing.service.add_prices).
+SLICE products per transaction; with each chunk of the import, in bulk too, the levels at the demo warehouse
+(inventory.service.level_rows), the quantity tiers and the price lists' prices (pricing.service.price_rows).
 
 Products ship with the demo shipping profile (flows/demo_shipping.py). Images are served by the server itself:
 `{public_url}/static/demo/{noun}-front.png` (the thumbnail) and `-back.png` (python/commerce/static/demo/).
@@ -23,7 +22,9 @@ USD; the "Demo sale" list takes 20 % off the first SALE_PRODUCTS products, the "
 30 % off everything.
 """
 
+import functools
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,6 @@ from psycopg import AsyncConnection
 from commerce import customer, inventory, pricing, product
 from commerce.catalog import stock
 from commerce.customer.schemas import CreateCustomerGroup
-from commerce.db import triggers
 from commerce.flows import product_import
 from commerce.flows.demo_shipping import DemoShipping
 from commerce.ids import IdSource, new_id
@@ -52,7 +52,7 @@ COLOURS = ("Black", "Sand", "Navy", "Olive", "Stone", "Rust", "Sky", "Forest", "
 COLLECTIONS = ("Summer", "Winter", "Essentials", "Outdoor")
 TAGS = ("new", "bestseller", "sustainable", "limited")
 STOCKED = 100
-LEVEL_AND_PRICE_TABLES = ("inventory_level", "price")  # written after the products, with commerce_changes triggers
+LEVEL_AND_PRICE_TABLES = ("inventory_level", "price")  # written with the products (_extra), told to commerce_changes
 TIER_QUANTITY = 10  # 10 or more units ...
 TIER_RATE = Decimal("0.9")  # ... cost 10 % less (USD)
 EUR_RATE = Decimal("0.92")
@@ -196,34 +196,44 @@ async def seed_catalog(
     """`products` products, sold through `sales_channel_id`, shipped with `shipping`'s profile and stocked at its
     location; image URLs start with `public_url` (where clients reach this server). One transaction per slice of
     products (the taxonomy and the price lists come first, each in its own); `progress` is told how many more
-    products are written, a chunk at a time."""
+    products are written, a chunk at a time. The next slice's drafts are made in a thread while this one is
+    written."""
     refs = await _references(conn, sales_channel_id, shipping, public_url)
-    new_id = IdSource()
-    for start in range(0, products, SLICE):
-        with product_import.gc_paused():
-            await _seed_slice(conn, refs, new_id, start, min(start + SLICE, products), progress)
+    slices = [(start, min(start + SLICE, products)) for start in range(0, products, SLICE)]
+    with product_import.gc_paused():
+        async with aclosing(product_import.built_ahead(slices, lambda s: _chunk(refs, *s))) as chunks:
+            async for chunk in chunks:
+                await _seed_slice(conn, refs, chunk, progress)
 
 
-async def _seed_slice(
-    conn: AsyncConnection[Any], refs: _Refs, new_id: IdSource, start: int, stop: int, progress: Progress | None
-) -> None:
-    """One transaction: products start..stop-1, their levels and list prices."""
-    chunk = _chunk(refs, start, stop)
+async def _seed_slice(conn: AsyncConnection[Any], refs: _Refs, chunk: _Chunk, progress: Progress | None) -> None:
+    """One transaction: a slice's products, their levels and list prices."""
     async with conn.transaction():
-        await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing)
-        # Triggers off (commerce.db.triggers) where the role may: the levels refer to the items and the prices
-        # to the price sets just made, and to the seed's own price lists; workers drop every variant's stock.
-        async with triggers.off(conn, LEVEL_AND_PRICE_TABLES, notify=[(stock.CHANNEL, "*")]):
-            links = await inventory.service.variant_links(conn, [v for v, _ in chunk.levels])
-            levels = [
-                (item["inventory_item_id"], LevelInput(location_id=refs.location_id, stocked_quantity=stocked))
-                for variant_id, stocked in chunk.levels
-                for item in links[variant_id]
-            ]
-            await inventory.service.create_levels(conn, levels, new_id)
-            await pricing.service.add_prices(conn, chunk.tiers, ids=new_id)
-            await pricing.service.add_prices(conn, chunk.sale, refs.sale_list_id, new_id)
-            await pricing.service.add_prices(conn, chunk.vip, refs.vip_list_id, new_id)
+        await product_import.import_drafts(conn, chunk.drafts, progress or product_import.nothing, _extra(refs, chunk))
+
+
+def _extra(refs: _Refs, chunk: _Chunk) -> product_import.Extra:
+    """The slice's stock levels and its quantity tiers and list prices, written by the import with each of its
+    chunks, from the items and price sets it has just made (nothing read back). Workers drop every variant's
+    stock."""
+    stocked = dict(chunk.levels)
+    lists: dict[str, list[tuple[str | None, ListPriceInput]]] = {}
+    for list_id, prices in ((None, chunk.tiers), (refs.sale_list_id, chunk.sale), (refs.vip_list_id, chunk.vip)):
+        for p in prices:
+            lists.setdefault(p.variant_id, []).append((list_id, p))
+
+    def build(sets: dict[str, str], items: dict[str, str], ids: IdSource) -> list[product_import.Write]:
+        levels = [(items[v], LevelInput(location_id=refs.location_id, stocked_quantity=stocked[v])) for v in sets]
+        prices: list[dict[str, Any]] = []
+        for list_id in (None, refs.sale_list_id, refs.vip_list_id):
+            given = [p for v in sets for of, p in lists.get(v, ()) if of == list_id]
+            prices += pricing.service.price_rows(given, sets, list_id, ids)
+        return [
+            functools.partial(inventory.service.copy_levels, rows=inventory.service.level_rows(levels, ids)),
+            functools.partial(pricing.service.copy_prices, rows=prices),
+        ]
+
+    return product_import.Extra(build, LEVEL_AND_PRICE_TABLES, ((stock.CHANNEL, "*"),))
 
 
 async def _references(

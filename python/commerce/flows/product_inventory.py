@@ -46,27 +46,40 @@ async def add_inventory_items(conn: AsyncConnection[Any], product_ids: list[str]
     await inventory.service.link_variants(conn, await _give_items(conn, variants))
 
 
-async def add_items_to_new_variants(
-    conn: AsyncConnection[Any], variants: list[dict[str, Any]], ids: Callable[[str], str] = new_id
-) -> None:
+def new_variant_items(
+    variants: list[dict[str, Any]], existing: dict[str, str], ids: Callable[[str], str] = new_id
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str, int]]]:
     """`add_inventory_items` for variants this transaction has just created, given with their columns (a bulk
-    import, ids from `ids`): none is linked yet, so nothing is read back but the SKUs that already name an item,
-    and the links are written without a lookup."""
-    managed = [v for v in variants if v["manage_inventory"]]
-    if not managed:
-        return
-    await inventory.service.link_new_variants(conn, await _give_items(conn, managed, ids), ids)
+    import, ids from `ids`): the items to make and the links to write (`write_new_variant_items`), built without
+    reading anything. `existing`: `{sku: item id}` of the live items (inventory.service.items_by_sku)."""
+    items, links = _items_for([v for v in variants if v["manage_inventory"]], existing, ids)
+    return items, inventory.service.new_link_rows(links, ids)
 
 
-async def _give_items(
-    conn: AsyncConnection[Any], variants: list[dict[str, Any]], ids: Callable[[str], str] = new_id
-) -> list[tuple[str, str, int]]:
+async def write_new_variant_items(
+    conn: AsyncConnection[Any], items: list[dict[str, Any]], links: list[tuple[str, str, str, int]]
+) -> None:
+    await inventory.service.copy_items(conn, items)
+    await inventory.service.copy_links(conn, links)
+
+
+async def _give_items(conn: AsyncConnection[Any], variants: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
     """An item for each variant whose SKU names no live item; the (variant id, item id, 1) links to write."""
     existing = await inventory.service.items_by_sku(conn, [v["sku"] for v in variants if v["sku"]])
+    items, links = _items_for(variants, existing)
+    await inventory.service.copy_items(conn, items)
+    return links
+
+
+def _items_for(
+    variants: list[dict[str, Any]], existing: dict[str, str], ids: Callable[[str], str] = new_id
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, int]]]:
+    """The items to make, one per variant whose SKU names no live item (`existing`: `{sku: item id}`), and the
+    (variant id, item id, 1) links of every variant."""
     new = [v for v in variants if not (v["sku"] and v["sku"] in existing)]
-    items = await inventory.service.create_items(conn, [_item_for(v) for v in new], ids)
-    made = dict(zip((v["id"] for v in new), items, strict=True))
-    return [(v["id"], made.get(v["id"]) or existing[v["sku"]], 1) for v in variants]
+    items = inventory.service.item_rows([_item_for(v) for v in new], ids)
+    made = dict(zip((v["id"] for v in new), (i["id"] for i in items), strict=True))
+    return items, [(v["id"], made.get(v["id"]) or existing[v["sku"]], 1) for v in variants]
 
 
 async def _new_managed_variants(

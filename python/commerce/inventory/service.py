@@ -198,14 +198,15 @@ async def create_item(conn: AsyncConnection[Any], data: CreateInventoryItem) -> 
     return str(item["id"])
 
 
-async def create_items(
-    conn: AsyncConnection[Any], items: list[CreateInventoryItem], ids: Callable[[str], str] = new_id
-) -> list[str]:
-    """Many items without levels at once (one COPY: a catalog import, ids from `ids`); their ids, in order."""
-    rows = [{**_item_row(data), "id": ids("iitem")} for data in items]
+def item_rows(items: list[CreateInventoryItem], ids: Callable[[str], str] = new_id) -> list[dict[str, Any]]:
+    """Many items without levels (a catalog import, ids from `ids`), built, not written: `copy_items` writes them."""
+    return [{**_item_row(data), "id": ids("iitem")} for data in items]
+
+
+async def copy_items(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    """Write `item_rows`' items in one COPY."""
     if rows:
         await repo.copy_items(conn, rows)
-    return [str(r["id"]) for r in rows]
 
 
 async def retrieve_item(conn: AsyncConnection[Any], item_id: str) -> dict[str, Any]:
@@ -294,16 +295,19 @@ async def _insert_level(conn: AsyncConnection[Any], item_id: str, level: LevelIn
     )
 
 
-async def create_levels(
-    conn: AsyncConnection[Any], levels: list[tuple[str, LevelInput]], ids: Callable[[str], str] = new_id
-) -> None:
-    """Many levels `(item id, level)` at once (one COPY: a catalog import, in the caller's transaction, ids from
-    `ids`). The caller has made the items and checked the locations exist; an item already stocked at a location is
-    a DuplicateError, a negative quantity NotAllowed."""
-    rows = [
+def level_rows(
+    levels: list[tuple[str, LevelInput]], ids: Callable[[str], str] = new_id
+) -> list[tuple[str, str, str, int, int]]:
+    """Many levels `(item id, level)` at once (a catalog import, ids from `ids`), built, not written: `copy_levels`
+    writes them in one COPY, in the caller's transaction. The caller has made the items and checked the locations
+    exist; an item already stocked at a location is a DuplicateError, a negative quantity NotAllowed."""
+    return [
         (ids("iilev"), item_id, level.location_id, level.stocked_quantity, level.incoming_quantity)
         for item_id, level in levels
     ]
+
+
+async def copy_levels(conn: AsyncConnection[Any], rows: list[tuple[str, str, str, int, int]]) -> None:
     if rows:
         await repo.copy_levels(conn, rows)
 
@@ -494,12 +498,18 @@ async def link_variants(conn: AsyncConnection[Any], links: list[tuple[str, str, 
     )
 
 
-async def link_new_variants(
-    conn: AsyncConnection[Any], links: list[tuple[str, str, int]], ids: Callable[[str], str] = new_id
-) -> None:
-    """`link_variants` for variants this transaction has just created (linked to nothing yet) and items it has
-    just made or read live: one COPY, nothing read first (a bulk import)."""
-    await repo.copy_links(conn, [(ids("pvitem"), variant, item, required) for variant, item, required in links])
+def new_link_rows(
+    links: list[tuple[str, str, int]], ids: Callable[[str], str] = new_id
+) -> list[tuple[str, str, str, int]]:
+    """`link_variants`' rows for variants a transaction has just created (linked to nothing yet) and items it has
+    just made or read live (a bulk import), built, not written: `copy_links` writes them, nothing read first."""
+    return [(ids("pvitem"), variant, item, required) for variant, item, required in links]
+
+
+async def copy_links(conn: AsyncConnection[Any], rows: list[tuple[str, str, str, int]]) -> None:
+    """Write `new_link_rows`' links in one COPY."""
+    if rows:
+        await repo.copy_links(conn, rows)
 
 
 async def update_variant_link(conn: AsyncConnection[Any], variant_id: str, item_id: str, required: int) -> None:

@@ -271,14 +271,13 @@ async def prices_of_sets(conn: AsyncConnection[Any], set_ids: list[str]) -> list
 # --- bulk (CSV import / export) -----------------------------------------------------------------------------------
 
 
-async def create_variant_prices(
-    conn: AsyncConnection[Any],
-    items: list[tuple[str, list[tuple[str, Decimal]]]],
-    ids: Callable[[str], str] = new_id,
-) -> dict[str, str]:
-    """Price sets with base prices `[(currency_code, amount)]` for the new variants of a bulk import (ids from
-    `ids`), in three COPY statements; `{variant_id: price_set_id}`. Call inside the caller's transaction. Nothing
-    is read first: a variant that has a price set already is refused by product_variant_price_set's primary key."""
+def variant_price_rows(
+    items: list[tuple[str, list[tuple[str, Decimal]]]], ids: Callable[[str], str] = new_id
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str, Decimal]]]:
+    """Price sets `(variant_id, price_set_id)` and their base prices `(id, price_set_id, currency, amount)` for the
+    new variants of a bulk import, `[(variant_id, [(currency_code, amount)])]`, ids from `ids`: built, not written
+    (nothing is read: a bulk import builds them while its connection writes the chunk before). Write them with
+    `copy_variant_prices`."""
     sets, prices = [], []
     for variant_id, amounts in items:
         price_set_id = ids("pset")
@@ -286,8 +285,15 @@ async def create_variant_prices(
         for currency_code, amount in amounts:
             check_amount(amount)
             prices.append((ids("price"), price_set_id, currency_code.lower(), amount))
+    return sets, prices
+
+
+async def copy_variant_prices(
+    conn: AsyncConnection[Any], sets: list[tuple[str, str]], prices: list[tuple[str, str, str, Decimal]]
+) -> None:
+    """Write `variant_price_rows`' rows in three COPY statements, in the caller's transaction. A variant that has a
+    price set already is refused by product_variant_price_set's primary key."""
     await repo.copy_base_prices(conn, sets, prices)
-    return dict(sets)
 
 
 async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
@@ -295,25 +301,20 @@ async def plain_base_currencies(conn: AsyncConnection[Any]) -> list[str]:
     return await repo.plain_base_currencies(conn)
 
 
-async def add_prices(
-    conn: AsyncConnection[Any],
-    prices: list[ListPriceInput],
-    price_list_id: str | None = None,
-    ids: Callable[[str], str] = new_id,
-) -> None:
-    """More prices for variants that have their price sets, in one COPY (a catalog import's quantity tiers, a big
-    price list): base prices when `price_list_id` is None, else prices of that list. Nothing is replaced (unlike
-    `set_variant_prices`). Call inside the caller's transaction."""
+def price_rows(
+    prices: list[ListPriceInput], sets: dict[str, str], price_list_id: str | None, ids: Callable[[str], str] = new_id
+) -> list[dict[str, Any]]:
+    """More prices for variants that have their price sets (`sets`, by variant id: a bulk writer that has just
+    made them), checked, built, not written (`copy_prices` writes them; a bulk writer builds them while its
+    connection writes what came before): a catalog import's quantity tiers or a big price list's prices; base prices
+    when `price_list_id` is None, else prices of that list, which the caller has checked exists. Nothing is
+    replaced (unlike `set_variant_prices`)."""
     for n, p in enumerate(prices):
         _check_price(p, f"prices[{n}]")
-    variant_ids = list(dict.fromkeys(p.variant_id for p in prices))
-    sets = await repo.price_sets_of(conn, variant_ids) if variant_ids else {}
-    missing = [v for v in variant_ids if v not in sets]
+    missing = list(dict.fromkeys(p.variant_id for p in prices if p.variant_id not in sets))
     if missing:
         raise InvalidData(f"Variants with ids: {', '.join(missing[:10])} were not found")
-    if price_list_id is not None and await repo.get_list(conn, price_list_id) is None:
-        raise _list_not_found(price_list_id)
-    rows = [
+    return [
         {
             "id": ids("price"),
             "price_set_id": sets[p.variant_id],
@@ -326,5 +327,9 @@ async def add_prices(
         }
         for p in prices
     ]
+
+
+async def copy_prices(conn: AsyncConnection[Any], rows: list[dict[str, Any]]) -> None:
+    """Write `price_rows`' rows in one COPY, in the caller's transaction."""
     if rows:
         await repo.copy_prices(conn, rows)

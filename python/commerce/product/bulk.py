@@ -26,9 +26,8 @@ EXISTING_PRODUCT_IDS = "SELECT id FROM product WHERE id = ANY(%s)"
 EXISTING_VARIANT_IDS = "SELECT id FROM product_variant WHERE id = ANY(%s)"
 EXISTING_VARIANT_VALUES = "SELECT {column} FROM product_variant WHERE {column} = ANY(%s) AND deleted_at IS NULL"
 TAGS_BY_VALUE = "SELECT value, id FROM product_tag WHERE value = ANY(%s) AND deleted_at IS NULL"
-# The wall clock, not now(): a file imported in several chunks in one transaction keeps its order across chunks
-# (a chunk of 1,000 products takes far longer than the 1,000 microseconds its timestamps span). And now(): the
-# created_at of the rows written without one (their default), for their documents.
+# The wall clock when an import begins (its rows' created_at count on from it, Clock), and now(): the created_at of
+# the rows written without one (their default), for their documents.
 NOW = "SELECT clock_timestamp(), now()"
 PAGE_IDS = """
 SELECT id, created_at FROM product
@@ -106,13 +105,40 @@ VARIANT_DEFAULTS = {"allow_backorder": False, "manage_inventory": True}
 
 @dataclass(slots=True)
 class Written:
-    """What the import wrote, for the flow's next steps (prices, inventory)."""
+    """What `build` made, for the flow's next steps (prices, inventory, documents)."""
 
     product_ids: list[str] = field(default_factory=list)
     variants: list[dict[str, Any]] = field(default_factory=list)  # each variant's VARIANT_COPY columns
     variant_prices: list[tuple[str, list[tuple[str, Any]]]] = field(default_factory=list)  # (variant id, prices)
     products: list[Product] = field(default_factory=list)  # for their documents (commerce.product.bulk_documents)
-    now: datetime | None = None  # the transaction's now()
+
+
+@dataclass(slots=True)
+class Clock:
+    """The timestamps of an import's rows: `start` (the wall clock when it began) plus a microsecond per product
+    (per option) in file order, so a file written in several chunks keeps its order; `now`, the transaction's
+    now()."""
+
+    start: datetime
+    now: datetime
+    products: int = 0
+    options: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """Rows for one COPY into `table` (`columns`), built ahead of the write."""
+
+    table: str
+    columns: Sequence[str]
+    rows: list[tuple[Any, ...]]
+
+
+async def clock(conn: AsyncConnection[Any]) -> Clock:
+    cur = await conn.execute(NOW)
+    row = await cur.fetchone()
+    assert row is not None
+    return Clock(start=row[0], now=row[1])
 
 
 # --- checks against the database ----------------------------------------------------------------------
@@ -235,25 +261,22 @@ async def _copy(conn: AsyncConnection[Any], table: str, columns: Sequence[str], 
                 await copy.write_row(row)
 
 
-async def insert(
-    conn: AsyncConnection[Any], drafts: Sequence[ProductDraft], tag_ids: dict[str, str], new_id: IdSource
-) -> Written:
-    """COPY the drafts (checked by `check`) into the product tables, in the caller's transaction, with ids from
-    `new_id`. Products and options take the file's order (created_at a microsecond apart), variants, values and
-    images their rank."""
-    cur = await conn.execute(NOW)
-    row = await cur.fetchone()
-    assert row is not None
-    start: datetime = row[0]
+def build(
+    drafts: Sequence[ProductDraft], tag_ids: dict[str, str], new_id: IdSource, clock: Clock
+) -> tuple[Written, list[Copy]]:
+    """The rows of the drafts (checked by `check`) for the product tables, with ids from `new_id`; nothing is read
+    or written (a bulk import builds the next chunk in a thread while its connection writes this one). Products and
+    options take the file's order (created_at a microsecond apart, counted by `clock` across chunks), variants,
+    values and images their rank."""
     tick = timedelta(microseconds=1)
-    written = Written(now=row[1])
+    written = Written()
     products, images, options, values, variants, variant_values = [], [], [], [], [], []
     links: dict[str, list[tuple[str, str]]] = {"product_tags": [], "product_category_product": [], "channels": []}
-    option_n = 0
-    for n, d in enumerate(drafts):
+    for d in drafts:
         product_id = d.fields.get("id") or new_id("prod")
         written.product_ids.append(product_id)
-        at = start + n * tick
+        at = clock.start + clock.products * tick
+        clock.products += 1
         fields = {**PRODUCT_DEFAULTS, **d.fields, "id": product_id, "created_at": at, "updated_at": at}
         products.append(tuple(fields.get(c) for c in PRODUCT_COPY))
         made = Product(fields)
@@ -262,10 +285,10 @@ async def insert(
         images += [(image_id, product_id, url, rank) for rank, (image_id, url) in enumerate(made.images)]
         value_ids: dict[tuple[str, str], str] = {}
         for title, option_values in d.options.items():
-            option = Option(new_id("opt"), title, start + option_n * tick, [])
+            option = Option(new_id("opt"), title, clock.start + clock.options * tick, [])
             made.options.append(option)
             options.append((option.id, product_id, title, option.created_at, option.created_at))
-            option_n += 1
+            clock.options += 1
             for rank, value in enumerate(option_values):
                 value_ids[title, value] = new_id("optval")
                 option.values.append((value_ids[title, value], value))
@@ -285,18 +308,24 @@ async def insert(
         links["product_tags"] += [(product_id, t) for t in made.tag_ids]
         links["product_category_product"] += [(product_id, c) for c in made.category_ids]
         links["channels"] += [(product_id, c) for c in made.channel_ids]
-    await _copy(conn, "product", PRODUCT_COPY, products)
-    await _copy(conn, "product_image", ("id", "product_id", "url", "rank"), images)
-    await _copy(conn, "product_option", ("id", "product_id", "title", "created_at", "updated_at"), options)
-    await _copy(conn, "product_option_value", ("id", "option_id", "value", "rank"), values)
-    await _copy(conn, "product_variant", VARIANT_COPY, variants)
-    await _copy(conn, "product_variant_option", ("variant_id", "option_value_id"), variant_values)
-    await _copy(conn, "product_tags", ("product_id", "product_tag_id"), links["product_tags"])
-    await _copy(
-        conn, "product_category_product", ("product_id", "product_category_id"), links["product_category_product"]
-    )
-    await _copy(conn, "product_sales_channel", ("product_id", "sales_channel_id"), links["channels"])
-    return written
+    return written, [
+        Copy("product", PRODUCT_COPY, products),
+        Copy("product_image", ("id", "product_id", "url", "rank"), images),
+        Copy("product_option", ("id", "product_id", "title", "created_at", "updated_at"), options),
+        Copy("product_option_value", ("id", "option_id", "value", "rank"), values),
+        Copy("product_variant", VARIANT_COPY, variants),
+        Copy("product_variant_option", ("variant_id", "option_value_id"), variant_values),
+        Copy("product_tags", ("product_id", "product_tag_id"), links["product_tags"]),
+        Copy("product_category_product", ("product_id", "product_category_id"), links["product_category_product"]),
+        Copy("product_sales_channel", ("product_id", "sales_channel_id"), links["channels"]),
+    ]
+
+
+async def copy(conn: AsyncConnection[Any], copies: Iterable[Copy]) -> None:
+    """COPY rows made by `build` (or another module's bulk rows) into their tables, in the caller's transaction."""
+    for c in copies:
+        if c.rows:
+            await _copy(conn, c.table, c.columns, c.rows)
 
 
 # --- reads for the export ------------------------------------------------------------------------------
