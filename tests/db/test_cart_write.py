@@ -68,3 +68,35 @@ def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: st
             assert row is not None and bytes(row[0]) == b'{"id":"cart_libpq_write","v":2'
 
     asyncio.run(work())
+
+
+def test_the_reads_through_libpq_give_what_psycopg_gives(db_url: str) -> None:
+    """`read` and `read_rendered` on an idle autocommit connection go through libpq in binary (db.direct); in a
+    transaction through psycopg's cursor. Both give the same values of the same types."""
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            cart = _cart("cart_libpq_read") | {"promo_codes": ["TEN", 'A"B'], "region_id": "reg_é"}
+            await carts.insert(conn, cart, b'{"id":"cart_libpq_read"')
+            line = {"id": "cali_1", "unit_price": Decimal("18.50"), "compare_at_unit_price": Decimal("20"),
+                    "quantity": 2, "adjustments": [], "tax_lines": []}  # fmt: skip
+            await conn.execute(
+                "UPDATE cart SET items = %s::json, completed_at = '2026-01-02 03:04:05.678901+00' WHERE id = %s",
+                (carts._encoder.encode([line]).decode(), cart["id"]),
+            )
+            direct = await carts.read(conn, cart["id"])
+            rendered = await carts.read_rendered(conn, cart["id"])
+            assert conn in carts.READ_DIRECT.prepared and conn in carts.READ_RENDERED_DIRECT.prepared
+            async with conn.transaction():  # not idle: psycopg's cursor
+                cursor = await carts.read(conn, cart["id"])
+                cursor_rendered = await carts.read_rendered(conn, cart["id"])
+            assert direct is not None and direct == cursor
+            assert {k: type(v) for k, v in direct.items()} == {k: type(v) for k, v in cursor.items()}
+            assert direct["completed_at"] == datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+            assert direct["items"][0]["compare_at_unit_price"] == Decimal("20")
+            assert (direct["promo_codes"], direct["region_id"]) == (["TEN", 'A"B'], "reg_é")
+            assert rendered == cursor_rendered and rendered is not None
+            assert rendered["rendered"] == b'{"id":"cart_libpq_read"'
+            assert await carts.read(conn, "cart_none") is None and await carts.read_rendered(conn, "cart_none") is None
+
+    asyncio.run(work())
