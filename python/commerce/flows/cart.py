@@ -524,7 +524,25 @@ def _add_codes(cart: dict[str, Any], codes: list[str]) -> None:
 
 def _reckon(reads: Reads, cart: dict[str, Any], strict: list[str] | None = None, *, force_taxes: bool = False) -> None:
     """One engine evaluation of the promotions for the cart as it now is (its adjustments replace the old ones),
-    then its tax lines. Codes in `strict` (just entered) must apply, or the whole change fails."""
+    then its tax lines. Codes in `strict` (just entered) must apply, or the whole change fails. A cart without codes
+    in a store without automatic promotions has none to evaluate (the engine call and its context cost ~20-30 us)."""
+    items = cart["items"]
+    if cart["promo_codes"] or reads.promotions.automatic:
+        _promote(reads, cart, strict)
+    else:
+        for i in items:
+            i["adjustments"] = []
+    region = reads.regions.by_id.get(cart["region_id"] or "")
+    if force_taxes or (region is not None and region.automatic_taxes):
+        _tax(reads, cart)
+    else:
+        # Without automatic taxes, lines are taxed on request (POST .../taxes) and a change drops that result.
+        for i in items:
+            i["tax_lines"] = []
+
+
+def _promote(reads: Reads, cart: dict[str, Any], strict: list[str] | None) -> None:
+    """The engine's adjustments of the cart's lines for its codes and the automatic promotions."""
     items = cart["items"]
     context_items = []
     for i in items:
@@ -578,13 +596,6 @@ def _reckon(reads: Reads, cart: dict[str, Any], strict: list[str] | None = None,
         )
     for i in items:
         i["adjustments"] = by_item.get(i["id"], [])
-    region = reads.regions.by_id.get(cart["region_id"] or "")
-    if force_taxes or (region is not None and region.automatic_taxes):
-        _tax(reads, cart)
-    else:
-        # Without automatic taxes, lines are taxed on request (POST .../taxes) and a change drops that result.
-        for i in items:
-            i["tax_lines"] = []
 
 
 def _tax(reads: Reads, cart: dict[str, Any]) -> None:
