@@ -3,13 +3,16 @@ writes reads back exactly (codes that need quoting in a text[] literal, document
 nothing, and a DEALLOCATE ALL on the connection (psycopg sends one after a rollback) does not break the next write."""
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import psycopg
+import pytest
 
 from commerce.cart import repository as carts
+from commerce.db import direct
 
 
 def _cart(cart_id: str) -> dict[str, Any]:
@@ -84,19 +87,42 @@ def test_the_reads_through_libpq_give_what_psycopg_gives(db_url: str) -> None:
                 "UPDATE cart SET items = %s::json, completed_at = '2026-01-02 03:04:05.678901+00' WHERE id = %s",
                 (carts._encoder.encode([line]).decode(), cart["id"]),
             )
-            direct = await carts.read(conn, cart["id"])
+            libpq = await carts.read(conn, cart["id"])
             rendered = await carts.read_rendered(conn, cart["id"])
             assert conn in carts.READ_DIRECT.prepared and conn in carts.READ_RENDERED_DIRECT.prepared
             async with conn.transaction():  # not idle: psycopg's cursor
                 cursor = await carts.read(conn, cart["id"])
                 cursor_rendered = await carts.read_rendered(conn, cart["id"])
-            assert direct is not None and direct == cursor
-            assert {k: type(v) for k, v in direct.items()} == {k: type(v) for k, v in cursor.items()}
-            assert direct["completed_at"] == datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-            assert direct["items"][0]["compare_at_unit_price"] == Decimal("20")
-            assert (direct["promo_codes"], direct["region_id"]) == (["TEN", 'A"B'], "reg_é")
+            assert libpq is not None and libpq == cursor
+            assert {k: type(v) for k, v in libpq.items()} == {k: type(v) for k, v in cursor.items()}
+            assert libpq["completed_at"] == datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+            assert libpq["items"][0]["compare_at_unit_price"] == Decimal("20")
+            assert (libpq["promo_codes"], libpq["region_id"]) == (["TEN", 'A"B'], "reg_é")
             assert rendered == cursor_rendered and rendered is not None
             assert rendered["rendered"] == b'{"id":"cart_libpq_read"'
             assert await carts.read(conn, "cart_none") is None and await carts.read_rendered(conn, "cart_none") is None
+
+    asyncio.run(work())
+
+
+def test_a_direct_statement_interrupted_in_flight_leaves_its_connection_usable(db_url: str) -> None:
+    """db.direct waits on the event loop itself: a request cancelled while its statement runs cancels the query on
+    the server (as psycopg's wait does), so the connection is idle again, not stuck with a result to read."""
+    slow = direct.Statement("commerce_test_slow", "SELECT pg_sleep(%(seconds)s::float8), %(tag)s::text")
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            result = await slow.run(conn, [b"0", b"first"])
+            assert result.get_value(0, 1) == b"first"
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await slow.run(conn, [b"5", b"cancelled"])
+            assert time.monotonic() - started < 4  # cancelled on the server, not waited out
+            assert direct.usable(conn)
+            result = await slow.run(conn, [b"0", b"after"])
+            assert result.get_value(0, 1) == b"after"
+            cur = await conn.execute("SELECT 1")
+            assert await cur.fetchone() == (1,)
 
     asyncio.run(work())
