@@ -318,9 +318,12 @@ async def _send(
 ) -> msgspec.Raw:
     """A rendered cart completed with what other modules own, as they are now: region, payment collection,
     customer (`cart` needs region_id, customer and payment_collection_id)."""
-    region = regions.by_id.get(cart["region_id"] or "")
-    extra = _JSON.encode({"region": region, **await _beside(conn, cart)})
-    return msgspec.Raw(b"".join((rendered, b",", extra[1:])))
+    region_id = cart["region_id"] or ""
+    region = regions.memo.get(("cart.region", region_id))
+    if region is None:  # encoded once per region and RegionCatalog (a new one after any region change)
+        region = regions.remember(("cart.region", region_id), _JSON.encode(regions.by_id.get(region_id)))
+    beside = _JSON.encode(await _beside(conn, cart))
+    return msgspec.Raw(b"".join((rendered, b',"region":', region, b",", beside[1:])))
 
 
 async def _beside(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str, Any]:
