@@ -3,6 +3,7 @@ writes reads back exactly (codes that need quoting in a text[] literal, document
 nothing, and a DEALLOCATE ALL on the connection (psycopg sends one after a rollback) does not break the next write."""
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -124,5 +125,28 @@ def test_a_direct_statement_interrupted_in_flight_leaves_its_connection_usable(d
             assert result.get_value(0, 1) == b"after"
             cur = await conn.execute("SELECT 1")
             assert await cur.fetchone() == (1,)
+
+    asyncio.run(work())
+
+
+def test_read_newer_reads_a_cart_only_if_it_changed_since_a_version(db_url: str) -> None:
+    """A worker's copy at version v is current while the cart is at v (read_newer: None, nothing sent); after
+    another writer's change it gets the cart as `read` does; through libpq and through psycopg's cursor alike."""
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            cart = _cart("cart_newer")
+            version = (await carts.insert(conn, cart, b'{"id":"cart_newer"'))["version"]
+            assert await carts.read_newer(conn, "cart_newer", version) is None
+            written = await carts.write(conn, cart | {"version": version, "email": "b@example.com"}, b"{}")
+            assert written is not None
+            for in_transaction in (False, True):
+                async with conn.transaction() if in_transaction else contextlib.nullcontext():
+                    newer = await carts.read_newer(conn, "cart_newer", version)
+                    assert newer == await carts.read(conn, "cart_newer")
+                    assert newer is not None and (newer["version"], newer["email"]) == (version + 1, "b@example.com")
+                    assert await carts.read_newer(conn, "cart_newer", version + 1) is None
+                    assert await carts.read_newer(conn, "cart_none", 0) is None
+            assert conn in carts.READ_NEWER_DIRECT.prepared
 
     asyncio.run(work())

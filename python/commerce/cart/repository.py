@@ -45,6 +45,8 @@ READ_RENDERED = f"""
 SELECT c.rendered, c.region_id, {BESIDE}
 FROM cart c WHERE c.id = %(id)s AND c.deleted_at IS NULL
 """
+# A worker holding a copy of the cart at some version: the cart only if it changed since.
+READ_NEWER = READ + "  AND c.version <> %(version)s"
 # Checkout reads the aggregate holding the row's lock, so no change lands between its snapshot and the order.
 READ_LOCKED = READ + " FOR UPDATE OF c"
 INSERT = """
@@ -114,11 +116,26 @@ def _params(cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any]:
 
 async def read(conn: AsyncConnection[Any], cart_id: str, *, lock: bool = False) -> dict[str, Any] | None:
     """The cart aggregate (one statement), money as Decimal; None when there is no such cart."""
-    if not lock and direct.usable(conn):
-        result = await READ_DIRECT.run(conn, [cart_id.encode()], binary=True)
+    if lock:
+        return await _read(conn, None, READ_LOCKED, {"id": cart_id})
+    return await _read(conn, READ_DIRECT, READ, {"id": cart_id})
+
+
+async def read_newer(conn: AsyncConnection[Any], cart_id: str, version: int) -> dict[str, Any] | None:
+    """The cart as `read` gives it if its version is no longer `version`; None when it still is (a copy of it at that
+    version is current: nothing is sent or decoded) or when there is no such cart (a write from the copy finds
+    that)."""
+    return await _read(conn, READ_NEWER_DIRECT, READ_NEWER, {"id": cart_id, "version": version})
+
+
+async def _read(
+    conn: AsyncConnection[Any], statement: direct.Statement | None, sql: str, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    if statement is not None and direct.usable(conn):
+        result = await statement.run(conn, [str(params[name]).encode() for name in statement.names], binary=True)
         return _cart(_binary_row(result)) if result.ntuples else None
     cur = conn.cursor()
-    await cur.execute(READ_LOCKED if lock else READ, {"id": cart_id})
+    await cur.execute(sql, params)
     row = await cur.fetchone()
     return None if row is None else _cart(dict(zip(READ_NAMES, row, strict=True)))
 
@@ -127,6 +144,7 @@ async def read(conn: AsyncConnection[Any], cart_id: str, *, lock: bool = False) 
 # its bytes, integers big-endian, timestamps as microseconds since 2000-01-01 UTC (the app's sessions are in UTC:
 # db.connect). Through psycopg's cursor a read cost the worker ~2x more (its query conversion, loaders, rows).
 READ_DIRECT = direct.Statement("commerce_cart_read", READ)
+READ_NEWER_DIRECT = direct.Statement("commerce_cart_read_newer", READ_NEWER)
 READ_RENDERED_DIRECT = direct.Statement("commerce_cart_read_rendered", READ_RENDERED)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _TIMES = frozenset(TIMES)

@@ -182,7 +182,13 @@ async def _change(
     fresh: dict[str, Any] | None = None  # the cart as a lost write found it
     for attempt in range(OPTIMISTIC_ATTEMPTS if locked else 0, OPTIMISTIC_ATTEMPTS + 1):
         locked = attempt == OPTIMISTIC_ATTEMPTS
-        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 and _odds.worth_it() else None
+        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 else None
+        checked = False  # the copy is known current (read_newer found no newer version)
+        if copy is not None and not _odds.worth_it():
+            # The copy is as likely behind as not (workers sharing carts): read the cart only if it changed since.
+            newer = await carts.read_newer(conn, cart_id, copy["version"])
+            _odds.saw(newer is None)
+            copy, fresh, checked = (copy, None, True) if newer is None else (None, newer, False)
         async with conn.transaction() if locked else nullcontext():
             if copy is not None:
                 cart: dict[str, Any] | None = copy
@@ -206,7 +212,8 @@ async def _change(
             rendered = _render(reads, cart)
             if copy is not None:
                 written, fresh = await carts.write_or_read(conn, cart, rendered)
-                _odds.saw(written is not None)
+                if not checked:
+                    _odds.saw(written is not None)
             else:
                 written = await carts.write(conn, cart, rendered)
         if written is not None:
