@@ -142,7 +142,8 @@ async def _read(
 
 # READ and READ_RENDERED as libpq takes them (db.direct), their results in binary: text as its UTF-8 bytes, bytea as
 # its bytes, integers big-endian, timestamps as microseconds since 2000-01-01 UTC (the app's sessions are in UTC:
-# db.connect). Through psycopg's cursor a read cost the worker ~2x more (its query conversion, loaders, rows).
+# db.connect). Through psycopg's cursor (its query conversion, loaders, rows) a change that reads its cart cost the
+# worker ~110-150 k instructions more (callgrind, 1-line carts: bench/cart_profile.py's ops with no copies).
 READ_DIRECT = direct.Statement("commerce_cart_read", READ)
 READ_NEWER_DIRECT = direct.Statement("commerce_cart_read_newer", READ_NEWER)
 READ_RENDERED_DIRECT = direct.Statement("commerce_cart_read_rendered", READ_RENDERED)
