@@ -3,6 +3,7 @@ writes reads back exactly (codes that need quoting in a text[] literal, document
 nothing, and a DEALLOCATE ALL on the connection (psycopg sends one after a rollback) does not break the next write."""
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -73,6 +74,38 @@ def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: st
     asyncio.run(work())
 
 
+def test_the_reads_through_libpq_give_what_psycopg_gives(db_url: str) -> None:
+    """`read` and `read_rendered` on an idle autocommit connection go through libpq in binary (db.direct); in a
+    transaction through psycopg's cursor. Both give the same values of the same types."""
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            cart = _cart("cart_libpq_read") | {"promo_codes": ["TEN", 'A"B'], "region_id": "reg_é"}
+            await carts.insert(conn, cart, b'{"id":"cart_libpq_read"')
+            line = {"id": "cali_1", "unit_price": Decimal("18.50"), "compare_at_unit_price": Decimal("20"),
+                    "quantity": 2, "adjustments": [], "tax_lines": []}  # fmt: skip
+            await conn.execute(
+                "UPDATE cart SET items = %s::json, completed_at = '2026-01-02 03:04:05.678901+00' WHERE id = %s",
+                (carts._encoder.encode([line]).decode(), cart["id"]),
+            )
+            libpq = await carts.read(conn, cart["id"])
+            rendered = await carts.read_rendered(conn, cart["id"])
+            assert conn in carts.READ_DIRECT.prepared and conn in carts.READ_RENDERED_DIRECT.prepared
+            async with conn.transaction():  # not idle: psycopg's cursor
+                cursor = await carts.read(conn, cart["id"])
+                cursor_rendered = await carts.read_rendered(conn, cart["id"])
+            assert libpq is not None and libpq == cursor
+            assert {k: type(v) for k, v in libpq.items()} == {k: type(v) for k, v in cursor.items()}
+            assert libpq["completed_at"] == datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+            assert libpq["items"][0]["compare_at_unit_price"] == Decimal("20")
+            assert (libpq["promo_codes"], libpq["region_id"]) == (["TEN", 'A"B'], "reg_é")
+            assert rendered == cursor_rendered and rendered is not None
+            assert rendered["rendered"] == b'{"id":"cart_libpq_read"'
+            assert await carts.read(conn, "cart_none") is None and await carts.read_rendered(conn, "cart_none") is None
+
+    asyncio.run(work())
+
+
 def test_a_direct_statement_interrupted_in_flight_leaves_its_connection_usable(db_url: str) -> None:
     """db.direct waits on the event loop itself: a request cancelled while its statement runs cancels the query on
     the server (as psycopg's wait does), so the connection is idle again, not stuck with a result to read."""
@@ -92,5 +125,28 @@ def test_a_direct_statement_interrupted_in_flight_leaves_its_connection_usable(d
             assert result.get_value(0, 1) == b"after"
             cur = await conn.execute("SELECT 1")
             assert await cur.fetchone() == (1,)
+
+    asyncio.run(work())
+
+
+def test_read_newer_reads_a_cart_only_if_it_changed_since_a_version(db_url: str) -> None:
+    """A worker's copy at version v is current while the cart is at v (read_newer: None, nothing sent); after
+    another writer's change it gets the cart as `read` does; through libpq and through psycopg's cursor alike."""
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            cart = _cart("cart_newer")
+            version = (await carts.insert(conn, cart, b'{"id":"cart_newer"'))["version"]
+            assert await carts.read_newer(conn, "cart_newer", version) is None
+            written = await carts.write(conn, cart | {"version": version, "email": "b@example.com"}, b"{}")
+            assert written is not None
+            for in_transaction in (False, True):
+                async with conn.transaction() if in_transaction else contextlib.nullcontext():
+                    newer = await carts.read_newer(conn, "cart_newer", version)
+                    assert newer == await carts.read(conn, "cart_newer")
+                    assert newer is not None and (newer["version"], newer["email"]) == (version + 1, "b@example.com")
+                    assert await carts.read_newer(conn, "cart_newer", version + 1) is None
+                    assert await carts.read_newer(conn, "cart_none", 0) is None
+            assert conn in carts.READ_NEWER_DIRECT.prepared
 
     asyncio.run(work())

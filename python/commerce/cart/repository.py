@@ -2,6 +2,7 @@
 documents (json, written and read whole, never queried inside; metadata jsonb), written back whole by a conditional
 UPDATE on `version` (optimistic concurrency)."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,10 +14,8 @@ from psycopg.types.json import Json, Jsonb
 from commerce.db import direct
 from commerce.db.rows import fetch_one
 
-COLUMNS = (
-    "id, region_id, customer_id, sales_channel_id, email, currency_code, completed_at, created_at, updated_at, "
-    "version, promo_codes"
-)
+COLUMNS = ("id", "region_id", "customer_id", "sales_channel_id", "email", "currency_code")
+TIMES = ("completed_at", "created_at", "updated_at")
 DOCUMENTS = ("metadata", "items", "shipping_methods", "shipping_address", "billing_address")
 # Read (never written) beside a cart: what it needs of the customer module (the cart's customer: email, account,
 # groups: the pricing and promotion context) and of the payment module (the id of its payment collection, if any).
@@ -31,20 +30,23 @@ CUSTOMER = """
 BESIDE = f"""{CUSTOMER} AS customer,
   (SELECT p.payment_collection_id FROM cart_payment_collection p WHERE p.cart_id = c.id) AS payment_collection_id
 """
-# The cart aggregate in one statement. Documents come as text, decoded by msgspec (cheaper than a json loader per
-# cursor).
+# The cart aggregate in one statement, its columns in READ_NAMES' order. Documents (and the codes) come as JSON
+# text, decoded by msgspec (cheaper than a json loader per cursor).
+READ_NAMES = (*COLUMNS, *TIMES, "version", "promo_codes", *DOCUMENTS, "customer", "payment_collection_id")
 READ = f"""
-SELECT {", ".join(f"c.{col.strip()}" for col in COLUMNS.split(","))},
+SELECT {", ".join(f"c.{col}" for col in (*COLUMNS, *TIMES, "version"))}, to_json(c.promo_codes)::text,
        {", ".join(f"c.{doc}::text" for doc in DOCUMENTS)}, {BESIDE}
-FROM cart c WHERE c.id = %s AND c.deleted_at IS NULL
+FROM cart c WHERE c.id = %(id)s AND c.deleted_at IS NULL
 """
 # What GET /store/carts/:id sends: the cart as its last change rendered it (JSON of the cart object without its
 # closing brace and without region, payment_collection and customer, which are added fresh); NULL: render it now.
 # Fetched in binary (the rendering as its bytes, not hex) as a plain tuple.
 READ_RENDERED = f"""
 SELECT c.rendered, c.region_id, {BESIDE}
-FROM cart c WHERE c.id = %s AND c.deleted_at IS NULL
+FROM cart c WHERE c.id = %(id)s AND c.deleted_at IS NULL
 """
+# A worker holding a copy of the cart at some version: the cart only if it changed since.
+READ_NEWER = READ + "  AND c.version <> %(version)s"
 # Checkout reads the aggregate holding the row's lock, so no change lands between its snapshot and the order.
 READ_LOCKED = READ + " FOR UPDATE OF c"
 INSERT = """
@@ -114,16 +116,59 @@ def _params(cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any]:
 
 async def read(conn: AsyncConnection[Any], cart_id: str, *, lock: bool = False) -> dict[str, Any] | None:
     """The cart aggregate (one statement), money as Decimal; None when there is no such cart."""
-    cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(READ_LOCKED if lock else READ, (cart_id,))
-    return _cart(await cur.fetchone())
+    if lock:
+        return await _read(conn, None, READ_LOCKED, {"id": cart_id})
+    return await _read(conn, READ_DIRECT, READ, {"id": cart_id})
 
 
-def _cart(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
+async def read_newer(conn: AsyncConnection[Any], cart_id: str, version: int) -> dict[str, Any] | None:
+    """The cart as `read` gives it if its version is no longer `version`; None when it still is (a copy of it at that
+    version is current: nothing is sent or decoded) or when there is no such cart (a write from the copy finds
+    that)."""
+    return await _read(conn, READ_NEWER_DIRECT, READ_NEWER, {"id": cart_id, "version": version})
+
+
+async def _read(
+    conn: AsyncConnection[Any], statement: direct.Statement | None, sql: str, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    if statement is not None and direct.usable(conn):
+        result = await statement.run(conn, [str(params[name]).encode() for name in statement.names], binary=True)
+        return _cart(_binary_row(result)) if result.ntuples else None
+    cur = conn.cursor()
+    await cur.execute(sql, params)
+    row = await cur.fetchone()
+    return None if row is None else _cart(dict(zip(READ_NAMES, row, strict=True)))
+
+
+# READ and READ_RENDERED as libpq takes them (db.direct), their results in binary: text as its UTF-8 bytes, bytea as
+# its bytes, integers big-endian, timestamps as microseconds since 2000-01-01 UTC (the app's sessions are in UTC:
+# db.connect). Through psycopg's cursor (its query conversion, loaders, rows) a change that reads its cart cost the
+# worker ~110-150 k instructions more (callgrind, 1-line carts: bench/cart_profile.py's ops with no copies).
+READ_DIRECT = direct.Statement("commerce_cart_read", READ)
+READ_NEWER_DIRECT = direct.Statement("commerce_cart_read_newer", READ_NEWER)
+READ_RENDERED_DIRECT = direct.Statement("commerce_cart_read_rendered", READ_RENDERED)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_TIMES = frozenset(TIMES)
+
+
+def _binary_row(result: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for column, name in enumerate(READ_NAMES):
+        value = result.get_value(0, column)
+        if value is None or name in _DOCUMENT_SET or name == "promo_codes":
+            row[name] = value  # (JSON: decoded by _cart)
+        elif name in _TIMES:
+            row[name] = _EPOCH + timedelta(microseconds=int.from_bytes(value, "big", signed=True))
+        elif name == "version":
+            row[name] = int.from_bytes(value, "big", signed=True)
+        else:
+            row[name] = value.decode()
+    return row
+
+
+def _cart(row: dict[str, Any]) -> dict[str, Any]:
     row["customer_seen"] = row["customer"]  # as PostgreSQL renders it: what a write checks is unchanged
-    for key in (*DOCUMENTS, "customer"):
+    for key in (*DOCUMENTS, "promo_codes", "customer"):
         text = row[key]
         row[key] = None if text is None else _decode(text)
     return _exact(row)
@@ -133,12 +178,19 @@ async def read_rendered(conn: AsyncConnection[Any], cart_id: str) -> dict[str, A
     """`{id, rendered, region_id, customer, payment_collection_id}` of a cart (one statement), or None. The row comes
     as a tuple: psycopg's dict_row costs a fifth of the statement's client-side work (its column names are built
     again for every cursor)."""
-    cur = conn.cursor()
-    await cur.execute(READ_RENDERED, (cart_id,), binary=True)
-    row = await cur.fetchone()
-    if row is None:
-        return None
-    rendered, region_id, who, collection_id = row
+    if direct.usable(conn):
+        result = await READ_RENDERED_DIRECT.run(conn, [cart_id.encode()], binary=True)
+        if not result.ntuples:
+            return None
+        rendered, *texts = (result.get_value(0, i) for i in range(4))
+        region_id, who, collection_id = (None if v is None else v.decode() for v in texts)
+    else:
+        cur = conn.cursor()
+        await cur.execute(READ_RENDERED, {"id": cart_id}, binary=True)
+        row = await cur.fetchone()
+        if row is None:
+            return None
+        rendered, region_id, who, collection_id = row
     return {
         "id": cart_id,
         "rendered": rendered,

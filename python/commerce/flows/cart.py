@@ -182,7 +182,13 @@ async def _change(
     fresh: dict[str, Any] | None = None  # the cart as a lost write found it
     for attempt in range(OPTIMISTIC_ATTEMPTS if locked else 0, OPTIMISTIC_ATTEMPTS + 1):
         locked = attempt == OPTIMISTIC_ATTEMPTS
-        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 and _odds.worth_it() else None
+        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 else None
+        checked = False  # the copy is known current (read_newer found no newer version)
+        if copy is not None and not _odds.worth_it():
+            # The copy is as likely behind as not (workers sharing carts): read the cart only if it changed since.
+            newer = await carts.read_newer(conn, cart_id, copy["version"])
+            _odds.saw(newer is None)
+            copy, fresh, checked = (copy, None, True) if newer is None else (None, newer, False)
         async with conn.transaction() if locked else nullcontext():
             if copy is not None:
                 cart: dict[str, Any] | None = copy
@@ -206,7 +212,8 @@ async def _change(
             rendered = _render(reads, cart)
             if copy is not None:
                 written, fresh = await carts.write_or_read(conn, cart, rendered)
-                _odds.saw(written is not None)
+                if not checked:
+                    _odds.saw(written is not None)
             else:
                 written = await carts.write(conn, cart, rendered)
         if written is not None:
@@ -318,9 +325,12 @@ async def _send(
 ) -> msgspec.Raw:
     """A rendered cart completed with what other modules own, as they are now: region, payment collection,
     customer (`cart` needs region_id, customer and payment_collection_id)."""
-    region = regions.by_id.get(cart["region_id"] or "")
-    extra = _JSON.encode({"region": region, **await _beside(conn, cart)})
-    return msgspec.Raw(b"".join((rendered, b",", extra[1:])))
+    region_id = cart["region_id"] or ""
+    region = regions.memo.get(("cart.region", region_id))
+    if region is None:  # encoded once per region and RegionCatalog (a new one after any region change)
+        region = regions.remember(("cart.region", region_id), _JSON.encode(regions.by_id.get(region_id)))
+    beside = _JSON.encode(await _beside(conn, cart))
+    return msgspec.Raw(b"".join((rendered, b',"region":', region, b",", beside[1:])))
 
 
 async def _beside(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str, Any]:
@@ -524,7 +534,25 @@ def _add_codes(cart: dict[str, Any], codes: list[str]) -> None:
 
 def _reckon(reads: Reads, cart: dict[str, Any], strict: list[str] | None = None, *, force_taxes: bool = False) -> None:
     """One engine evaluation of the promotions for the cart as it now is (its adjustments replace the old ones),
-    then its tax lines. Codes in `strict` (just entered) must apply, or the whole change fails."""
+    then its tax lines. Codes in `strict` (just entered) must apply, or the whole change fails. A cart without codes
+    in a store without automatic promotions has none to evaluate (the engine call and its context cost ~20-30 us)."""
+    items = cart["items"]
+    if cart["promo_codes"] or reads.promotions.automatic:
+        _promote(reads, cart, strict)
+    else:
+        for i in items:
+            i["adjustments"] = []
+    region = reads.regions.by_id.get(cart["region_id"] or "")
+    if force_taxes or (region is not None and region.automatic_taxes):
+        _tax(reads, cart)
+    else:
+        # Without automatic taxes, lines are taxed on request (POST .../taxes) and a change drops that result.
+        for i in items:
+            i["tax_lines"] = []
+
+
+def _promote(reads: Reads, cart: dict[str, Any], strict: list[str] | None) -> None:
+    """The engine's adjustments of the cart's lines for its codes and the automatic promotions."""
     items = cart["items"]
     context_items = []
     for i in items:
@@ -578,13 +606,6 @@ def _reckon(reads: Reads, cart: dict[str, Any], strict: list[str] | None = None,
         )
     for i in items:
         i["adjustments"] = by_item.get(i["id"], [])
-    region = reads.regions.by_id.get(cart["region_id"] or "")
-    if force_taxes or (region is not None and region.automatic_taxes):
-        _tax(reads, cart)
-    else:
-        # Without automatic taxes, lines are taxed on request (POST .../taxes) and a change drops that result.
-        for i in items:
-            i["tax_lines"] = []
 
 
 def _tax(reads: Reads, cart: dict[str, Any]) -> None:

@@ -343,6 +343,8 @@ class Promotions:
         by_campaign = {c["id"]: c for c in campaigns}
         self.set = engine.PromotionSet([_engine_promotion(r, by_campaign.get(r["campaign_id"] or "")) for r in rows])
         self.by_id = {r["id"]: r for r in rows}
+        # Whether any promotion applies without a code: if none does, a cart without codes has nothing to evaluate.
+        self.automatic = any(r["is_automatic"] for r in rows)
 
 
 async def load_promotions(pool: AsyncConnectionPool[Any]) -> Promotions:
