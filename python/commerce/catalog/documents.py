@@ -143,6 +143,39 @@ ORDER_BY = {
 }
 SEARCH_ORDER_CLAUSES = {ORDER_BY[o] for o in SEARCH_ORDERS}
 PAGE = " LIMIT %(limit)s OFFSET %(offset)s"
+# A search's counts, beside its first page: all it matches, those of them `titled` (relevance's first part) and the
+# size of catalog_search (the planner's estimate, which a walk's cost is judged by). A worker keeps them for the
+# search until a catalog change is notified, so that its other pages can walk (below).
+COUNTED = ", count(*) FILTER (WHERE titled) OVER ()"
+COUNTED_PLAIN = ", count(*) FILTER (WHERE search_title @@ (SELECT to_tsquery('simple', %(words)s))) OVER ()"
+CATALOG_SIZE = ", (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_search'::regclass)"
+# A page of a search whose counts the worker holds, in created_at order (relevance: the titled part, then the rest):
+# catalog_search walked in its (created_at, id) index (migrations/0061) up to the page's last row, each row tested
+# for the words of `q`, instead of every match visited to be ranked. The ordered sub-select (OFFSET 0: planned on
+# its own) leaves PostgreSQL no other plan; LIKE ALL is the same test as the LIKEs above, which no index answers.
+# One part of the page (relevance's part, its offset and limit in that part) per fixed fragment.
+WALK_ORDERS = {
+    RANKED: (" ORDER BY created_at, id", " ORDER BY part, created_at, id"),
+    ORDER_BY["created_at"]: (" ORDER BY created_at, id", " ORDER BY part, created_at, id"),
+    ORDER_BY["-created_at"]: (" ORDER BY created_at DESC, id DESC", " ORDER BY part, created_at DESC, id DESC"),
+}
+WALK_FROM = (
+    " FROM (SELECT id, created_at, channel_ids, search_text, search_title FROM catalog_search",
+    " OFFSET 0) walked WHERE channel_ids && %(channels)s::text[] AND search_text LIKE ALL (%(likes)s::text[])",
+)
+WALK_TITLED = {
+    None: "",
+    True: " AND (search_title @@ (SELECT to_tsquery('simple', %(words)s)))",
+    False: " AND NOT (search_title @@ (SELECT to_tsquery('simple', %(words)s)))",
+}
+WALK_PARTS = (
+    ("(SELECT id, created_at, 0 AS part", " LIMIT %(take0)s OFFSET %(skip0)s)"),
+    ("(SELECT id, created_at, 1 AS part", " LIMIT %(take1)s OFFSET %(skip1)s)"),
+)
+# A part is walked while the rows to walk (its rows up to the page's last, spread over the catalog as its matches
+# are) stay within this many, or twice what a search ranks (all its matches): else the page is ranked as above.
+WALK_ROWS = 2_000
+COUNTS_BYTES = 300  # a search's counts in the cache, counted in the budget with their key
 # A list by product id or handle (a product page) reads with its few rows their documents, stock and prices: a
 # statement whose values come through scalar sub-selects (the channels, the keys, limit and offset), so the planner
 # costs each run alike and psycopg's prepared statement (5th run on a connection) keeps PostgreSQL's generic plan.
@@ -247,6 +280,55 @@ def by_key(params: dict[str, Any]) -> bool:
     return params["likes"] is None and (params["id"] is not None or params["handle"] is not None)
 
 
+def walkable(params: dict[str, Any], order: str) -> bool:
+    """Whether this search's pages can be walked (`walk_plan`): `q` of words, no other filter, created_at's order."""
+    return (
+        params["likes"] is not None
+        and params["words"] is not None
+        and order in WALK_ORDERS
+        and not any(params[key] is not None for key, _ in FILTERS)
+    )
+
+
+def counts_key(params: dict[str, Any]) -> tuple[Any, ...]:
+    """What a search's counts depend on (not its order or page)."""
+    return ("search counts", tuple(params["channels"]), tuple(params["likes"]), params["words"])
+
+
+def walk_plan(
+    order: str, offset: int, limit: int, counts: tuple[int, int, int]
+) -> list[tuple[bool | None, int, int]] | None:
+    """The parts of this page (relevance's part: titled or not, None for one part; the offset and the number of rows
+    in it) for a search of these counts (all it matches, the titled ones, the catalog's size), when each is cheaper to
+    walk than ranking every match; else None. No part: past the last match."""
+    matched, titled, size = counts
+    size = max(size, matched)
+    parts = [(True, titled), (False, matched - titled)] if order == RANKED else [(None, matched)]
+    plan = []
+    start, end = 0, min(offset + limit, matched)
+    for flag, rows in parts:
+        low, high = max(offset, start), min(end, start + rows)
+        if low < high:
+            walked = (high - start) * size / rows  # its matches spread evenly over the catalog
+            if walked > max(WALK_ROWS, 2 * matched):
+                return None
+            plan.append((flag, low - start, high - low))
+        start += rows
+    return plan
+
+
+def walk_statement(order: str, plan: list[tuple[bool | None, int, int]]) -> tuple[str, dict[str, int]]:
+    """The statement of a page walked by `walk_plan` (each row's id and the count, given as %(count)s), and the
+    parameters of its parts."""
+    inner, outer = WALK_ORDERS[order]
+    parts, values = [], {}
+    for n, (flag, skip, take) in enumerate(plan):
+        head, page = WALK_PARTS[n]
+        parts.append(head + WALK_FROM[0] + inner + WALK_FROM[1] + WALK_TITLED[flag] + page)
+        values[f"skip{n}"], values[f"take{n}"] = skip, take
+    return "SELECT id, %(count)s::bigint FROM (" + " UNION ALL ".join(parts) + ") page" + outer, values
+
+
 def _read_along(stock: bool, prices: bool) -> str:
     """A page row's document, price sets and channels, its variants' stock rows (or NULL) and, with `prices`, its
     price sets' prices: the columns a statement that reads the documents adds after the id and count."""
@@ -258,28 +340,47 @@ def _read_along(stock: bool, prices: bool) -> str:
 
 
 def page_statement(
-    order: str, params: dict[str, Any], *, stock: bool = False, prices: bool = False, documents: bool = False
+    order: str,
+    params: dict[str, Any],
+    *,
+    stock: bool = False,
+    prices: bool = False,
+    documents: bool = False,
+    counted: bool = False,
+    walk: str | None = None,
 ) -> str:
     """The statement of one page of the list in this order (`order_clause`) with these `filters`: each row's id and
-    the count of all the list matches, and (`by_key`, or any list with `documents`) its document, price sets and
-    channels, with `stock` its variants' stock rows (catalog.stock.VARIANTS_OF_ROW) and with `prices` its price
-    sets' prices (PRICES_OF_ROW)."""
+    the count of all the list matches (with `counted`, a `walkable` search's other two counts next: see COUNTED), and
+    (`by_key`, or any list with `documents`) its document, price sets and channels, with `stock` its variants' stock
+    rows (catalog.stock.VARIANTS_OF_ROW) and with `prices` its price sets' prices (PRICES_OF_ROW). `walk`: the page's
+    statement from `walk_statement` instead."""
     if by_key(params):
         return "SELECT id, count(*) OVER ()" + _read_along(stock, prices) + where(params, order) + order + KEY_PAGE
-    if order == RANKED:
-        head = "SELECT id, count(*) OVER () FROM (" + RANKED_SELECT + where(params, order) + " OFFSET 0) matched"
+    if walk is not None:
+        statement = walk
     else:
-        head = "SELECT id, count(*) OVER ()" + where(params, order)
-    statement = head + order + PAGE
+        counts = ((COUNTED if order == RANKED else COUNTED_PLAIN) + CATALOG_SIZE) if counted else ""
+        if order == RANKED:
+            head = "SELECT id, count(*) OVER ()" + counts + " FROM (" + RANKED_SELECT + where(params, order)
+            head += " OFFSET 0) matched"
+        else:
+            head = "SELECT id, count(*) OVER ()" + counts + where(params, order)
+        statement = head + order + PAGE
+    columns = "id, n, titled, size" if counted and walk is None else "id, n"
     if not documents:
         return statement
     # The page's documents (and stock, prices) read for its rows, in the page's order, in the same round trip.
     return (
-        "SELECT m.id, m.n"
+        "SELECT m."
+        + columns.replace(", ", ", m.")
         + _read_along(stock, prices)
-        + " FROM (SELECT id, n, row_number() OVER () AS k FROM ("
+        + " FROM (SELECT "
+        + columns
+        + ", row_number() OVER () AS k FROM ("
         + statement
-        + ") page (id, n)) m LEFT JOIN catalog_product c ON c.id = m.id ORDER BY m.k"
+        + ") page ("
+        + columns
+        + ")) m LEFT JOIN catalog_product c ON c.id = m.id ORDER BY m.k"
     )
 
 
@@ -390,33 +491,57 @@ class Documents:
         rows and with `prices` their price sets' prices (Page.price_rows)."""
         params = {**filters(query, channel_ids), "limit": query.limit, "offset": query.offset}
         generation = self._generation
+        order = order_clause(query)
+        # A search's later pages: walked when this worker holds its counts (see WALK_FROM).
+        counted = walkable(params, order)
+        key = counts_key(params) if counted else None
+        counts = self.page(key) if key is not None else None
+        walk = None
+        if counts is not None:
+            plan = walk_plan(order, query.offset, query.limit, counts)
+            if plan == []:
+                return Page([], counts[0])
+            if plan is not None:
+                walk, values = walk_statement(order, plan)
+                params.update(values, count=counts[0])
+                counted = False
+        statement = page_statement(
+            order, params, stock=stock, prices=prices, documents=documents, counted=counted, walk=walk
+        )
         async with pool.connection() as conn:
             cur = conn.cursor(row_factory=tuple_row)
-            order = order_clause(query)
-            statement = page_statement(order, params, stock=stock, prices=prices, documents=documents)
             await cur.execute(statement, params)
             rows = await cur.fetchall()
             if not rows:
                 await cur.execute(count_statement(order, params), params)
                 found = await cur.fetchone()
-                return Page([], int(found[0]) if found else 0)
+                matched = int(found[0]) if found else 0
+                if counted and key is not None and matched == 0:  # nothing to walk: known without a statement
+                    self.remember_page(key, (0, 0, 0), COUNTS_BYTES, generation)
+                return Page([], matched)
         page = Page([r[0] for r in rows], int(rows[0][1]))
-        if len(rows[0]) > 2:  # the documents came along (decoded only when this worker has none of them)
+        lead = 2
+        if counted:
+            lead = 4
+            if key is not None:
+                self.remember_page(key, (page.count, int(rows[0][2]), int(rows[0][3])), COUNTS_BYTES, generation)
+        if len(rows[0]) > lead:  # the documents came along (decoded only when this worker has none of them)
             read = []
-            if len(rows[0]) > 6:
+            if len(rows[0]) > lead + 4:
                 page.price_rows = []
             for row in rows:
-                if row[2] is None:  # unpublished meanwhile (a list's rows read before its documents)
+                document, set_ids, channels, stock_rows = row[lead : lead + 4]
+                if document is None:  # unpublished meanwhile (a list's rows read before its documents)
                     continue
                 hit = self.held(row[0])
                 if hit is None:
-                    hit = Entry(row[2].encode(), row[3], row[4])
+                    hit = Entry(document.encode(), set_ids, channels)
                     read.append(hit)
                 page.entries[row[0]] = hit
-                if row[5] is not None:
-                    page.stock_rows.extend(_decode_stock(row[5]))
-                if page.price_rows is not None and row[6] is not None:
-                    page.price_rows.extend(_decode_prices(row[6]))
+                if stock_rows is not None:
+                    page.stock_rows.extend(_decode_stock(stock_rows))
+                if page.price_rows is not None and row[lead + 4] is not None:
+                    page.price_rows.extend(_decode_prices(row[lead + 4]))
             self._keep(read, generation)
         return page
 
