@@ -67,16 +67,26 @@ def _documents_of(tree: Path) -> object:
     return module
 
 
-def _statement(documents: object, word: str, channels: tuple[str, ...]) -> tuple[str, dict[str, object]]:
+def _statement(
+    documents: object, word: str, channels: tuple[str, ...], offset: int, counts: tuple[int, int, int] | None
+) -> tuple[str, dict[str, object], bool]:
+    """That tree's statement of one page of a search as its worker runs it on a page-cache miss: without `counts` (or
+    in a tree that cannot walk) the ranked statement, else the walk that tree's worker runs when it holds the counts.
+    The third value: whether the statement brings the counts (a first page)."""
     d: object = documents
-    query = d.ProductQuery(q=word, limit=PAGE)  # type: ignore[attr-defined]
-    params = {**d.filters(query, channels), "limit": PAGE, "offset": 0}  # type: ignore[attr-defined]
+    query = d.ProductQuery(q=word, limit=PAGE, offset=offset)  # type: ignore[attr-defined]
+    params = {**d.filters(query, channels), "limit": PAGE, "offset": offset}  # type: ignore[attr-defined]
     order = d.order_clause(query)  # type: ignore[attr-defined]
-    try:
-        statement = d.page_statement(order, params)  # type: ignore[attr-defined]
-    except TypeError:  # before page_statement took the filters
-        statement = d.page_statement(order)  # type: ignore[attr-defined]
-    return statement, params
+    if not hasattr(d, "walk_plan"):
+        return d.page_statement(order, params), params, False  # type: ignore[attr-defined]
+    if counts is not None:
+        plan = d.walk_plan(order, offset, PAGE, counts)  # type: ignore[attr-defined]
+        if plan:
+            walk, values = d.walk_statement(order, plan)  # type: ignore[attr-defined]
+            params.update(values, count=counts[0])
+            return d.page_statement(order, params, walk=walk), params, False  # type: ignore[attr-defined]
+    counted = d.walkable(params, order)  # type: ignore[attr-defined]
+    return d.page_statement(order, params, counted=counted), params, counted  # type: ignore[attr-defined]
 
 
 def _backend_cpu_ns(pid: int) -> int:
@@ -86,51 +96,68 @@ def _backend_cpu_ns(pid: int) -> int:
 
 
 def search_sql(trees: list[tuple[Path, str]], words: list[str], repeat: int) -> list[list[str]]:
-    """Per tree, over the words: each word's page statement run `repeat` times, both trees alternately; p50 and max
-    over the words of its best wall time, p50 of its mean CPU time in the backend, and its plan's buffers."""
+    """Per tree, over the words: a search's first page (offset 0, its counts unknown to the worker) and a later page
+    (a random one of the 50 offsets the HTTP cell asks, the counts held where that tree keeps them), each run `repeat`
+    times, both trees alternately; p50 and max over the words of its best wall time, p50 of its mean CPU time in the
+    backend, and its plan's buffers."""
     import psycopg
 
-    runs: dict[Path, list[tuple[float, float, int]]] = {tree: [] for tree, _ in trees}
+    kinds = ("first page", "later page")
+    runs: dict[tuple[Path, str], list[tuple[float, float, int]]] = {(t, k): [] for t, _ in trees for k in kinds}
     conns = {tree: psycopg.connect(db, autocommit=True) for tree, db in trees}
     modules = {tree: _documents_of(tree) for tree, _ in trees}
+    rng = random.Random(len(words))
     try:
         for word in words:
-            wall: dict[Path, list[float]] = {tree: [] for tree, _ in trees}
-            cpu: dict[Path, int] = dict.fromkeys(wall, 0)
-            for _ in range(repeat):
+            later = PAGE * rng.randrange(1, 50)
+            counts: dict[Path, tuple[int, int, int] | None] = dict.fromkeys(conns)
+            for kind in kinds:
+                wall: dict[Path, list[float]] = {tree: [] for tree, _ in trees}
+                cpu: dict[Path, int] = dict.fromkeys(wall, 0)
+                statements = {}
                 for tree, _db in trees:
                     conn = conns[tree]
                     channels = tuple(
                         r[0] for r in conn.execute("SELECT id FROM sales_channel WHERE deleted_at IS NULL")
                     )
-                    statement, params = _statement(modules[tree], word, channels)
-                    backend = conn.info.backend_pid
-                    before, started = _backend_cpu_ns(backend), time.perf_counter()
-                    conn.execute(statement, params).fetchall()
-                    wall[tree].append((time.perf_counter() - started) * 1000)
-                    cpu[tree] += _backend_cpu_ns(backend) - before
-            for tree, _db in trees:
-                conn = conns[tree]
-                channels = tuple(r[0] for r in conn.execute("SELECT id FROM sales_channel WHERE deleted_at IS NULL"))
-                statement, params = _statement(modules[tree], word, channels)
-                found = conn.execute("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + statement, params)
-                plan = (found.fetchone() or [[{}]])[0][0]["Plan"]
-                buffers = int(plan["Shared Hit Blocks"]) + int(plan["Shared Read Blocks"])
-                runs[tree].append((min(wall[tree]), cpu[tree] / repeat / 1e6, buffers))
+                    offset = 0 if kind == "first page" else later
+                    statements[tree] = _statement(modules[tree], word, channels, offset, counts[tree])
+                for _ in range(repeat):
+                    for tree, _db in trees:
+                        conn = conns[tree]
+                        statement, params, counted = statements[tree]
+                        backend = conn.info.backend_pid
+                        before, started = _backend_cpu_ns(backend), time.perf_counter()
+                        rows = conn.execute(statement, params).fetchall()
+                        wall[tree].append((time.perf_counter() - started) * 1000)
+                        cpu[tree] += _backend_cpu_ns(backend) - before
+                        if counted and rows:
+                            counts[tree] = (int(rows[0][1]), int(rows[0][2]), int(rows[0][3]))
+                for tree, _db in trees:
+                    statement, params, _ = statements[tree]
+                    found = conns[tree].execute(
+                        "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + statement, params
+                    )
+                    plan = (found.fetchone() or [[{}]])[0][0]["Plan"]
+                    buffers = int(plan["Shared Hit Blocks"]) + int(plan["Shared Read Blocks"])
+                    runs[(tree, kind)].append((min(wall[tree]), cpu[tree] / repeat / 1e6, buffers))
     finally:
         for conn in conns.values():
             conn.close()
     rows = []
     for tree, _ in trees:
-        best = [r[0] for r in runs[tree]]
-        rows.append(
-            [
-                tree.name,
-                f"{statistics.median(best):.1f} / {max(best):.1f} ms",
-                f"{statistics.median(r[1] for r in runs[tree]):.1f} ms",
-                f"{statistics.median(r[2] for r in runs[tree]):,.0f}",
-            ]
-        )
+        for kind in kinds:
+            measured = runs[(tree, kind)]
+            best = [r[0] for r in measured]
+            rows.append(
+                [
+                    tree.name,
+                    kind,
+                    f"{statistics.median(best):.1f} / {max(best):.1f} ms",
+                    f"{statistics.median(r[1] for r in measured):.1f} ms",
+                    f"{statistics.median(r[2] for r in measured):,.0f}",
+                ]
+            )
     return rows
 
 
@@ -192,9 +219,9 @@ def main() -> int:
     repeat = int(os.environ.get("BENCH_SQL_REPEAT", "3"))
     print(
         table(
-            ["code", "search statement wall p50 / max (best of each word)", "backend CPU p50", "buffers p50"],
+            ["code", "page", "search statement wall p50 / max (best of each word)", "backend CPU p50", "buffers p50"],
             search_sql(trees[:2], words, repeat),
-            "lrrr",
+            "llrrr",
         )
     )
     print(f"\n{len(words)} words, {repeat} runs each, alternating; load average {load_average()}")

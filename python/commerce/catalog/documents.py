@@ -143,13 +143,14 @@ ORDER_BY = {
 }
 SEARCH_ORDER_CLAUSES = {ORDER_BY[o] for o in SEARCH_ORDERS}
 PAGE = " LIMIT %(limit)s OFFSET %(offset)s"
-# A search's counts, beside its first page: all it matches, those of them `titled` (relevance's first part) and the
-# size of catalog_search (the planner's estimate, which a walk's cost is judged by). A worker keeps them for the
-# search until a catalog change is notified, so that its other pages can walk (below).
-COUNTED = ", count(*) FILTER (WHERE titled) OVER ()"
-COUNTED_PLAIN = ", count(*) FILTER (WHERE search_title @@ (SELECT to_tsquery('simple', %(words)s))) OVER ()"
-CATALOG_SIZE = ", (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_search'::regclass)"
-# A page of a search whose counts the worker holds, in created_at order (relevance: the titled part, then the rest):
+# A search's counts: all it matches, those of them `titled` (relevance's first part) and the size of catalog_search
+# (the planner's estimate, which a walk's cost is judged by). A worker keeps them for the search until a catalog
+# change is notified; with them, each of its pages is walked (below) or, seldom, ranked.
+COUNTS = (
+    "SELECT count(*), count(*) FILTER (WHERE search_title @@ (SELECT to_tsquery('simple', %(words)s))),"
+    " (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_search'::regclass)"
+)
+# A page of a search whose counts are known, in created_at order (relevance: the titled part, then the rest):
 # catalog_search walked in its (created_at, id) index (migrations/0061) up to the page's last row, each row tested
 # for the words of `q`, instead of every match visited to be ranked. The ordered sub-select (OFFSET 0: planned on
 # its own) leaves PostgreSQL no other plan; LIKE ALL is the same test as the LIKEs above, which no index answers.
@@ -346,42 +347,37 @@ def page_statement(
     stock: bool = False,
     prices: bool = False,
     documents: bool = False,
-    counted: bool = False,
     walk: str | None = None,
 ) -> str:
     """The statement of one page of the list in this order (`order_clause`) with these `filters`: each row's id and
-    the count of all the list matches (with `counted`, a `walkable` search's other two counts next: see COUNTED), and
-    (`by_key`, or any list with `documents`) its document, price sets and channels, with `stock` its variants' stock
-    rows (catalog.stock.VARIANTS_OF_ROW) and with `prices` its price sets' prices (PRICES_OF_ROW). `walk`: the page's
-    statement from `walk_statement` instead."""
+    the count of all the list matches, and (`by_key`, or any list with `documents`) its document, price sets and
+    channels, with `stock` its variants' stock rows (catalog.stock.VARIANTS_OF_ROW) and with `prices` its price
+    sets' prices (PRICES_OF_ROW). `walk`: the page's rows from `walk_statement` instead."""
     if by_key(params):
         return "SELECT id, count(*) OVER ()" + _read_along(stock, prices) + where(params, order) + order + KEY_PAGE
     if walk is not None:
         statement = walk
     else:
-        counts = ((COUNTED if order == RANKED else COUNTED_PLAIN) + CATALOG_SIZE) if counted else ""
         if order == RANKED:
-            head = "SELECT id, count(*) OVER ()" + counts + " FROM (" + RANKED_SELECT + where(params, order)
-            head += " OFFSET 0) matched"
+            head = "SELECT id, count(*) OVER () FROM (" + RANKED_SELECT + where(params, order) + " OFFSET 0) matched"
         else:
-            head = "SELECT id, count(*) OVER ()" + counts + where(params, order)
+            head = "SELECT id, count(*) OVER ()" + where(params, order)
         statement = head + order + PAGE
-    columns = "id, n, titled, size" if counted and walk is None else "id, n"
     if not documents:
         return statement
     # The page's documents (and stock, prices) read for its rows, in the page's order, in the same round trip.
     return (
-        "SELECT m."
-        + columns.replace(", ", ", m.")
+        "SELECT m.id, m.n"
         + _read_along(stock, prices)
-        + " FROM (SELECT "
-        + columns
-        + ", row_number() OVER () AS k FROM ("
+        + " FROM (SELECT id, n, row_number() OVER () AS k FROM ("
         + statement
-        + ") page ("
-        + columns
-        + ")) m LEFT JOIN catalog_product c ON c.id = m.id ORDER BY m.k"
+        + ") page (id, n)) m LEFT JOIN catalog_product c ON c.id = m.id ORDER BY m.k"
     )
+
+
+def counts_statement(params: dict[str, Any]) -> str:
+    """A `walkable` search's counts (COUNTS)."""
+    return COUNTS + _search(params)
 
 
 def count_statement(order: str, params: dict[str, Any]) -> str:
@@ -492,56 +488,47 @@ class Documents:
         params = {**filters(query, channel_ids), "limit": query.limit, "offset": query.offset}
         generation = self._generation
         order = order_clause(query)
-        # A search's later pages: walked when this worker holds its counts (see WALK_FROM).
-        counted = walkable(params, order)
-        key = counts_key(params) if counted else None
-        counts = self.page(key) if key is not None else None
         walk = None
-        if counts is not None:
-            plan = walk_plan(order, query.offset, query.limit, counts)
-            if plan == []:
-                return Page([], counts[0])
-            if plan is not None:
-                walk, values = walk_statement(order, plan)
-                params.update(values, count=counts[0])
-                counted = False
-        statement = page_statement(
-            order, params, stock=stock, prices=prices, documents=documents, counted=counted, walk=walk
-        )
         async with pool.connection() as conn:
             cur = conn.cursor(row_factory=tuple_row)
+            if walkable(params, order):
+                key = counts_key(params)
+                counts = self.page(key)
+                if counts is None:
+                    await cur.execute(counts_statement(params), params)
+                    matched, titled, size = await cur.fetchone() or (0, 0, 0)
+                    counts = (int(matched), int(titled), int(size))
+                    self.remember_page(key, counts, COUNTS_BYTES, generation)
+                plan = walk_plan(order, query.offset, query.limit, counts)
+                if plan == []:
+                    return Page([], counts[0])
+                if plan is not None:
+                    walk, values = walk_statement(order, plan)
+                    params.update(values, count=counts[0])
+            statement = page_statement(order, params, stock=stock, prices=prices, documents=documents, walk=walk)
             await cur.execute(statement, params)
             rows = await cur.fetchall()
             if not rows:
                 await cur.execute(count_statement(order, params), params)
                 found = await cur.fetchone()
-                matched = int(found[0]) if found else 0
-                if counted and key is not None and matched == 0:  # nothing to walk: known without a statement
-                    self.remember_page(key, (0, 0, 0), COUNTS_BYTES, generation)
-                return Page([], matched)
+                return Page([], int(found[0]) if found else 0)
         page = Page([r[0] for r in rows], int(rows[0][1]))
-        lead = 2
-        if counted:
-            lead = 4
-            if key is not None:
-                self.remember_page(key, (page.count, int(rows[0][2]), int(rows[0][3])), COUNTS_BYTES, generation)
-        if len(rows[0]) > lead:  # the documents came along (decoded only when this worker has none of them)
+        if len(rows[0]) > 2:  # the documents came along (decoded only when this worker has none of them)
             read = []
-            if len(rows[0]) > lead + 4:
+            if len(rows[0]) > 6:
                 page.price_rows = []
             for row in rows:
-                document, set_ids, channels, stock_rows = row[lead : lead + 4]
-                if document is None:  # unpublished meanwhile (a list's rows read before its documents)
+                if row[2] is None:  # unpublished meanwhile (a list's rows read before its documents)
                     continue
                 hit = self.held(row[0])
                 if hit is None:
-                    hit = Entry(document.encode(), set_ids, channels)
+                    hit = Entry(row[2].encode(), row[3], row[4])
                     read.append(hit)
                 page.entries[row[0]] = hit
-                if stock_rows is not None:
-                    page.stock_rows.extend(_decode_stock(stock_rows))
-                if page.price_rows is not None and row[lead + 4] is not None:
-                    page.price_rows.extend(_decode_prices(row[lead + 4]))
+                if row[5] is not None:
+                    page.stock_rows.extend(_decode_stock(row[5]))
+                if page.price_rows is not None and row[6] is not None:
+                    page.price_rows.extend(_decode_prices(row[6]))
             self._keep(read, generation)
         return page
 
