@@ -164,6 +164,64 @@ def test_search_ranks_title_matches_first(stores: list[httpx.Client], admin: htt
     assert _ids(store, q="marigold", order="created_at") == [two[0]["id"], two[1]["id"]]
 
 
+def test_a_search_walks_its_later_pages_to_the_ranked_list(db_url: str, shop: dict[str, Any]) -> None:
+    """A worker that holds a search's counts walks its pages in created_at order (relevance's titled part, then the
+    rest) instead of ranking every match: every page, in every order the walk serves, is the ranked statement's; the
+    counts are the worker's until a change is notified."""
+    from commerce.catalog import documents as d
+
+    channels = tuple(shop_channels(db_url))
+
+    def ranked(conn: psycopg.Connection[Any], query: ProductQuery) -> tuple[list[str], int]:
+        params = {**d.filters(query, channels), "limit": query.limit, "offset": query.offset}
+        order = d.order_clause(query)
+        rows = conn.execute(d.page_statement(order, params), params).fetchall()
+        if not rows:
+            return [], int((conn.execute(d.count_statement(order, params), params).fetchone() or (0,))[0])
+        return [r[0] for r in rows], int(rows[0][1])
+
+    async def main() -> None:
+        documents = Documents(1024 * 1024)
+        documents.connected = True  # as the change feed leaves it
+        walked = shown = 0
+        async with AsyncConnectionPool(db_url, min_size=1, max_size=1, open=False) as pool:
+            with psycopg.connect(db_url, autocommit=True) as conn:
+                # "s": a title word's beginning for some products, only their SKUs' for the others (both parts).
+                for q in ("shirt", "s", "made shi", "zzqx"):
+                    for order in (None, "created_at", "-created_at"):
+                        for offset in (0, 3, 10, 11, 12, 60, 115, 119, 120, 200):
+                            query = ProductQuery(q=q, order=order, limit=5, offset=offset)
+                            want = ranked(conn, query)
+                            for _ in range(2):  # counts read, then held
+                                page = await documents.select(pool, query, channels, documents=True)
+                                assert (page.ids, page.count) == want, (q, order, offset)
+                                assert list(page.entries) == want[0]
+                            params = d.filters(query, channels)
+                            counts = documents.page(d.counts_key(params))
+                            assert counts is not None and counts[0] == want[1]
+                            walked += bool(d.walk_plan(d.order_clause(query), offset, 5, counts))
+                            shown += bool(want[0])
+                counts = d.counts_key(d.filters(ProductQuery(q="s"), channels))
+                assert 0 < documents.page(counts)[1] < documents.page(counts)[0] == PRODUCTS  # type: ignore[index]
+        assert walked == shown > 40, "a catalog this small: every page with rows is walked"
+        documents.changed("prod_x")
+        assert documents.page(counts) is None, "a notified change drops every search's counts"
+
+    asyncio.run(main())
+
+
+def test_a_walk_takes_a_page_from_each_part_and_leaves_sparse_parts_ranked() -> None:
+    from commerce.catalog.documents import ORDER_BY, RANKED, walk_plan
+
+    # 8 titled matches of 20, page 5..15: the titled part's last 3, then the rest's first 7.
+    assert walk_plan(RANKED, 5, 10, (20, 8, 100)) == [(True, 5, 3), (False, 0, 7)]
+    assert walk_plan(ORDER_BY["created_at"], 5, 10, (20, 8, 100)) == [(None, 5, 10)]
+    assert walk_plan(RANKED, 20, 10, (20, 8, 100)) == [], "past the last match: nothing to read"
+    assert walk_plan(RANKED, 980, 20, (10_000, 10_000, 100_000)) == [(True, 980, 20)]
+    # 50 matches of 100,000: the page's rows lie ~100,000 rows deep; ranking 50 matches is cheaper.
+    assert walk_plan(RANKED, 20, 20, (50, 50, 100_000)) is None
+
+
 def test_search_without_pg_trgm(server_url: str, template_db: str) -> None:
     """Where the server has no pg_trgm (the embedded one may not), `q` still matches substrings, by a scan."""
     name = f"commerce_t_notrgm_{uuid.uuid4().hex[:8]}"
