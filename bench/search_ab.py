@@ -31,6 +31,7 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import harness
 from catalog_scale import PAGE, _key_and_region, _lua, _start
@@ -67,26 +68,44 @@ def _documents_of(tree: Path) -> object:
     return module
 
 
-def _statement(
-    documents: object, word: str, channels: tuple[str, ...], offset: int, counts: tuple[int, int, int] | None
-) -> tuple[str, dict[str, object], bool]:
-    """That tree's statement of one page of a search as its worker runs it on a page-cache miss: without `counts` (or
-    in a tree that cannot walk) the ranked statement, else the walk that tree's worker runs when it holds the counts.
-    The third value: whether the statement brings the counts (a first page)."""
-    d: object = documents
-    query = d.ProductQuery(q=word, limit=PAGE, offset=offset)  # type: ignore[attr-defined]
-    params = {**d.filters(query, channels), "limit": PAGE, "offset": offset}  # type: ignore[attr-defined]
-    order = d.order_clause(query)  # type: ignore[attr-defined]
-    if not hasattr(d, "walk_plan"):
-        return d.page_statement(order, params), params, False  # type: ignore[attr-defined]
-    if counts is not None:
-        plan = d.walk_plan(order, offset, PAGE, counts)  # type: ignore[attr-defined]
+def _page(
+    documents: object, conn: object, word: str, channels: tuple[str, ...], offset: int, counts: object, explain: bool
+) -> tuple[object, int]:
+    """Run that tree's statements of one page of a search as its worker runs them on a page-cache miss: a tree that
+    walks reads the search's counts first unless it holds them (`counts`), then the walked (or ranked) page; a tree
+    that cannot walk, its ranked statement. The counts it holds after, and the buffers the statements touched (each
+    run again under EXPLAIN) with `explain`, else 0."""
+    d: Any = documents
+    query = d.ProductQuery(q=word, limit=PAGE, offset=offset)
+    params = {**d.filters(query, channels), "limit": PAGE, "offset": offset}
+    order = d.order_clause(query)
+    statements = []
+    ran = 0
+    if hasattr(d, "walk_plan") and d.walkable(params, order):
+        if counts is None:
+            statements.append((d.counts_statement(params), dict(params)))
+            found: Any = _execute(conn, *statements[-1])[0]
+            counts, ran = (int(found[0]), int(found[1]), int(found[2])), 1
+        plan = d.walk_plan(order, offset, PAGE, counts)
         if plan:
-            walk, values = d.walk_statement(order, plan)  # type: ignore[attr-defined]
+            walk, values = d.walk_statement(order, plan)
             params.update(values, count=counts[0])
-            return d.page_statement(order, params, walk=walk), params, False  # type: ignore[attr-defined]
-    counted = d.walkable(params, order)  # type: ignore[attr-defined]
-    return d.page_statement(order, params, counted=counted), params, counted  # type: ignore[attr-defined]
+            statements.append((d.page_statement(order, params, walk=walk), params))
+        elif plan is None:
+            statements.append((d.page_statement(order, params), params))
+    else:
+        statements.append((d.page_statement(order, params), params))
+    for statement, values in statements[ran:]:
+        _execute(conn, statement, values)
+    buffers = 0
+    for statement, values in statements if explain else []:
+        found = _execute(conn, "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + statement, values)[0][0]
+        buffers += int(found[0]["Plan"]["Shared Hit Blocks"]) + int(found[0]["Plan"]["Shared Read Blocks"])
+    return counts, buffers
+
+
+def _execute(conn: Any, statement: str, params: dict[str, Any]) -> list[Any]:
+    return list(conn.execute(statement, params).fetchall())
 
 
 def _backend_cpu_ns(pid: int) -> int:
@@ -110,36 +129,26 @@ def search_sql(trees: list[tuple[Path, str]], words: list[str], repeat: int) -> 
     try:
         for word in words:
             later = PAGE * rng.randrange(1, 50)
-            counts: dict[Path, tuple[int, int, int] | None] = dict.fromkeys(conns)
+            counts: dict[Path, object] = dict.fromkeys(conns)
             for kind in kinds:
                 wall: dict[Path, list[float]] = {tree: [] for tree, _ in trees}
                 cpu: dict[Path, int] = dict.fromkeys(wall, 0)
-                statements = {}
-                for tree, _db in trees:
-                    conn = conns[tree]
-                    channels = tuple(
-                        r[0] for r in conn.execute("SELECT id FROM sales_channel WHERE deleted_at IS NULL")
-                    )
-                    offset = 0 if kind == "first page" else later
-                    statements[tree] = _statement(modules[tree], word, channels, offset, counts[tree])
+                offset = 0 if kind == "first page" else later
+                channels = {
+                    tree: tuple(r[0] for r in conn.execute("SELECT id FROM sales_channel WHERE deleted_at IS NULL"))
+                    for tree, conn in conns.items()
+                }
+                held = dict(counts)  # a first page is run each time without the counts
                 for _ in range(repeat):
                     for tree, _db in trees:
                         conn = conns[tree]
-                        statement, params, counted = statements[tree]
                         backend = conn.info.backend_pid
                         before, started = _backend_cpu_ns(backend), time.perf_counter()
-                        rows = conn.execute(statement, params).fetchall()
+                        counts[tree], _ = _page(modules[tree], conn, word, channels[tree], offset, held[tree], False)
                         wall[tree].append((time.perf_counter() - started) * 1000)
                         cpu[tree] += _backend_cpu_ns(backend) - before
-                        if counted and rows:
-                            counts[tree] = (int(rows[0][1]), int(rows[0][2]), int(rows[0][3]))
                 for tree, _db in trees:
-                    statement, params, _ = statements[tree]
-                    found = conns[tree].execute(
-                        "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + statement, params
-                    )
-                    plan = (found.fetchone() or [[{}]])[0][0]["Plan"]
-                    buffers = int(plan["Shared Hit Blocks"]) + int(plan["Shared Read Blocks"])
+                    _, buffers = _page(modules[tree], conns[tree], word, channels[tree], offset, held[tree], True)
                     runs[(tree, kind)].append((min(wall[tree]), cpu[tree] / repeat / 1e6, buffers))
     finally:
         for conn in conns.values():
