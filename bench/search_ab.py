@@ -88,7 +88,7 @@ def _page(
             counts, ran = (int(found[0]), int(found[1]), int(found[2])), 1
         plan = d.walk_plan(order, offset, PAGE, counts)
         if plan:
-            walk, values = d.walk_statement(order, plan)
+            walk, values = d.walk_statement(order, plan, params)
             params.update(values, count=counts[0])
             statements.append((d.page_statement(order, params, walk=walk), params))
         elif plan is None:

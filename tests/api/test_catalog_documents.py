@@ -164,10 +164,10 @@ def test_search_ranks_title_matches_first(stores: list[httpx.Client], admin: htt
     assert _ids(store, q="marigold", order="created_at") == [two[0]["id"], two[1]["id"]]
 
 
-def test_a_search_walks_its_later_pages_to_the_ranked_list(db_url: str, shop: dict[str, Any]) -> None:
-    """A worker that holds a search's counts walks its pages in created_at order (relevance's titled part, then the
-    rest) instead of ranking every match: every page, in every order the walk serves, is the ranked statement's; the
-    counts are the worker's until a change is notified."""
+def test_a_list_or_search_walks_its_pages_to_the_ranked_list(db_url: str, shop: dict[str, Any]) -> None:
+    """A worker that holds a list's or a search's counts walks its pages in created_at order (a search's relevance:
+    its titled part, then the rest) instead of counting and sorting every match: every page, in every order the walk
+    serves, is the ranked statement's; the counts are the worker's until a change is notified."""
     from commerce.catalog import documents as d
 
     channels = tuple(shop_channels(db_url))
@@ -186,15 +186,17 @@ def test_a_search_walks_its_later_pages_to_the_ranked_list(db_url: str, shop: di
         walked = shown = 0
         async with AsyncConnectionPool(db_url, min_size=1, max_size=1, open=False) as pool:
             with psycopg.connect(db_url, autocommit=True) as conn:
+                category = (conn.execute("SELECT category_ids[1] FROM catalog_product LIMIT 1").fetchone() or [""])[0]
                 # "s": a title word's beginning for some products, only their SKUs' for the others (both parts).
-                for q in ("shirt", "s", "made shi", "zzqx"):
+                lists: list[dict[str, Any]] = [{"q": q} for q in ("shirt", "s", "made shi", "zzqx")]
+                for listed in [*lists, {}, {"category_id": [category]}]:
                     for order in (None, "created_at", "-created_at"):
                         for offset in (0, 3, 10, 11, 12, 60, 115, 119, 120, 200):
-                            query = ProductQuery(q=q, order=order, limit=5, offset=offset)
+                            query = ProductQuery(**listed, order=order, limit=5, offset=offset)
                             want = ranked(conn, query)
                             for _ in range(2):  # counts read, then held
                                 page = await documents.select(pool, query, channels, documents=True)
-                                assert (page.ids, page.count) == want, (q, order, offset)
+                                assert (page.ids, page.count) == want, (listed, order, offset)
                                 assert list(page.entries) == want[0]
                             params = d.filters(query, channels)
                             counts = documents.page(d.counts_key(params))

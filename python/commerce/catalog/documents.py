@@ -150,11 +150,16 @@ COUNTS = (
     "SELECT count(*), count(*) FILTER (WHERE search_title @@ (SELECT to_tsquery('simple', %(words)s))),"
     " (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_search'::regclass)"
 )
-# A page of a search whose counts are known, in created_at order (relevance: the titled part, then the rest):
-# catalog_search walked in its (created_at, id) index (migrations/0061) up to the page's last row, each row tested
-# for the words of `q`, instead of every match visited to be ranked. The ordered sub-select (OFFSET 0: planned on
-# its own) leaves PostgreSQL no other plan; LIKE ALL is the same test as the LIKEs above, which no index answers.
-# One part of the page (relevance's part, its offset and limit in that part) per fixed fragment.
+# A list's (no `q`): all it matches (twice: one part) and the size of catalog_product.
+LIST_COUNTS = (
+    "SELECT count(*), count(*), (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_product'::regclass)"
+)
+# A page of a list or a search whose counts are known, in created_at order (a search by relevance: the titled part,
+# then the rest): catalog_product, or catalog_search (its (created_at, id) index: migrations/0061), walked in that
+# order up to the page's last row, each row tested for the filters and the words of `q`, instead of every match
+# visited to be counted and sorted. The ordered sub-select (OFFSET 0: planned on its own) leaves PostgreSQL no other
+# plan; LIKE ALL is the same test as the LIKEs above, which no index answers. One part of the page (relevance's part,
+# its offset and limit in that part) per fixed fragment.
 WALK_ORDERS = {
     RANKED: (" ORDER BY created_at, id", " ORDER BY part, created_at, id"),
     ORDER_BY["created_at"]: (" ORDER BY created_at, id", " ORDER BY part, created_at, id"),
@@ -163,6 +168,10 @@ WALK_ORDERS = {
 WALK_FROM = (
     " FROM (SELECT id, created_at, channel_ids, search_text, search_title FROM catalog_search",
     " OFFSET 0) walked WHERE channel_ids && %(channels)s::text[] AND search_text LIKE ALL (%(likes)s::text[])",
+)
+WALK_LIST_FROM = (
+    " FROM (SELECT id, created_at, channel_ids, category_ids, collection_id, type_id, tag_ids FROM catalog_product",
+    " OFFSET 0) walked WHERE channel_ids && %(channels)s::text[]",
 )
 WALK_TITLED = {
     None: "",
@@ -176,7 +185,7 @@ WALK_PARTS = (
 # A part is walked while the rows to walk (its rows up to the page's last, spread over the catalog as its matches
 # are) stay within this many, or twice what a search ranks (all its matches): else the page is ranked as above.
 WALK_ROWS = 2_000
-COUNTS_BYTES = 300  # a search's counts in the cache, counted in the budget with their key
+COUNTS_BYTES = 300  # a list's counts in the cache, counted in the budget with their key
 # A list by product id or handle (a product page) reads with its few rows their documents, stock and prices: a
 # statement whose values come through scalar sub-selects (the channels, the keys, limit and offset), so the planner
 # costs each run alike and psycopg's prepared statement (5th run on a connection) keeps PostgreSQL's generic plan.
@@ -282,18 +291,23 @@ def by_key(params: dict[str, Any]) -> bool:
 
 
 def walkable(params: dict[str, Any], order: str) -> bool:
-    """Whether this search's pages can be walked (`walk_plan`): `q` of words, no other filter, created_at's order."""
-    return (
-        params["likes"] is not None
-        and params["words"] is not None
-        and order in WALK_ORDERS
-        and not any(params[key] is not None for key, _ in FILTERS)
-    )
+    """Whether this list's pages can be walked (`walk_plan`) in this order: created_at's (a search's relevance too);
+    a search of words with no other filter, a list (not by id or handle) with any."""
+    if by_key(params) or order not in WALK_ORDERS:
+        return False
+    if params["likes"] is None:
+        return order != RANKED
+    return params["words"] is not None and not any(params[key] is not None for key, _ in FILTERS)
 
 
 def counts_key(params: dict[str, Any]) -> tuple[Any, ...]:
-    """What a search's counts depend on (not its order or page)."""
-    return ("search counts", tuple(params["channels"]), tuple(params["likes"]), params["words"])
+    """What a list's counts depend on (not its order or page)."""
+    return (
+        "counts",
+        tuple(params["channels"]),
+        *(None if params[key] is None else tuple(params[key]) for key in ("likes", *(k for k, _ in FILTERS))),
+        params["words"],
+    )
 
 
 def walk_plan(
@@ -318,14 +332,20 @@ def walk_plan(
     return plan
 
 
-def walk_statement(order: str, plan: list[tuple[bool | None, int, int]]) -> tuple[str, dict[str, int]]:
-    """The statement of a page walked by `walk_plan` (each row's id and the count, given as %(count)s), and the
-    parameters of its parts."""
+def walk_statement(
+    order: str, plan: list[tuple[bool | None, int, int]], params: dict[str, Any]
+) -> tuple[str, dict[str, int]]:
+    """The statement of a page walked by `walk_plan` (each row's id and the count, given as %(count)s) for these
+    `filters`, and the parameters of its parts."""
     inner, outer = WALK_ORDERS[order]
+    if params["likes"] is None:
+        head, tail = WALK_LIST_FROM[0] + inner, WALK_LIST_FROM[1] + _filters(params)
+    else:
+        head, tail = WALK_FROM[0] + inner, WALK_FROM[1]
     parts, values = [], {}
     for n, (flag, skip, take) in enumerate(plan):
-        head, page = WALK_PARTS[n]
-        parts.append(head + WALK_FROM[0] + inner + WALK_FROM[1] + WALK_TITLED[flag] + page)
+        select, page = WALK_PARTS[n]
+        parts.append(select + head + tail + WALK_TITLED[flag] + page)
         values[f"skip{n}"], values[f"take{n}"] = skip, take
     return "SELECT id, %(count)s::bigint FROM (" + " UNION ALL ".join(parts) + ") page" + outer, values
 
@@ -376,7 +396,9 @@ def page_statement(
 
 
 def counts_statement(params: dict[str, Any]) -> str:
-    """A `walkable` search's counts (COUNTS)."""
+    """A `walkable` list's counts (COUNTS, LIST_COUNTS)."""
+    if params["likes"] is None:
+        return LIST_COUNTS + FROM + _filters(params)
     return COUNTS + _search(params)
 
 
@@ -503,7 +525,7 @@ class Documents:
                 if plan == []:
                     return Page([], counts[0])
                 if plan is not None:
-                    walk, values = walk_statement(order, plan)
+                    walk, values = walk_statement(order, plan, params)
                     params.update(values, count=counts[0])
             statement = page_statement(order, params, stock=stock, prices=prices, documents=documents, walk=walk)
             await cur.execute(statement, params)
