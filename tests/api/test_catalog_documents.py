@@ -181,7 +181,7 @@ def test_a_list_or_search_walks_its_pages_to_the_ranked_list(db_url: str, shop: 
         return [r[0] for r in rows], int(rows[0][1])
 
     async def main() -> None:
-        documents = Documents(1024 * 1024)
+        documents = Documents(64 * 1024 * 1024)  # room for every product read: no count evicted
         documents.connected = True  # as the change feed leaves it
         walked = shown = 0
         async with AsyncConnectionPool(db_url, min_size=1, max_size=1, open=False) as pool:
