@@ -189,7 +189,7 @@ def test_a_list_or_search_walks_its_pages_to_the_ranked_list(db_url: str, shop: 
                 category = (conn.execute("SELECT category_ids[1] FROM catalog_product LIMIT 1").fetchone() or [""])[0]
                 # "s": a title word's beginning for some products, only their SKUs' for the others (both parts).
                 lists: list[dict[str, Any]] = [{"q": q} for q in ("shirt", "s", "made shi", "zzqx")]
-                for listed in [*lists, {}, {"category_id": [category]}]:
+                for listed in [*lists, {}, {"category_id": [category]}, {"q": "s", "category_id": [category]}]:
                     for order in (None, "created_at", "-created_at"):
                         for offset in (0, 3, 10, 11, 12, 60, 115, 119, 120, 200):
                             query = ProductQuery(**listed, order=order, limit=5, offset=offset)

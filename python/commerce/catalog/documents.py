@@ -297,6 +297,7 @@ def walkable(params: dict[str, Any], order: str) -> bool:
         return False
     if params["likes"] is None:
         return order != RANKED
+    # A search's other filters live in catalog_product: tested row by row, PostgreSQL costs the walk as a sort.
     return params["words"] is not None and not any(params[key] is not None for key, _ in FILTERS)
 
 
@@ -345,7 +346,8 @@ def walk_statement(
     parts, values = [], {}
     for n, (flag, skip, take) in enumerate(plan):
         select, page = WALK_PARTS[n]
-        parts.append(select + head + tail + WALK_TITLED[flag] + page)
+        # ORDER BY again: free on the walk's order, and the rows stay in it whatever the plan.
+        parts.append(select + head + tail + WALK_TITLED[flag] + inner + page)
         values[f"skip{n}"], values[f"take{n}"] = skip, take
     return "SELECT id, %(count)s::bigint FROM (" + " UNION ALL ".join(parts) + ") page" + outer, values
 
