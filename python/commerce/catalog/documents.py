@@ -150,9 +150,13 @@ COUNTS = (
     "SELECT count(*), count(*) FILTER (WHERE search_title @@ (SELECT to_tsquery('simple', %(words)s))),"
     " (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_search'::regclass)"
 )
-# A list's (no `q`): all it matches (twice: one part) and the size of catalog_product.
-LIST_COUNTS = (
-    "SELECT count(*), count(*), (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_product'::regclass)"
+# A list's (no `q`): all it matches (twice: one part) and the size of catalog_product; with no filter but one
+# channel, that channel's count (migrations/0062), not every product of it counted.
+PRODUCTS_SIZE = "(SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_product'::regclass)"
+LIST_COUNTS = "SELECT count(*), count(*), " + PRODUCTS_SIZE
+CHANNEL_COUNTS = (
+    "SELECT n, n, " + PRODUCTS_SIZE + " FROM (SELECT COALESCE((SELECT products FROM catalog_channel_count"
+    " WHERE channel_id = (%(channels)s::text[])[1]), 0) AS n) counted"
 )
 # A page of a list or a search whose counts are known, in created_at order (a search by relevance: the titled part,
 # then the rest): catalog_product, or catalog_search (its (created_at, id) index: migrations/0061), walked in that
@@ -398,10 +402,13 @@ def page_statement(
 
 
 def counts_statement(params: dict[str, Any]) -> str:
-    """A `walkable` list's counts (COUNTS, LIST_COUNTS)."""
-    if params["likes"] is None:
-        return LIST_COUNTS + FROM + _filters(params)
-    return COUNTS + _search(params)
+    """A `walkable` list's counts (COUNTS, LIST_COUNTS, CHANNEL_COUNTS)."""
+    if params["likes"] is not None:
+        return COUNTS + _search(params)
+    others = _filters(params)
+    if not others and len(params["channels"]) == 1:
+        return CHANNEL_COUNTS
+    return LIST_COUNTS + FROM + others
 
 
 def count_statement(order: str, params: dict[str, Any]) -> str:
