@@ -254,12 +254,14 @@ def test_a_list_or_search_walks_its_pages_to_the_ranked_list(db_url: str, shop: 
 def test_a_walk_takes_a_page_from_each_part_and_leaves_sparse_parts_ranked() -> None:
     from commerce.catalog.documents import ORDER_BY, RANKED, walk_plan
 
-    # 8 titled matches of 20, page 5..15: the titled part's last 3, then the rest's first 7.
-    assert walk_plan(RANKED, 5, 10, (20, 8, 100)) == [(True, 5, 3), (False, 0, 7)]
-    assert walk_plan(ORDER_BY["created_at"], 5, 10, (20, 8, 100)) == [(None, 5, 10)]
+    # 8 titled matches of 20, page 5..15: the titled part's last 3 (walked back from its end), then the rest's first 7.
+    assert walk_plan(RANKED, 5, 10, (20, 8, 100)) == [(True, 0, 3, True), (False, 0, 7, False)]
+    assert walk_plan(ORDER_BY["created_at"], 5, 10, (20, 8, 100)) == [(None, 5, 10, False)]
     assert walk_plan(RANKED, 20, 10, (20, 8, 100)) == [], "past the last match: nothing to read"
-    assert walk_plan(RANKED, 980, 20, (10_000, 10_000, 100_000)) == [(True, 980, 20)]
-    # 50 matches of 100,000: the page's rows lie ~100,000 rows deep; ranking 50 matches is cheaper.
+    assert walk_plan(RANKED, 980, 20, (10_000, 10_000, 100_000)) == [(True, 980, 20, False)]
+    # A deep page of the whole catalog: 20 rows from its end, not 99,980 from its start.
+    assert walk_plan(ORDER_BY["-created_at"], 99_980, 20, (100_000, 100_000, 100_000)) == [(None, 0, 20, True)]
+    # 50 matches of 100,000: the page's rows lie ~60,000 rows deep either way; ranking 50 matches is cheaper.
     assert walk_plan(RANKED, 20, 20, (50, 50, 100_000)) is None
 
 

@@ -164,10 +164,19 @@ CHANNEL_COUNTS = (
 # visited to be counted and sorted. The ordered sub-select (OFFSET 0: planned on its own) leaves PostgreSQL no other
 # plan; LIKE ALL is the same test as the LIKEs above, which no index answers. One part of the page (relevance's part,
 # its offset and limit in that part) per fixed fragment.
+# Per order: the walk forward, the walk backward (a page nearer a part's end: from that end), the page's own order.
 WALK_ORDERS = {
-    RANKED: (" ORDER BY created_at, id", " ORDER BY part, created_at, id"),
-    ORDER_BY["created_at"]: (" ORDER BY created_at, id", " ORDER BY part, created_at, id"),
-    ORDER_BY["-created_at"]: (" ORDER BY created_at DESC, id DESC", " ORDER BY part, created_at DESC, id DESC"),
+    RANKED: (" ORDER BY created_at, id", " ORDER BY created_at DESC, id DESC", " ORDER BY part, created_at, id"),
+    ORDER_BY["created_at"]: (
+        " ORDER BY created_at, id",
+        " ORDER BY created_at DESC, id DESC",
+        " ORDER BY part, created_at, id",
+    ),
+    ORDER_BY["-created_at"]: (
+        " ORDER BY created_at DESC, id DESC",
+        " ORDER BY created_at, id",
+        " ORDER BY part, created_at DESC, id DESC",
+    ),
 }
 WALK_FROM = (
     " FROM (SELECT id, created_at, channel_ids, search_text, search_title FROM catalog_search",
@@ -317,10 +326,11 @@ def counts_key(params: dict[str, Any]) -> tuple[Any, ...]:
 
 def walk_plan(
     order: str, offset: int, limit: int, counts: tuple[int, int, int]
-) -> list[tuple[bool | None, int, int]] | None:
-    """The parts of this page (relevance's part: titled or not, None for one part; the offset and the number of rows
-    in it) for a search of these counts (all it matches, the titled ones, the catalog's size), when each is cheaper to
-    walk than ranking every match; else None. No part: past the last match."""
+) -> list[tuple[bool | None, int, int, bool]] | None:
+    """The parts of this page (relevance's part: titled or not, None for one part; how many of the part's rows come
+    before the page's rows in the walk, how many it takes, and whether it walks backward, from the part's end, which
+    is nearer) for a list of these counts (all it matches, the titled ones, the catalog's size), when each is cheaper
+    to walk than counting and sorting every match; else None. No part: past the last match."""
     matched, titled, size = counts
     size = max(size, matched)
     parts = [(True, titled), (False, matched - titled)] if order == RANKED else [(None, matched)]
@@ -329,29 +339,32 @@ def walk_plan(
     for flag, rows in parts:
         low, high = max(offset, start), min(end, start + rows)
         if low < high:
-            walked = (high - start) * size / rows  # its matches spread evenly over the catalog
+            ahead, behind = high - start, start + rows - low
+            backward = behind < ahead
+            walked = min(ahead, behind) * size / rows  # its matches spread evenly over the catalog
             if walked > max(WALK_ROWS, 2 * matched):
                 return None
-            plan.append((flag, low - start, high - low))
+            plan.append((flag, start + rows - high if backward else low - start, high - low, backward))
         start += rows
     return plan
 
 
 def walk_statement(
-    order: str, plan: list[tuple[bool | None, int, int]], params: dict[str, Any]
+    order: str, plan: list[tuple[bool | None, int, int, bool]], params: dict[str, Any]
 ) -> tuple[str, dict[str, int]]:
     """The statement of a page walked by `walk_plan` (each row's id and the count, given as %(count)s) for these
     `filters`, and the parameters of its parts."""
-    inner, outer = WALK_ORDERS[order]
+    forward, backward, outer = WALK_ORDERS[order]
     if params["likes"] is None:
-        head, tail = WALK_LIST_FROM[0] + inner, WALK_LIST_FROM[1] + _filters(params)
+        head, tail = WALK_LIST_FROM, WALK_LIST_FROM[1] + _filters(params)
     else:
-        head, tail = WALK_FROM[0] + inner, WALK_FROM[1]
+        head, tail = WALK_FROM, WALK_FROM[1]
     parts, values = [], {}
-    for n, (flag, skip, take) in enumerate(plan):
+    for n, (flag, skip, take, back) in enumerate(plan):
         select, page = WALK_PARTS[n]
+        inner = backward if back else forward
         # ORDER BY again: free on the walk's order, and the rows stay in it whatever the plan.
-        parts.append(select + head + tail + WALK_TITLED[flag] + inner + page)
+        parts.append(select + head[0] + inner + tail + WALK_TITLED[flag] + inner + page)
         values[f"skip{n}"], values[f"take{n}"] = skip, take
     return "SELECT id, %(count)s::bigint FROM (" + " UNION ALL ".join(parts) + ") page" + outer, values
 
