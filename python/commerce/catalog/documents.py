@@ -163,8 +163,8 @@ CHANNEL_COUNTS = (
 # order up to the page's last row, each row tested for the filters and the words of `q`, instead of every match
 # visited to be counted and sorted. The ordered sub-select (OFFSET 0: planned on its own) leaves PostgreSQL no other
 # plan; LIKE ALL is the same test as the LIKEs above, which no index answers. One part of the page (relevance's part,
-# its offset and limit in that part) per fixed fragment.
-# Per order: the walk forward, the walk backward (a page nearer a part's end: from that end), the page's own order.
+# its offset and limit in that part) per fixed fragment. Per order: the walk forward, the walk backward (a page nearer
+# its part's end is walked from that end), the page's own order.
 WALK_ORDERS = {
     RANKED: (" ORDER BY created_at, id", " ORDER BY created_at DESC, id DESC", " ORDER BY part, created_at, id"),
     ORDER_BY["created_at"]: (
@@ -195,8 +195,8 @@ WALK_PARTS = (
     ("(SELECT id, created_at, 0 AS part", " LIMIT %(take0)s OFFSET %(skip0)s)"),
     ("(SELECT id, created_at, 1 AS part", " LIMIT %(take1)s OFFSET %(skip1)s)"),
 )
-# A part is walked while the rows to walk (its rows up to the page's last, spread over the catalog as its matches
-# are) stay within this many, or twice what a search ranks (all its matches): else the page is ranked as above.
+# A part is walked while the rows to walk (its rows up to the page, spread over the catalog as its matches are) stay
+# within this many, or twice what counting and sorting visit (all the matches): else the page is ranked as above.
 WALK_ROWS = 2_000
 COUNTS_BYTES = 300  # a list's counts in the cache, counted in the budget with their key
 # A list by product id or handle (a product page) reads with its few rows their documents, stock and prices: a
@@ -355,16 +355,14 @@ def walk_statement(
     """The statement of a page walked by `walk_plan` (each row's id and the count, given as %(count)s) for these
     `filters`, and the parameters of its parts."""
     forward, backward, outer = WALK_ORDERS[order]
-    if params["likes"] is None:
-        head, tail = WALK_LIST_FROM, WALK_LIST_FROM[1] + _filters(params)
-    else:
-        head, tail = WALK_FROM, WALK_FROM[1]
+    listed = params["likes"] is None
+    walked, others = (WALK_LIST_FROM, _filters(params)) if listed else (WALK_FROM, "")
     parts, values = [], {}
     for n, (flag, skip, take, back) in enumerate(plan):
         select, page = WALK_PARTS[n]
         inner = backward if back else forward
         # ORDER BY again: free on the walk's order, and the rows stay in it whatever the plan.
-        parts.append(select + head[0] + inner + tail + WALK_TITLED[flag] + inner + page)
+        parts.append(select + walked[0] + inner + walked[1] + others + WALK_TITLED[flag] + inner + page)
         values[f"skip{n}"], values[f"take{n}"] = skip, take
     return "SELECT id, %(count)s::bigint FROM (" + " UNION ALL ".join(parts) + ") page" + outer, values
 
