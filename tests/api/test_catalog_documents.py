@@ -125,6 +125,42 @@ def _ids(store: httpx.Client, **params: Any) -> list[str]:
     return [p["id"] for p in ok(store.get("/store/products", params={"limit": 100, **params}))["products"]]
 
 
+def test_each_channel_count_follows_its_products(db_url: str, stores: list[httpx.Client], admin: httpx.Client) -> None:
+    """The store list's `count` with no filter comes from catalog_channel_count (migrations/0062): after products
+    leave, come back and join a second channel, each channel's count is still its products, and the list says so."""
+
+    def held_and_real() -> tuple[dict[str, int], dict[str, int]]:
+        with psycopg.connect(db_url) as conn:
+            held = dict(conn.execute("SELECT channel_id, products FROM catalog_channel_count WHERE products <> 0"))
+            real = dict(conn.execute("SELECT ch, count(*) FROM catalog_product, unnest(channel_ids) ch GROUP BY ch"))
+        return held, real
+
+    def count(store: httpx.Client) -> int:
+        return int(ok(store.get("/store/products", params={"limit": 1}))["count"])
+
+    store = stores[0]
+    before = count(store)
+    two = ok(store.get("/store/products", params={"limit": 2, "offset": 30}))["products"]
+    for product in two:
+        ok(admin.post(f"/admin/products/{product['id']}", json={"status": "draft"}))
+    held, real = held_and_real()
+    assert held == real
+    assert eventually(lambda: count(store) == before - 2)
+    ok(admin.post(f"/admin/products/{two[0]['id']}", json={"status": "published"}))
+    assert eventually(lambda: count(store) == before - 1)
+
+    default = next(iter(real))
+    outlet = ok(admin.post("/admin/sales-channels", json={"name": f"Outlet {uuid.uuid4().hex[:6]}"}))["sales_channel"]
+    channels = [{"id": default}, {"id": outlet["id"]}]
+    ok(admin.post(f"/admin/products/{two[0]['id']}", json={"sales_channels": channels}))
+    held, real = held_and_real()
+    assert held == real and held[outlet["id"]] == 1 and held[default] == before - 1
+    ok(admin.post(f"/admin/products/{two[1]['id']}", json={"status": "published"}))
+    held, real = held_and_real()
+    assert held == real and held[default] == before
+    assert eventually(lambda: count(store) == before)
+
+
 def test_search_words_prefixes_substrings_skus_tags_categories(stores: list[httpx.Client], admin: httpx.Client) -> None:
     store = stores[1]
     product = ok(store.get("/store/products", params={"limit": 1, "offset": 7}))["products"][0]
@@ -162,6 +198,71 @@ def test_search_ranks_title_matches_first(stores: list[httpx.Client], admin: htt
     ok(admin.post(f"/admin/products/{two[1]['id']}", json={"title": "Marigold Tee"}))
     assert eventually(lambda: _ids(store, q="marigold") == [two[1]["id"], two[0]["id"]])
     assert _ids(store, q="marigold", order="created_at") == [two[0]["id"], two[1]["id"]]
+
+
+def test_a_list_or_search_walks_its_pages_to_the_ranked_list(db_url: str, shop: dict[str, Any]) -> None:
+    """A worker that holds a list's or a search's counts walks its pages in created_at order (a search's relevance:
+    its titled part, then the rest) instead of counting and sorting every match: every page, in every order the walk
+    serves, is the ranked statement's; the counts are the worker's until a change is notified."""
+    from commerce.catalog import documents as d
+
+    channels = tuple(shop_channels(db_url))
+
+    def ranked(conn: psycopg.Connection[Any], query: ProductQuery) -> tuple[list[str], int]:
+        params = {**d.filters(query, channels), "limit": query.limit, "offset": query.offset}
+        order = d.order_clause(query)
+        rows = conn.execute(d.page_statement(order, params), params).fetchall()
+        if not rows:
+            return [], int((conn.execute(d.count_statement(order, params), params).fetchone() or (0,))[0])
+        return [r[0] for r in rows], int(rows[0][1])
+
+    async def main() -> None:
+        documents = Documents(64 * 1024 * 1024)  # room for every product read: no count evicted
+        documents.connected = True  # as the change feed leaves it
+        walked = shown = 0
+        async with AsyncConnectionPool(db_url, min_size=1, max_size=1, open=False) as pool:
+            with psycopg.connect(db_url, autocommit=True) as conn:
+                category = (conn.execute("SELECT category_ids[1] FROM catalog_product LIMIT 1").fetchone() or [""])[0]
+                # "s": a title word's beginning for some products, only their SKUs' for the others (both parts).
+                lists: list[dict[str, Any]] = [{"q": q} for q in ("shirt", "s", "made shi", "zzqx")]
+                for listed in [*lists, {}, {"category_id": [category]}, {"q": "s", "category_id": [category]}]:
+                    for order in (None, "created_at", "-created_at"):
+                        for offset in (0, 3, 10, 11, 12, 60, 115, 119, 120, 200):
+                            query = ProductQuery(**listed, order=order, limit=5, offset=offset)
+                            want = ranked(conn, query)
+                            for _ in range(2):  # counts read, then held
+                                page = await documents.select(pool, query, channels, documents=True)
+                                assert (page.ids, page.count) == want, (listed, order, offset)
+                                assert list(page.entries) == want[0]
+                            params = d.filters(query, channels)
+                            counts = documents.page(d.counts_key(params))
+                            if not d.walkable(params, d.order_clause(query)):  # a search with a filter: ranked
+                                assert counts is None and "q" in listed and len(listed) > 1
+                                continue
+                            assert counts is not None and counts[0] == want[1]
+                            walked += bool(d.walk_plan(d.order_clause(query), offset, 5, counts))
+                            shown += bool(want[0])
+                counts = d.counts_key(d.filters(ProductQuery(q="s"), channels))
+                assert 0 < documents.page(counts)[1] < documents.page(counts)[0] == PRODUCTS  # type: ignore[index]
+        assert walked == shown > 40, "a catalog this small: every page with rows is walked"
+        documents.changed("prod_x")
+        assert documents.page(counts) is None, "a notified change drops every search's counts"
+
+    asyncio.run(main())
+
+
+def test_a_walk_takes_a_page_from_each_part_and_leaves_sparse_parts_ranked() -> None:
+    from commerce.catalog.documents import ORDER_BY, RANKED, walk_plan
+
+    # 8 titled matches of 20, page 5..15: the titled part's last 3 (walked back from its end), then the rest's first 7.
+    assert walk_plan(RANKED, 5, 10, (20, 8, 100)) == [(True, 0, 3, True), (False, 0, 7, False)]
+    assert walk_plan(ORDER_BY["created_at"], 5, 10, (20, 8, 100)) == [(None, 5, 10, False)]
+    assert walk_plan(RANKED, 20, 10, (20, 8, 100)) == [], "past the last match: nothing to read"
+    assert walk_plan(RANKED, 980, 20, (10_000, 10_000, 100_000)) == [(True, 980, 20, False)]
+    # A deep page of the whole catalog: 20 rows from its end, not 99,980 from its start.
+    assert walk_plan(ORDER_BY["-created_at"], 99_980, 20, (100_000, 100_000, 100_000)) == [(None, 0, 20, True)]
+    # 50 matches of 100,000: the page's rows lie ~60,000 rows deep either way; ranking 50 matches is cheaper.
+    assert walk_plan(RANKED, 20, 20, (50, 50, 100_000)) is None
 
 
 def test_search_without_pg_trgm(server_url: str, template_db: str) -> None:

@@ -143,6 +143,62 @@ ORDER_BY = {
 }
 SEARCH_ORDER_CLAUSES = {ORDER_BY[o] for o in SEARCH_ORDERS}
 PAGE = " LIMIT %(limit)s OFFSET %(offset)s"
+# A search's counts: all it matches, those of them `titled` (relevance's first part) and the size of catalog_search
+# (the planner's estimate, which a walk's cost is judged by). A worker keeps them for the search until a catalog
+# change is notified; with them, each of its pages is walked (below) or, seldom, ranked.
+COUNTS = (
+    "SELECT count(*), count(*) FILTER (WHERE search_title @@ (SELECT to_tsquery('simple', %(words)s))),"
+    " (SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_search'::regclass)"
+)
+# A list's (no `q`): all it matches (twice: one part) and the size of catalog_product; with no filter but one
+# channel, that channel's count (migrations/0062), not every product of it counted.
+PRODUCTS_SIZE = "(SELECT reltuples::bigint FROM pg_class WHERE oid = 'catalog_product'::regclass)"
+LIST_COUNTS = "SELECT count(*), count(*), " + PRODUCTS_SIZE
+CHANNEL_COUNTS = (
+    "SELECT n, n, " + PRODUCTS_SIZE + " FROM (SELECT COALESCE((SELECT products FROM catalog_channel_count"
+    " WHERE channel_id = (%(channels)s::text[])[1]), 0) AS n) counted"
+)
+# A page of a list or a search whose counts are known, in created_at order (a search by relevance: the titled part,
+# then the rest): catalog_product, or catalog_search (its (created_at, id) index: migrations/0061), walked in that
+# order up to the page's last row, each row tested for the filters and the words of `q`, instead of every match
+# visited to be counted and sorted. The ordered sub-select (OFFSET 0: planned on its own) leaves PostgreSQL no other
+# plan; LIKE ALL is the same test as the LIKEs above, which no index answers. One part of the page (relevance's part,
+# its offset and limit in that part) per fixed fragment. Per order: the walk forward, the walk backward (a page nearer
+# its part's end is walked from that end), the page's own order.
+WALK_ORDERS = {
+    RANKED: (" ORDER BY created_at, id", " ORDER BY created_at DESC, id DESC", " ORDER BY part, created_at, id"),
+    ORDER_BY["created_at"]: (
+        " ORDER BY created_at, id",
+        " ORDER BY created_at DESC, id DESC",
+        " ORDER BY part, created_at, id",
+    ),
+    ORDER_BY["-created_at"]: (
+        " ORDER BY created_at DESC, id DESC",
+        " ORDER BY created_at, id",
+        " ORDER BY part, created_at DESC, id DESC",
+    ),
+}
+WALK_FROM = (
+    " FROM (SELECT id, created_at, channel_ids, search_text, search_title FROM catalog_search",
+    " OFFSET 0) walked WHERE channel_ids && %(channels)s::text[] AND search_text LIKE ALL (%(likes)s::text[])",
+)
+WALK_LIST_FROM = (
+    " FROM (SELECT id, created_at, channel_ids, category_ids, collection_id, type_id, tag_ids FROM catalog_product",
+    " OFFSET 0) walked WHERE channel_ids && %(channels)s::text[]",
+)
+WALK_TITLED = {
+    None: "",
+    True: " AND (search_title @@ (SELECT to_tsquery('simple', %(words)s)))",
+    False: " AND NOT (search_title @@ (SELECT to_tsquery('simple', %(words)s)))",
+}
+WALK_PARTS = (
+    ("(SELECT id, created_at, 0 AS part", " LIMIT %(take0)s OFFSET %(skip0)s)"),
+    ("(SELECT id, created_at, 1 AS part", " LIMIT %(take1)s OFFSET %(skip1)s)"),
+)
+# A part is walked while the rows to walk (its rows up to the page, spread over the catalog as its matches are) stay
+# within this many, or twice what counting and sorting visit (all the matches): else the page is ranked as above.
+WALK_ROWS = 2_000
+COUNTS_BYTES = 300  # a list's counts in the cache, counted in the budget with their key
 # A list by product id or handle (a product page) reads with its few rows their documents, stock and prices: a
 # statement whose values come through scalar sub-selects (the channels, the keys, limit and offset), so the planner
 # costs each run alike and psycopg's prepared statement (5th run on a connection) keeps PostgreSQL's generic plan.
@@ -247,6 +303,70 @@ def by_key(params: dict[str, Any]) -> bool:
     return params["likes"] is None and (params["id"] is not None or params["handle"] is not None)
 
 
+def walkable(params: dict[str, Any], order: str) -> bool:
+    """Whether this list's pages can be walked (`walk_plan`) in this order: created_at's (a search's relevance too);
+    a search of words with no other filter, a list (not by id or handle) with any."""
+    if by_key(params) or order not in WALK_ORDERS:
+        return False
+    if params["likes"] is None:
+        return order != RANKED
+    # A search's other filters live in catalog_product: tested row by row, PostgreSQL costs the walk as a sort.
+    return params["words"] is not None and not any(params[key] is not None for key, _ in FILTERS)
+
+
+def counts_key(params: dict[str, Any]) -> tuple[Any, ...]:
+    """What a list's counts depend on (not its order or page)."""
+    return (
+        "counts",
+        tuple(params["channels"]),
+        *(None if params[key] is None else tuple(params[key]) for key in ("likes", *(k for k, _ in FILTERS))),
+        params["words"],
+    )
+
+
+def walk_plan(
+    order: str, offset: int, limit: int, counts: tuple[int, int, int]
+) -> list[tuple[bool | None, int, int, bool]] | None:
+    """The parts of this page (relevance's part: titled or not, None for one part; how many of the part's rows come
+    before the page's rows in the walk, how many it takes, and whether it walks backward, from the part's end, which
+    is nearer) for a list of these counts (all it matches, the titled ones, the catalog's size), when each is cheaper
+    to walk than counting and sorting every match; else None. No part: past the last match."""
+    matched, titled, size = counts
+    size = max(size, matched)
+    parts = [(True, titled), (False, matched - titled)] if order == RANKED else [(None, matched)]
+    plan = []
+    start, end = 0, min(offset + limit, matched)
+    for flag, rows in parts:
+        low, high = max(offset, start), min(end, start + rows)
+        if low < high:
+            ahead, behind = high - start, start + rows - low
+            backward = behind < ahead
+            walked = min(ahead, behind) * size / rows  # its matches spread evenly over the catalog
+            if walked > max(WALK_ROWS, 2 * matched):
+                return None
+            plan.append((flag, start + rows - high if backward else low - start, high - low, backward))
+        start += rows
+    return plan
+
+
+def walk_statement(
+    order: str, plan: list[tuple[bool | None, int, int, bool]], params: dict[str, Any]
+) -> tuple[str, dict[str, int]]:
+    """The statement of a page walked by `walk_plan` (each row's id and the count, given as %(count)s) for these
+    `filters`, and the parameters of its parts."""
+    forward, backward, outer = WALK_ORDERS[order]
+    listed = params["likes"] is None
+    walked, others = (WALK_LIST_FROM, _filters(params)) if listed else (WALK_FROM, "")
+    parts, values = [], {}
+    for n, (flag, skip, take, back) in enumerate(plan):
+        select, page = WALK_PARTS[n]
+        inner = backward if back else forward
+        # ORDER BY again: free on the walk's order, and the rows stay in it whatever the plan.
+        parts.append(select + walked[0] + inner + walked[1] + others + WALK_TITLED[flag] + inner + page)
+        values[f"skip{n}"], values[f"take{n}"] = skip, take
+    return "SELECT id, %(count)s::bigint FROM (" + " UNION ALL ".join(parts) + ") page" + outer, values
+
+
 def _read_along(stock: bool, prices: bool) -> str:
     """A page row's document, price sets and channels, its variants' stock rows (or NULL) and, with `prices`, its
     price sets' prices: the columns a statement that reads the documents adds after the id and count."""
@@ -258,19 +378,28 @@ def _read_along(stock: bool, prices: bool) -> str:
 
 
 def page_statement(
-    order: str, params: dict[str, Any], *, stock: bool = False, prices: bool = False, documents: bool = False
+    order: str,
+    params: dict[str, Any],
+    *,
+    stock: bool = False,
+    prices: bool = False,
+    documents: bool = False,
+    walk: str | None = None,
 ) -> str:
     """The statement of one page of the list in this order (`order_clause`) with these `filters`: each row's id and
     the count of all the list matches, and (`by_key`, or any list with `documents`) its document, price sets and
     channels, with `stock` its variants' stock rows (catalog.stock.VARIANTS_OF_ROW) and with `prices` its price
-    sets' prices (PRICES_OF_ROW)."""
+    sets' prices (PRICES_OF_ROW). `walk`: the page's rows from `walk_statement` instead."""
     if by_key(params):
         return "SELECT id, count(*) OVER ()" + _read_along(stock, prices) + where(params, order) + order + KEY_PAGE
-    if order == RANKED:
-        head = "SELECT id, count(*) OVER () FROM (" + RANKED_SELECT + where(params, order) + " OFFSET 0) matched"
+    if walk is not None:
+        statement = walk
     else:
-        head = "SELECT id, count(*) OVER ()" + where(params, order)
-    statement = head + order + PAGE
+        if order == RANKED:
+            head = "SELECT id, count(*) OVER () FROM (" + RANKED_SELECT + where(params, order) + " OFFSET 0) matched"
+        else:
+            head = "SELECT id, count(*) OVER ()" + where(params, order)
+        statement = head + order + PAGE
     if not documents:
         return statement
     # The page's documents (and stock, prices) read for its rows, in the page's order, in the same round trip.
@@ -281,6 +410,16 @@ def page_statement(
         + statement
         + ") page (id, n)) m LEFT JOIN catalog_product c ON c.id = m.id ORDER BY m.k"
     )
+
+
+def counts_statement(params: dict[str, Any]) -> str:
+    """A `walkable` list's counts (COUNTS, LIST_COUNTS, CHANNEL_COUNTS)."""
+    if params["likes"] is not None:
+        return COUNTS + _search(params)
+    others = _filters(params)
+    if not others and len(params["channels"]) == 1:
+        return CHANNEL_COUNTS
+    return LIST_COUNTS + FROM + others
 
 
 def count_statement(order: str, params: dict[str, Any]) -> str:
@@ -390,10 +529,25 @@ class Documents:
         rows and with `prices` their price sets' prices (Page.price_rows)."""
         params = {**filters(query, channel_ids), "limit": query.limit, "offset": query.offset}
         generation = self._generation
+        order = order_clause(query)
+        walk = None
         async with pool.connection() as conn:
             cur = conn.cursor(row_factory=tuple_row)
-            order = order_clause(query)
-            statement = page_statement(order, params, stock=stock, prices=prices, documents=documents)
+            if walkable(params, order):
+                key = counts_key(params)
+                counts = self.page(key)
+                if counts is None:
+                    await cur.execute(counts_statement(params), params)
+                    matched, titled, size = await cur.fetchone() or (0, 0, 0)
+                    counts = (int(matched), int(titled), int(size))
+                    self.remember_page(key, counts, COUNTS_BYTES, generation)
+                plan = walk_plan(order, query.offset, query.limit, counts)
+                if plan == []:
+                    return Page([], counts[0])
+                if plan is not None:
+                    walk, values = walk_statement(order, plan, params)
+                    params.update(values, count=counts[0])
+            statement = page_statement(order, params, stock=stock, prices=prices, documents=documents, walk=walk)
             await cur.execute(statement, params)
             rows = await cur.fetchall()
             if not rows:
