@@ -31,10 +31,9 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Any
 
 import harness
-from catalog_scale import PAGE, _key_and_region, _lua, _start
+from catalog_scale import PAGE, _key_and_region, _lua, _start, search_page
 from harness import fmt_ms
 from results import load_average, table
 
@@ -66,46 +65,6 @@ def _documents_of(tree: Path) -> object:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _page(
-    documents: object, conn: object, word: str, channels: tuple[str, ...], offset: int, counts: object, explain: bool
-) -> tuple[object, int]:
-    """Run that tree's statements of one page of a search as its worker runs them on a page-cache miss: a tree that
-    walks reads the search's counts first unless it holds them (`counts`), then the walked (or ranked) page; a tree
-    that cannot walk, its ranked statement. The counts it holds after, and the buffers the statements touched (each
-    run again under EXPLAIN) with `explain`, else 0."""
-    d: Any = documents
-    query = d.ProductQuery(q=word, limit=PAGE, offset=offset)
-    params = {**d.filters(query, channels), "limit": PAGE, "offset": offset}
-    order = d.order_clause(query)
-    statements = []
-    ran = 0
-    if hasattr(d, "walk_plan") and d.walkable(params, order):
-        if counts is None:
-            statements.append((d.counts_statement(params), dict(params)))
-            found: Any = _execute(conn, *statements[-1])[0]
-            counts, ran = (int(found[0]), int(found[1]), int(found[2])), 1
-        plan = d.walk_plan(order, offset, PAGE, counts)
-        if plan:
-            walk, values = d.walk_statement(order, plan, params)
-            params.update(values, count=counts[0])
-            statements.append((d.page_statement(order, params, walk=walk), params))
-        elif plan is None:
-            statements.append((d.page_statement(order, params), params))
-    else:
-        statements.append((d.page_statement(order, params), params))
-    for statement, values in statements[ran:]:
-        _execute(conn, statement, values)
-    buffers = 0
-    for statement, values in statements if explain else []:
-        found = _execute(conn, "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + statement, values)[0][0]
-        buffers += int(found[0]["Plan"]["Shared Hit Blocks"]) + int(found[0]["Plan"]["Shared Read Blocks"])
-    return counts, buffers
-
-
-def _execute(conn: Any, statement: str, params: dict[str, Any]) -> list[Any]:
-    return list(conn.execute(statement, params).fetchall())
 
 
 def _backend_cpu_ns(pid: int) -> int:
@@ -144,11 +103,13 @@ def search_sql(trees: list[tuple[Path, str]], words: list[str], repeat: int) -> 
                         conn = conns[tree]
                         backend = conn.info.backend_pid
                         before, started = _backend_cpu_ns(backend), time.perf_counter()
-                        counts[tree], _ = _page(modules[tree], conn, word, channels[tree], offset, held[tree], False)
+                        counts[tree], _ = search_page(
+                            modules[tree], conn, word, channels[tree], offset, held[tree], False
+                        )
                         wall[tree].append((time.perf_counter() - started) * 1000)
                         cpu[tree] += _backend_cpu_ns(backend) - before
                 for tree, _db in trees:
-                    _, buffers = _page(modules[tree], conns[tree], word, channels[tree], offset, held[tree], True)
+                    _, buffers = search_page(modules[tree], conns[tree], word, channels[tree], offset, held[tree], True)
                     runs[(tree, kind)].append((min(wall[tree]), cpu[tree] / repeat / 1e6, buffers))
     finally:
         for conn in conns.values():

@@ -103,4 +103,5 @@ def test_the_catalog_scale_benchmark_measures_every_cell(
     assert result.fresh_rss_kb > 0 and result.mixed_rss_kb > 0 and result.mixed_requests > 0
     assert set(result.runs) == {f"{name}@{c}" for name, c in catalog_scale.CELLS}
     assert all(run.requests > 0 and run.errors == 0 for run in result.runs.values()), result.runs
+    assert len(result.search_sql_ms) == len(result.search_later_ms) > 0  # each word's first and later page timed
     assert "| 30 |" in catalog_scale.markdown([result], "1s", "1s")
