@@ -3,7 +3,7 @@
 For each size N (BENCH_CATALOG_SIZES, default 1000,10000,100000), on a fresh database (DATABASE_URL's server, else
 an embedded PostgreSQL):
 - seed:    `commerce seed --demo --products N` (the bulk import path: COPY, documents rendered at commit); its rate
-- start:   `granian ... commerce.app:create_app` as `commerce serve` runs it on the migrated database (1 worker,
+- start:   `granian ... commerce.boot:create_app` as `commerce serve` runs it on the migrated database (1 worker,
            CATALOG_CACHE_MB default): time to the first 200 on /health (polled every 5 ms) and to the first priced
            page right after; the worker's RSS then
 - prices:  the resident memory an engine PriceIndex of every price would add (measured in this process), per price
@@ -222,8 +222,9 @@ def _key_and_region(db_url: str) -> tuple[str, str]:
 
 
 def _start(db_url: str, headers: dict[str, str], page: str) -> tuple[harness.GranianServer, float, float]:
-    """Start the server; (server, ms to /health, ms to the first priced page)."""
-    server = harness.commerce_server(db_url)
+    """Start the server as `commerce serve` runs it (commerce.boot); (server, ms to /health, ms to the first priced
+    page)."""
+    server = harness.commerce_server(db_url, target="commerce.boot:create_app")
     server._log = tempfile.TemporaryFile()
     started = time.perf_counter()
     server.proc = subprocess.Popen(

@@ -303,16 +303,19 @@ class GranianServer:
 
 
 def commerce_server(
-    db_url: str, workers: int = 1, env: dict[str, str] | None = None, pool_size: int | None = 4
+    db_url: str,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    pool_size: int | None = 4,
+    target: str = "commerce.app:create_app",
 ) -> GranianServer:
     """Our server, started as tests/conftest.py's `Server` starts it (DB_POOL_SIZE=4); `pool_size=None`
-    leaves DB_POOL_SIZE unset, so the server uses its own default (10), whatever this process's environment says."""
+    leaves DB_POOL_SIZE unset, so the server uses its own default (10), whatever this process's environment says.
+    `target`: "commerce.boot:create_app" serves as `commerce serve` does (/health at once, the app beside it)."""
     base = {"COMMERCE_DATABASE_URL": db_url, "JWT_SECRET": JWT_SECRET}
     if pool_size is not None:
         base["DB_POOL_SIZE"] = str(pool_size)
-    server = GranianServer(
-        "commerce.app:create_app", factory=True, workers=workers, env={**base, **(env or {})}, name="commerce-core"
-    )
+    server = GranianServer(target, factory=True, workers=workers, env={**base, **(env or {})}, name="commerce-core")
     if pool_size is None and "DB_POOL_SIZE" not in (env or {}):
         server.env.pop("DB_POOL_SIZE", None)
     return server
