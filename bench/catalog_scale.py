@@ -3,9 +3,9 @@
 For each size N (BENCH_CATALOG_SIZES, default 1000,10000,100000), on a fresh database (DATABASE_URL's server, else
 an embedded PostgreSQL):
 - seed:    `commerce seed --demo --products N` (the bulk import path: COPY, documents rendered at commit); its rate
-- start:   `granian ... commerce.boot:create_app` as `commerce serve` runs it on the migrated database (1 worker,
-           CATALOG_CACHE_MB default): time to the first 200 on /health (polled every 5 ms) and to the first priced
-           page right after; the worker's RSS then
+- start:   `python -m commerce.server` (Granian serving commerce.boot), as `commerce serve` runs it, on the
+           migrated database (1 worker, CATALOG_CACHE_MB default): time to the first 200 on /health (polled every
+           5 ms) and to the first priced page right after; the worker's RSS then
 - prices:  the resident memory an engine PriceIndex of every price would add (measured in this process), per price
 - latency: wrk at 1 and 64 connections, BENCH_DURATION each (10s): a hot catalog page (one URL, priced), product
            pages by handle (a random product of all N per request: mostly cache misses at 100k), search (`q=` a
@@ -222,9 +222,13 @@ def _key_and_region(db_url: str) -> tuple[str, str]:
 
 
 def _start(db_url: str, headers: dict[str, str], page: str) -> tuple[harness.GranianServer, float, float]:
-    """Start the server as `commerce serve` runs it (commerce.boot); (server, ms to /health, ms to the first priced
-    page)."""
-    server = harness.commerce_server(db_url, target="commerce.boot:create_app")
+    """Start the server as `commerce serve` runs it (commerce.server: Granian started from Python, its workers forked
+    from that small process, serving commerce.boot); (server, ms to /health, ms to the first priced page). Not the
+    `granian` command: its workers are forked from a main process that imported Granian's CLI too, ~2.5 MB more RSS
+    each."""
+    server = harness.commerce_server(db_url, env={"HOST": "127.0.0.1", "WORKERS": "1"})
+    server.env["PORT"] = str(server.port)
+    server.cmd = [sys.executable, "-m", "commerce.server"]
     server._log = tempfile.TemporaryFile()
     started = time.perf_counter()
     server.proc = subprocess.Popen(
