@@ -222,13 +222,9 @@ def _key_and_region(db_url: str) -> tuple[str, str]:
 
 
 def _start(db_url: str, headers: dict[str, str], page: str) -> tuple[harness.GranianServer, float, float]:
-    """Start the server as `commerce serve` runs it (commerce.server: Granian started from Python, its workers forked
-    from that small process, serving commerce.boot); (server, ms to /health, ms to the first priced page). Not the
-    `granian` command: its workers are forked from a main process that imported Granian's CLI too, ~2.5 MB more RSS
-    each."""
-    server = harness.commerce_server(db_url, env={"HOST": "127.0.0.1", "WORKERS": "1"})
-    server.env["PORT"] = str(server.port)
-    server.cmd = [sys.executable, "-m", "commerce.server"]
+    """Start the server as `commerce serve` runs it (harness.commerce_server's `served`); (server, ms to /health, ms
+    to the first priced page)."""
+    server = harness.commerce_server(db_url, served=True)
     server._log = tempfile.TemporaryFile()
     started = time.perf_counter()
     server.proc = subprocess.Popen(

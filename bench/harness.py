@@ -307,17 +307,24 @@ def commerce_server(
     workers: int = 1,
     env: dict[str, str] | None = None,
     pool_size: int | None = 4,
-    target: str = "commerce.app:create_app",
+    served: bool = False,
 ) -> GranianServer:
     """Our server, started as tests/conftest.py's `Server` starts it (DB_POOL_SIZE=4); `pool_size=None`
     leaves DB_POOL_SIZE unset, so the server uses its own default (10), whatever this process's environment says.
-    `target`: "commerce.boot:create_app" serves as `commerce serve` does (/health at once, the app beside it)."""
+    `served`: started as `commerce serve` starts it (`python -m commerce.server`: Granian run from a small Python
+    process, its workers forked from it, serving commerce.boot), not by the `granian` command, whose main process
+    also imports Granian's CLI: each worker inherits those pages, ~2.5 MB more RSS."""
     base = {"COMMERCE_DATABASE_URL": db_url, "JWT_SECRET": JWT_SECRET}
     if pool_size is not None:
         base["DB_POOL_SIZE"] = str(pool_size)
-    server = GranianServer(target, factory=True, workers=workers, env={**base, **(env or {})}, name="commerce-core")
+    server = GranianServer(
+        "commerce.app:create_app", factory=True, workers=workers, env={**base, **(env or {})}, name="commerce-core"
+    )
     if pool_size is None and "DB_POOL_SIZE" not in (env or {}):
         server.env.pop("DB_POOL_SIZE", None)
+    if served:
+        server.env.update(HOST="127.0.0.1", PORT=str(server.port), WORKERS=str(workers))
+        server.cmd = [str(BIN / "python"), "-m", "commerce.server"]
     return server
 
 
