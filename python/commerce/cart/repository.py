@@ -271,7 +271,7 @@ async def write_or_read(
     """`write`, and when that write lost, the cart as it now is: (written, None), or (None, the cart as `read` gives
     it; None if it is gone). The read is a second round trip, only after a loss: pipelined with every write (as it
     was), it cost PostgreSQL ~0.1-0.2 ms per change that won (its executor start, the row found and filtered out),
-    and a worker writes from a copy only while 3 in 4 of its copies win (flows.cart._Odds)."""
+    and a worker writes from an unchecked copy only while 3 in 4 of its copies win (flows.cart._Odds)."""
     won = await write(conn, cart, rendered)
     return (won, None) if won is not None else (None, await read(conn, cart["id"]))
 

@@ -128,23 +128,20 @@ _memory: ByteLRU[str, dict[str, Any]] = ByteLRU(MEMORY_BYTES)
 
 
 class _Odds:
-    """Whether this worker's copies are worth using: a copy that is behind costs a computed change thrown away, so
-    when workers share carts at random (a load balancer pooling connections) they are used only while at least
-    THRESHOLD of the last WINDOW were current, and tried once in PROBE changes otherwise, to see again."""
+    """Whether this worker's copies may be written from unchecked: a copy that is behind costs a computed change
+    thrown away, so when workers share carts at random (a load balancer pooling connections) and fewer than
+    THRESHOLD of the last WINDOW copies were current (once SEEN are known), a change first asks PostgreSQL whether
+    its copy is still current (`read_newer`), which keeps counting the odds."""
 
     WINDOW = 64
     THRESHOLD = 0.75
-    PROBE = 16
+    SEEN = 16
 
     def __init__(self) -> None:
         self.outcomes: deque[bool] = deque(maxlen=self.WINDOW)
-        self.skipped = 0
 
     def worth_it(self) -> bool:
-        if len(self.outcomes) < self.PROBE or sum(self.outcomes) >= self.THRESHOLD * len(self.outcomes):
-            return True
-        self.skipped += 1
-        return self.skipped % self.PROBE == 0
+        return len(self.outcomes) < self.SEEN or sum(self.outcomes) >= self.THRESHOLD * len(self.outcomes)
 
     def saw(self, current: bool) -> None:
         self.outcomes.append(current)
