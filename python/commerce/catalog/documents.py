@@ -165,13 +165,10 @@ CHANNEL_COUNTS = (
 # plan; LIKE ALL is the same test as the LIKEs above, which no index answers. One part of the page (relevance's part,
 # its offset and limit in that part) per fixed fragment. Per order: the walk forward, the walk backward (a page nearer
 # its part's end is walked from that end), the page's own order.
+_OLDEST_FIRST = (" ORDER BY created_at, id", " ORDER BY created_at DESC, id DESC", " ORDER BY part, created_at, id")
 WALK_ORDERS = {
-    RANKED: (" ORDER BY created_at, id", " ORDER BY created_at DESC, id DESC", " ORDER BY part, created_at, id"),
-    ORDER_BY["created_at"]: (
-        " ORDER BY created_at, id",
-        " ORDER BY created_at DESC, id DESC",
-        " ORDER BY part, created_at, id",
-    ),
+    RANKED: _OLDEST_FIRST,  # each part oldest first
+    ORDER_BY["created_at"]: _OLDEST_FIRST,
     ORDER_BY["-created_at"]: (
         " ORDER BY created_at DESC, id DESC",
         " ORDER BY created_at, id",

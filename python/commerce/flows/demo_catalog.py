@@ -217,16 +217,18 @@ def _extra(refs: _Refs, chunk: _Chunk) -> product_import.Extra:
     chunks, from the items and price sets it has just made (nothing read back). Workers drop every variant's
     stock."""
     stocked = dict(chunk.levels)
-    lists: dict[str, list[tuple[str | None, ListPriceInput]]] = {}
+    # Per price list (None: the tiers, base prices), each variant's prices.
+    lists: dict[str | None, dict[str, list[ListPriceInput]]] = {}
     for list_id, prices in ((None, chunk.tiers), (refs.sale_list_id, chunk.sale), (refs.vip_list_id, chunk.vip)):
+        of_list = lists.setdefault(list_id, {})
         for p in prices:
-            lists.setdefault(p.variant_id, []).append((list_id, p))
+            of_list.setdefault(p.variant_id, []).append(p)
 
     def build(sets: dict[str, str], items: dict[str, str], ids: IdSource) -> list[product_import.Write]:
         levels = [(items[v], LevelInput(location_id=refs.location_id, stocked_quantity=stocked[v])) for v in sets]
         prices: list[dict[str, Any]] = []
-        for list_id in (None, refs.sale_list_id, refs.vip_list_id):
-            given = [p for v in sets for of, p in lists.get(v, ()) if of == list_id]
+        for list_id, of_list in lists.items():
+            given = [p for v in sets for p in of_list.get(v, ())]
             prices += pricing.service.price_rows(given, sets, list_id, ids)
         return [
             functools.partial(inventory.service.copy_levels, rows=inventory.service.level_rows(levels, ids)),
