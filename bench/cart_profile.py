@@ -10,7 +10,9 @@ with PYTHONPATH at its own python/ (and this checkout's root, for bench/):
 Options (env): CART_PROFILE_SAMPLE=1 prints where the CPU went (the Python stack sampled on CPU time: each
 function's own samples, with C calls counted to their caller, and those under it); CART_PROFILE_CPROFILE=1 a
 cProfile (its overhead is large); CART_PROFILE_PERF=<file> records `perf record -g` of the changes;
-CART_PROFILE_NO_COPY=1 runs as a worker that holds no copies (each change reads its cart: 2 workers sharing carts);
+CART_PROFILE_NO_COPY=1 runs as a worker that holds no copies and shares none (each change reads its cart: servers
+sharing carts), CART_PROFILE_SHARED_ONLY=1 as one whose carts' last changes were another worker's of the same server
+(each change takes its cart from the workers' shared store);
 CART_PROFILE_WRITE=<n> times the cart's write statement alone, n times, against a one-parameter SELECT
 (CART_WRITE_VARIANT=<file.py> with a `write(conn, cart, rendered)` to compare; CART_PROFILE_SAVE=<file> keeps the
 cart's documents as JSON).
@@ -25,6 +27,7 @@ import pstats
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -145,7 +148,8 @@ def plan(op: hc.Op, carts: list[tuple[str, str]], variants: list[str], passes: i
     return out
 
 
-async def drive(db_url: str, headers: dict[str, str], carts: dict[str, Any], variants: list[str]) -> None:
+async def start(db_url: str, headers: dict[str, str]) -> Asgi:
+    """Our app, started (lifespan), as a worker of the asked kind (CART_PROFILE_NO_COPY, _SHARED_ONLY)."""
     os.environ["COMMERCE_DATABASE_URL"] = db_url
     os.environ["JWT_SECRET"] = harness.JWT_SECRET
     os.environ.setdefault("DB_POOL_SIZE", "4")
@@ -153,22 +157,39 @@ async def drive(db_url: str, headers: dict[str, str], carts: dict[str, Any], var
 
     app = create_app()
     await lifespan(app)
-    if os.environ.get("CART_PROFILE_NO_COPY"):  # as a worker whose carts' last changes were another's: read each
+    if os.environ.get("CART_PROFILE_NO_COPY") or os.environ.get("CART_PROFILE_SHARED_ONLY"):
+        # As a worker whose carts' last changes were another worker's: NO_COPY, of another server (read each cart);
+        # SHARED_ONLY, of this server (each cart from the store the workers share, cart.copies).
+        from commerce.cart import copies
         from commerce.flows import cart as flow
 
         flow._memory.budget = 0
-    client = Asgi(app, headers)
+        if os.environ.get("CART_PROFILE_NO_COPY"):
+            copies.configure(0)
+    return Asgi(app, headers)
+
+
+def requests_of(op: hc.Op, carts: dict[str, Any], variants: list[str], n: int) -> tuple[list[Any], list[Any]]:
+    """The warm pass over the op's 100 carts, then `n` measured changes."""
+    own = carts[op.name][:100]
+    requests = plan(op, own, variants, 1 + (n + len(own) - 1) // len(own))
+    return requests[: len(own)], requests[len(own) : len(own) + n]
+
+
+async def warm_up(client: Asgi, op: hc.Op, warm: list[Any]) -> None:
+    for method, path, body in warm:
+        status, answer = await client.call(method, path, body)
+        if status != 200:
+            raise RuntimeError(f"{op.name}: {status} {answer[:300]!r}")
+
+
+async def drive(db_url: str, headers: dict[str, str], carts: dict[str, Any], variants: list[str]) -> None:
+    client = await start(db_url, headers)
     n = int(os.environ.get("CART_PROFILE_N") or 400)
     ops = (os.environ.get("CART_OPS") or "add,quantity,promo,address,retrieve").split(",")
     for op in (o for o in hc.OPS if o.name in ops):
-        own = carts[op.name][:100]
-        passes = 1 + (n + len(own) - 1) // len(own)
-        requests = plan(op, own, variants, passes)
-        warm, measured = requests[: len(own)], requests[len(own) : len(own) + n]
-        for method, path, body in warm:
-            status, answer = await client.call(method, path, body)
-            if status != 200:
-                raise RuntimeError(f"{op.name}: {status} {answer[:300]!r}")
+        warm, measured = requests_of(op, carts, variants, n)
+        await warm_up(client, op, warm)
         profile = cProfile.Profile(time.process_time) if os.environ.get("CART_PROFILE_CPROFILE") else None
         size = 0
         cpu = time.process_time()
@@ -184,7 +205,7 @@ async def drive(db_url: str, headers: dict[str, str], carts: dict[str, Any], var
         if profile:
             profile.enable()
         for method, path, body in measured:
-            status, answer = await client.call(method, path, body)
+            _, answer = await client.call(method, path, body)
             size += len(answer)
         if profile:
             profile.disable()
@@ -204,7 +225,7 @@ async def drive(db_url: str, headers: dict[str, str], carts: dict[str, Any], var
         if profile:
             pstats.Stats(profile).sort_stats("tottime").print_stats(25)
     if os.environ.get("CART_PROFILE_WRITE"):
-        await write_loop(app, int(os.environ["CART_PROFILE_WRITE"]))
+        await write_loop(client.app, int(os.environ["CART_PROFILE_WRITE"]))
 
 
 async def write_loop(app: Any, n: int) -> None:
@@ -265,11 +286,71 @@ def main() -> int:
             region = hc.region_id(ours.url, headers)
             variants = hc.variant_ids(ours.url, headers, region)
             carts = {op.name: hc.make_carts(ours.url, headers, region, variants[0], 100) for op in hc.OPS}
+        if os.environ.get("CART_PROFILE_CALLGRIND"):
+            return instructions(db_url, headers, carts, variants)
         import uvloop  # as Granian runs our app (--loop uvloop)
 
         uvloop.run(drive(db_url, headers, carts, variants))
     return 0
 
 
+def instructions(db_url: str, headers: dict[str, str], carts: dict[str, Any], variants: list[str]) -> int:
+    """Instructions per request, counted by callgrind (load-independent, repeatable): for each op a process under
+    valgrind starts the app, warms up, and runs the measured changes one at a time from inside
+    `itertools.starmap`, the only C function callgrind counts in (--toggle-collect)."""
+    n = int(os.environ.get("CART_PROFILE_N") or 200)
+    ops = (os.environ.get("CART_OPS") or "add,quantity,promo,address,retrieve").split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = os.path.join(tmp, "spec.json")
+        with open(spec, "w") as out:
+            json.dump({"db_url": db_url, "headers": headers, "carts": carts, "variants": variants}, out)
+        for name in ops:
+            counts = os.path.join(tmp, f"callgrind.{name}")
+            subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--toggle-collect=starmap_next",
+                    f"--callgrind-out-file={counts}",
+                    sys.executable,
+                    __file__,
+                    "--counted",
+                    spec,
+                ],
+                env={**os.environ, "CART_OPS": name, "CART_PROFILE_N": str(n)},
+                check=True,
+                stderr=subprocess.DEVNULL,
+            )
+            with open(counts) as lines:
+                total = next(int(line.split()[1]) for line in lines if line.startswith(("summary:", "totals:")))
+            print(f"{name:9} {total / n / 1000:8.1f} k instructions/req  (callgrind, {n} requests)", flush=True)
+    return 0
+
+
+def counted(spec_path: str) -> int:
+    """The child of `instructions`, under valgrind: one op's warm pass, then its measured changes in starmap."""
+    import itertools
+
+    import uvloop
+
+    with open(spec_path) as spec_file:
+        spec = json.load(spec_file)
+    loop = uvloop.new_event_loop()
+    asyncio.set_event_loop(loop)
+    client = loop.run_until_complete(start(spec["db_url"], spec["headers"]))
+    (op,) = (o for o in hc.OPS if o.name == os.environ["CART_OPS"])
+    warm, measured = requests_of(op, spec["carts"], spec["variants"], int(os.environ["CART_PROFILE_N"]))
+    loop.run_until_complete(warm_up(client, op, warm))
+
+    def step(method: str, path: str, body: Any) -> None:
+        status, answer = loop.run_until_complete(client.call(method, path, body))
+        if status != 200:
+            raise RuntimeError(f"{op.name}: {status} {answer[:300]!r}")
+
+    for _ in itertools.starmap(step, measured):
+        pass
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(counted(sys.argv[2]) if sys.argv[1:2] == ["--counted"] else main())

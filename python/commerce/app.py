@@ -16,6 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 from commerce import __version__, events, guards
 from commerce import settings as settings_module
 from commerce.api_key.service import PublishableKey, load_publishable
+from commerce.cart import copies as cart_copies
 from commerce.catalog import documents as catalog_documents
 from commerce.catalog import source as catalog_source
 from commerce.catalog.prices import Prices, load_prices
@@ -228,6 +229,7 @@ class App:
         listen = local(s.database_listen_url) if s.database_listen_url else None
         feed = ChangeFeed(listen_url(listen, self.database_url, pooled), replica)
         documents = catalog_documents.Documents(self.settings.catalog_cache_mb * 1024 * 1024)
+        cart_copies.configure(self.settings.cart_copies_mb)
         feed.listen(catalog_documents.CHANNEL, documents.changed, documents.set_connected)
         feed.watch(catalog_source.PRICE_TABLES, documents.clear_pages)  # pages hold calculated prices
         self.state = AppState(

@@ -5,6 +5,7 @@ the CLI only: it supervises. Its workers are forked from it; each answers /healt
 app beside it (commerce.boot). The migration and seed checks run in another process (`commerce serve`'s setup) and
 in each worker's startup (migrations), so the main process carries none of what they need (psycopg, the demo seed)."""
 
+import os
 import sys
 
 from commerce import settings as settings_module
@@ -26,6 +27,9 @@ def run(settings: settings_module.Settings) -> None:
         backlog=2048,
         workers_kill_timeout=30,  # a worker that has not stopped 30 s after SIGTERM is killed, not waited for
     ).serve()
+    from commerce.cart.copies import remove_server_stores
+
+    remove_server_stores(os.getpid())  # the carts its workers shared (cart.copies)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ class Settings:
     database_pooling: str = "auto"  # "transaction" (PgBouncer), "none" (direct), "auto" (detected at start)
     replica_max_lag: float = 2.0  # seconds a replica may be behind before reads go to the primary
     catalog_cache_mb: int = 32  # per worker: hot product documents and pages (catalog.documents)
+    cart_copies_mb: int = 64  # per server: carts as last written, shared by its workers (cart.copies; 0: off)
 
 
 def _int(name: str, default: int) -> int:
@@ -79,6 +80,7 @@ def load() -> Settings:
         database_pooling=_choice("DATABASE_POOLING", ("auto", "transaction", "none")),
         replica_max_lag=_float("DATABASE_REPLICA_MAX_LAG", 2.0),
         catalog_cache_mb=_int("CATALOG_CACHE_MB", 32),
+        cart_copies_mb=_int("CART_COPIES_MB", 64),
     )
 
 

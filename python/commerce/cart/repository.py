@@ -87,7 +87,7 @@ WHERE id = %s AND completed_at IS NULL RETURNING id
 
 # WRITE as libpq takes it, run by `_write_prepared`: the rendering as bytes, the rest text.
 WRITE_DIRECT = direct.Statement("commerce_cart_write", WRITE, binary=frozenset({"rendered"}))
-_encoder = msgspec.json.Encoder()  # Decimal as a JSON string: exact, read back by _exact
+_encoder = msgspec.json.Encoder()  # Decimal as a JSON string: exact, read back by `exact`
 _decode = msgspec.json.decode
 
 
@@ -171,7 +171,7 @@ def _cart(row: dict[str, Any]) -> dict[str, Any]:
     for key in (*DOCUMENTS, "promo_codes", "customer"):
         text = row[key]
         row[key] = None if text is None else _decode(text)
-    return _exact(row)
+    return exact(row)
 
 
 async def read_rendered(conn: AsyncConnection[Any], cart_id: str) -> dict[str, Any] | None:
@@ -289,7 +289,7 @@ async def complete(conn: AsyncConnection[Any], cart_id: str) -> bool:
     return await cur.fetchone() is not None
 
 
-def _exact(row: dict[str, Any]) -> dict[str, Any]:
+def exact(row: dict[str, Any]) -> dict[str, Any]:
     """Money in the documents is stored as decimal strings: back to Decimal."""
     for item in row["items"]:
         item["unit_price"] = Decimal(item["unit_price"])

@@ -18,6 +18,7 @@ from psycopg import AsyncConnection
 
 from commerce import customer, fulfillment, payment
 from commerce import totals as cart_totals
+from commerce.cart import copies
 from commerce.cart import service as carts
 from commerce.cart.schemas import AddressInput, CreateCart, ItemInput, UpdateCart, UpdateItem
 from commerce.catalog.documents import ByteLRU, CatalogReads
@@ -116,22 +117,24 @@ async def _prepare(
 
 OPTIMISTIC_ATTEMPTS = 3  # conditional writes tried before a change takes the row lock (a hot cart: always progress)
 Apply = Callable[[AsyncConnection[Any], Reads, dict[str, Any]], Awaitable[list[str] | None]]
-# The carts this worker wrote last, as it wrote them, so that the next change of one of them is one round trip, its
-# conditional write; a copy that is behind loses that write and the cart as it is is read in the next round trip.
-# Kept as the dict itself, not a pickle (whose dumps and loads cost ~70 us per change of a 4-line cart): a change
-# takes its copy out (`_recall`) before working on it and puts it back only once written and answered, so no two
-# requests ever hold the same dict. Bounded in bytes, counted as MEMORY_PER_RENDERED_BYTE times the cart's rendering
-# (measured: 23 KB of objects for a 4-line cart rendered in 10.4 KB); nothing else relies on it.
+# The carts written last, as written, so that the next change of one is one round trip, its conditional write; a copy
+# that is behind loses that write and the cart as it is is read in the next round trip. Two places: this worker's
+# own (the dict itself: no decoding) and the store its server's workers share (cart.copies), which a change asks
+# first for the cart's latest version on this machine: with N workers a cart's next change lands on another worker
+# N-1 times in N, which then takes the cart from there instead of reading it from PostgreSQL.
+# The worker's own: a change takes its copy out (`_recall`) before working on it and puts it back only once written
+# and answered, so no two requests ever hold the same dict. Bounded in bytes, counted as MEMORY_PER_RENDERED_BYTE
+# times the cart's rendering (measured: 23 KB of objects for a 4-line cart rendered in 10.4 KB).
 MEMORY_BYTES = 32 * 1024 * 1024
 MEMORY_PER_RENDERED_BYTE = 2.5
 _memory: ByteLRU[str, dict[str, Any]] = ByteLRU(MEMORY_BYTES)
 
 
 class _Odds:
-    """Whether this worker's copies may be written from unchecked: a copy that is behind costs a computed change
-    thrown away, so when workers share carts at random (a load balancer pooling connections) and fewer than
-    THRESHOLD of the last WINDOW copies were current (once SEEN are known), a change first asks PostgreSQL whether
-    its copy is still current (`read_newer`), which keeps counting the odds."""
+    """Whether copies may be written from unchecked: a copy that is behind costs a computed change thrown away, so
+    when copies are often behind (servers sharing carts at random behind a load balancer, or workers without the
+    shared store) and fewer than THRESHOLD of the last WINDOW copies were current (once SEEN are known), a change
+    first asks PostgreSQL whether its copy is still current (`read_newer`), which keeps counting the odds."""
 
     WINDOW = 64
     THRESHOLD = 0.75
@@ -150,13 +153,20 @@ class _Odds:
 _odds = _Odds()
 
 
-def _remember(cart: dict[str, Any], rendered: bytes) -> None:
+def _remember(cart: dict[str, Any], rendered: bytes, shared: copies.Shared | None) -> None:
     """Keep the cart as written (nothing may change it after this: the next change of it takes it out first)."""
+    if shared is not None:
+        shared.put(cart)
     _memory.put(cart["id"], cart, int(len(rendered) * MEMORY_PER_RENDERED_BYTE))
 
 
-def _recall(cart_id: str) -> dict[str, Any] | None:
-    return _memory.pop(cart_id)  # used once: what the change writes (or finds) replaces it
+def _recall(cart_id: str, shared: copies.Shared | None) -> dict[str, Any] | None:
+    """The latest copy of the cart on this machine: this worker's own unless another worker wrote the cart since."""
+    own = _memory.pop(cart_id)  # used once: what the change writes (or finds) replaces it
+    found = None if shared is None else shared.get(cart_id)
+    if found is None or (own is not None and own["version"] >= found[0]):
+        return own
+    return copies.unpack(found[1])
 
 
 async def _change(
@@ -177,9 +187,10 @@ async def _change(
     again on PostgreSQL's (the copy may be behind). With `locked` (a change that also reserves stock: flash-sale
     holds) it starts under the lock, so its reservations and its write commit together or not at all."""
     fresh: dict[str, Any] | None = None  # the cart as a lost write found it
+    shared = await copies.store_for(conn)
     for attempt in range(OPTIMISTIC_ATTEMPTS if locked else 0, OPTIMISTIC_ATTEMPTS + 1):
         locked = attempt == OPTIMISTIC_ATTEMPTS
-        copy = _recall(cart_id) if not locked and fresh is None and attempt == 0 else None
+        copy = _recall(cart_id, shared) if not locked and fresh is None and attempt == 0 else None
         checked = False  # the copy is known current (read_newer found no newer version)
         if copy is not None and not _odds.worth_it():
             # The copy is as likely behind as not (workers sharing carts): read the cart only if it changed since.
@@ -216,7 +227,7 @@ async def _change(
         if written is not None:
             cart |= written
             answer = await _send(conn, reads.regions, rendered, cart)
-            _remember(cart, rendered)  # after its last use here: from now on the next change of it may take it
+            _remember(cart, rendered, shared)  # after its last use here: from now on the next change of it may take it
             return answer
     raise RuntimeError("a change under the cart's row lock was not written")  # the WHERE holds under the lock
 

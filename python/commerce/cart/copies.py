@@ -1,0 +1,149 @@
+"""Carts as their last change on this machine wrote them, shared by the workers of one server: a memory-mapped
+key-value store (LMDB) under /dev/shm, so that a cart's next change is one round trip (its conditional write)
+whichever worker it lands on. A copy is only ever a guess: the write is conditional on the version the change
+started from, so a copy that is behind (another server's write, a change racing this one) loses the write and the
+cart is read; nothing correct depends on this store, and any failure of it only turns it off.
+
+One store per server (the workers' parent process) and database (its name, oid and the PostgreSQL server's start
+time): a cart id of another database never meets it. A full store is emptied and filled again. A store whose server
+is gone is removed by the next one to open (and `commerce serve` removes its own on exit)."""
+
+import hashlib
+import logging
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from psycopg import AsyncConnection
+
+from commerce.cart.repository import exact
+
+log = logging.getLogger("commerce.cart")
+
+PREFIX = "commerce-carts-"
+_pack = msgspec.msgpack.Encoder().encode  # Decimal as its string (read back by `exact`), datetime as a timestamp
+_unpack = msgspec.msgpack.Decoder().decode
+
+
+SIZE = 64 * 1024 * 1024  # bytes (settings.cart_copies_mb; 0: each worker keeps its own copies only)
+_stores: dict[tuple[str, str, str], "Shared | None"] = {}  # by database, as a connection names it
+IDENTITY = """
+SELECT current_database(), d.oid, pg_postmaster_start_time() FROM pg_database d WHERE d.datname = current_database()
+"""
+
+
+def configure(megabytes: int) -> None:
+    global SIZE
+    SIZE = megabytes * 1024 * 1024
+
+
+async def store_for(conn: AsyncConnection[Any]) -> "Shared | None":
+    """The store of this server for the connection's database, opened on its first cart change (one statement
+    then: the database's oid and its server's start time name it, so a database made again never meets old carts)."""
+    info = conn.info
+    key = (info.host, str(info.port), info.dbname)
+    if key in _stores:
+        return _stores[key]
+    _stores[key] = None  # (changes meanwhile go without)
+    if SIZE > 0:
+        cur = await conn.execute(IDENTITY)
+        _stores[key] = Shared.open(f"{info.host}:{info.port}/{await cur.fetchone()}", SIZE)
+    return _stores[key]
+
+
+def base_dir() -> Path:
+    """tmpfs when there is one (no disk writes for a cache), else the temp directory."""
+    shm = Path("/dev/shm")  # noqa: S108 - the store checks that its directory is its own (`_own_dir`)
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+def remove_server_stores(pid: int) -> None:
+    """Remove the stores of the server whose workers' parent is `pid` (it is stopping)."""
+    for path in base_dir().glob(f"{PREFIX}{pid}-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _sweep(base: Path) -> None:
+    """Remove the stores of servers that are gone (a server killed before it could)."""
+    for path in base.glob(f"{PREFIX}*-*"):
+        pid = path.name[len(PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's live process
+
+
+def _own_dir(path: Path) -> None:
+    """Make the store's directory, or find it made by a worker of this server: a directory this user does not own
+    alone (another user's, a symlink) is refused, since what it holds would be written back to carts."""
+    path.mkdir(mode=0o700, exist_ok=True)
+    st = path.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise PermissionError(f"{path} is not this user's own directory")
+
+
+class Shared:
+    """The store: cart id -> the cart's version (8 bytes) and the cart (msgpack). Calls are short and do not block
+    on anything but the store's writer lock (held for microseconds by another worker's put)."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        import lmdb  # only where a store is used
+
+        self._lmdb = lmdb
+        self.path = path
+        self.env = lmdb.open(
+            str(path), map_size=size, subdir=True, sync=False, metasync=False, readahead=False, max_dbs=0
+        )
+
+    @classmethod
+    def open(cls, database: str, size: int) -> "Shared | None":
+        """The store of this server for `database` (its identity), or None when one cannot be opened here."""
+        base = base_dir()
+        name = hashlib.sha256(f"{os.getuid()}:{database}".encode()).hexdigest()[:16]
+        path = base / f"{PREFIX}{os.getppid()}-{name}"
+        try:
+            _sweep(base)
+            _own_dir(path)
+            return cls(path, size)
+        except Exception as exc:  # (no tmpfs, no space, no lmdb: the workers keep their own copies only)
+            log.warning("carts are not shared between workers: %s", exc)
+            return None
+
+    def get(self, cart_id: str) -> tuple[int, bytes] | None:
+        with self.env.begin() as txn:
+            value = txn.get(cart_id.encode())
+        return None if value is None else (int.from_bytes(value[:8], "big"), value[8:])
+
+    def put(self, cart: dict[str, Any]) -> None:
+        """Keep the cart unless the store holds a later version of it (a slower worker's put)."""
+        version: int = cart["version"]
+        key = cart["id"].encode()
+        value = version.to_bytes(8, "big") + _pack(cart)
+        for attempt in range(2):
+            try:
+                with self.env.begin(write=True) as txn:
+                    held = txn.get(key)
+                    if held is None or int.from_bytes(held[:8], "big") < version:
+                        txn.put(key, value)
+                return
+            except self._lmdb.MapFullError:
+                if attempt:
+                    return  # (a cart larger than the whole store)
+                with self.env.begin(write=True) as txn:
+                    txn.drop(self.env.open_db(), delete=False)
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def unpack(payload: bytes) -> dict[str, Any]:
+    """A cart as `Shared.put` kept it, as `cart.repository.read` gives it."""
+    return exact(_unpack(payload))
