@@ -370,22 +370,26 @@ class RoundTrips:
 
 
 def count_round_trips(
-    db_url: str, headers: dict[str, str], plans: dict[str, list[tuple[str, str, Any]]]
+    db_url: str, headers: dict[str, str], plans: dict[str, list[tuple[str, str, Any]]], workers: int = 1
 ) -> dict[str, RoundTrips]:
     """Each plan's requests one at a time (the first WARM_REQUESTS of each not counted) on a second server whose
-    PostgreSQL traffic goes through the counting proxy; each Turn belongs to the request in whose window it started."""
+    PostgreSQL traffic goes through the counting proxy; each Turn belongs to the request in whose window it started.
+    With more than 1 worker each request goes on a new connection, so that a cart's changes land on the workers as
+    the kernel hands out connections (at random), as behind a load balancer."""
     import http.client
 
     from http_checkout import wire_counter
 
     windows: dict[str, list[tuple[float, float]]] = {}
-    with wire_counter(db_url) as wire, wire.commerce_server() as counted:
+    with wire_counter(db_url) as wire, wire.commerce_server(workers) as counted:
         parsed = urllib.parse.urlsplit(counted.url)
         client = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=10)
         try:
             for name, plan in plans.items():
                 windows[name] = []
                 for n, (method, path, body) in enumerate(plan):
+                    if workers > 1:
+                        client.close()  # (reconnects on the next request)
                     sent = {**headers, "content-type": "application/json"} if body is not None else headers
                     begin = time.perf_counter()
                     client.request(method, path, body=None if body is None else json.dumps(body), headers=sent)
@@ -503,7 +507,7 @@ def phase_table(cmp: Comparison, trips: dict[str, RoundTrips], size: int) -> str
 def render(
     phases: dict[int, Comparison],
     me_phases: dict[int, Comparison],
-    trips: dict[str, RoundTrips],
+    trips: dict[int, dict[str, RoundTrips]],
     servers: dict[int, dict[str, GranianServer]],
     sizes: dict[str, int],
     variants: list[str],
@@ -587,14 +591,17 @@ def render(
         f"- **address**: one of two US addresses (California) over {CHANGE_CARTS} carts: a new address, the "
         "shipping method cleared, the lines taxed from the worker's tax rates.",
         "",
-        f"Round trips per request are counted on the wire (a second server, 1 worker, whose connections go through "
+        f"Round trips per request are counted on the wire (a second server, whose connections go through "
         f"bench/http_checkout.py's protocol-reading proxy; {COUNT_REQUESTS - WARM_REQUESTS} requests of each kind "
         "one at a time after "
         f"{WARM_REQUESTS} warm ones on the same carts, so each counted change is the second of its cart on that "
-        "server; a round trip is one wait on PostgreSQL): "
-        + "; ".join(f"{name}: {t.describe()}" for name, t in trips.items())
-        + ". The last counted request's statements: "
-        + "; ".join(f"{name}: " + ", ".join(turn_label(t) for t in tr.last) for name, tr in trips.items() if tr.last)
+        "server; a round trip is one wait on PostgreSQL). 1 worker: "
+        + "; ".join(f"{name}: {t.describe()}" for name, t in trips[1].items())
+        + ". 2 workers, each request on a new connection (so a cart's next change lands on either worker, as the "
+        "kernel hands out connections): "
+        + "; ".join(f"{name}: {t.describe()}" for name, t in trips[2].items())
+        + ". The last counted request's statements (1 worker): "
+        + "; ".join(f"{name}: " + ", ".join(turn_label(t) for t in tr.last) for name, tr in trips[1].items() if tr.last)
         + ".",
         "",
     ]
@@ -602,7 +609,7 @@ def render(
         lines += [
             f"**{workers} worker{'s' if workers > 1 else ''}, {settings.connections} connections:**",
             "",
-            phase_table(cmp, trips, size),
+            phase_table(cmp, trips[workers], size),
             "",
             f"Goals ({workers} worker{'s' if workers > 1 else ''}){off_goal}: " + "; ".join(goals(cmp)) + ".",
             "",
@@ -721,10 +728,9 @@ def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
 
             _, token = customer_token(url, headers)
             me_headers = {**headers, "authorization": f"Bearer {token}"}
-        harness.log("counting PostgreSQL round trips of each kind of request, one at a time")
-        trips = count_round_trips(
-            store.db_url, headers, {op.name: requests_of(op, carts[op.name], variants) for op in OPS}
-        )
+        harness.log("counting PostgreSQL round trips of each kind of request, one at a time, 1 and 2 workers")
+        plans = {op.name: requests_of(op, carts[op.name], variants) for op in OPS}
+        trips = {workers: count_round_trips(store.db_url, headers, plans, workers) for workers in (1, 2)}
         lua = scripts(scratch, carts, variants)
         phases: dict[int, Comparison] = {}
         me_phases: dict[int, Comparison] = {}

@@ -693,9 +693,9 @@ class WireCounter:
         # and let the change feed LISTEN past the proxy, as it would on a direct connection.
         self._server_env = {"DATABASE_POOLING": "none", "DATABASE_LISTEN_URL": db_url}
 
-    def commerce_server(self) -> harness.GranianServer:
-        """Our server (1 worker, its default pool size) on the proxy."""
-        return harness.commerce_server(self.url, pool_size=None, env=self._server_env)
+    def commerce_server(self, workers: int = 1) -> harness.GranianServer:
+        """Our server (its default pool size) on the proxy."""
+        return harness.commerce_server(self.url, workers=workers, pool_size=None, env=self._server_env)
 
     async def _open_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         host, port = self._upstream

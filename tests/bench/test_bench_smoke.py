@@ -105,3 +105,44 @@ def test_the_catalog_scale_benchmark_measures_every_cell(
     assert all(run.requests > 0 and run.errors == 0 for run in result.runs.values()), result.runs
     assert len(result.search_sql_ms) == len(result.search_later_ms) > 0  # each word's first and later page timed
     assert "| 30 |" in catalog_scale.markdown([result], "1s", "1s")
+
+
+@pytest.fixture(scope="module")
+def http_carts() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(BENCH))
+    try:
+        import http_carts
+
+        yield http_carts
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_the_cart_benchmark_counts_one_round_trip_per_change_on_one_worker_or_two(
+    http_carts: ModuleType, server_url: str
+) -> None:
+    """bench/http_carts.py's wire count (no wrk): a retrieve and every kind of change take one round trip, on one
+    worker and on two, where each request comes on a new connection and so lands on either worker: a cart's next
+    change on the other worker takes the cart from the store the workers share (cart.copies), not from PostgreSQL."""
+    import harness
+
+    with harness.fresh_database(server_url, prefix="commerce_smoke") as db_url:
+        headers = {"x-publishable-api-key": harness.seed_demo(db_url)}
+        with harness.commerce_server(db_url, pool_size=None) as setup:
+            http_carts.set_up_admin(setup.url)
+            region = http_carts.region_id(setup.url, headers)
+            variants = http_carts.variant_ids(setup.url, headers, region)
+            plans = {
+                op.name: http_carts.requests_of(
+                    op,
+                    http_carts.make_carts(setup.url, headers, region, variants[0], http_carts.WARM_REQUESTS),
+                    variants,
+                )
+                for op in http_carts.OPS
+            }
+        for workers in (1, 2):
+            trips = http_carts.count_round_trips(db_url, headers, plans, workers)
+            assert set(trips) == {op.name for op in http_carts.OPS}
+            for name, counted in trips.items():
+                # The median: a worker's background work (the hold sweeper, the outbox) may fall in a window.
+                assert counted.median() == 1, (workers, name, counted.per_request)
