@@ -2,10 +2,10 @@
 so that the other databases of a shared PostgreSQL server do not count: an A/B tool for the cart's SQL.
 
 Sets up what bench/http_carts.py does (a fresh database with the demo store, the promotion and tax rate, the same
-carts and wrk scripts), starts our server (1 worker) and the one-SELECT app, and for each op runs wrk (2 s warm-up,
-then BENCH_DURATION at 64 connections), printing req/s, our server's CPU and the backends' CPU per request, with the
-cart table's update counts (HOT or not) and TOAST rows written. Prints only; writes no RESULTS.md section. For an A/B
-run it once per checkout, alternately, each with PYTHONPATH at its own python/:
+carts and wrk scripts), starts our server and the one-SELECT app (BENCH_WORKERS workers each, else 1), and for each
+op runs wrk (2 s warm-up, then BENCH_DURATION at 64 connections), printing req/s, our server's CPU and the backends'
+CPU per request, with the cart table's update counts (HOT or not) and TOAST rows written. Prints only; writes no
+RESULTS.md section. For an A/B run it once per checkout, alternately, each with PYTHONPATH at its own python/:
 
     PYTHONPATH=$PWD/python .venv/bin/python bench/cart_pg_cost.py     # BENCH_DURATION=5s CART_OPS=add,promo
 """
@@ -63,10 +63,15 @@ def measure(db_url: str, url: str, script: Path, duration: str, headers: dict[st
 
 def main() -> int:
     duration = os.environ.get("BENCH_DURATION") or "5s"
+    workers = int(os.environ.get("BENCH_WORKERS") or 1)
     ops = (os.environ.get("CART_OPS") or ",".join(op.name for op in hc.OPS)).split(",")
-    with harness.postgres() as server_url, harness.fresh_database(server_url, prefix="cart_pg_cost") as db_url:
+    with (
+        harness.postgres() as server_url,
+        harness.fresh_database(server_url, prefix="cart_pg_cost") as db_url,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
         headers = {"x-publishable-api-key": harness.seed_demo(db_url)}
-        with harness.commerce_server(db_url, pool_size=None) as ours, tempfile.TemporaryDirectory() as scratch:
+        with harness.commerce_server(db_url, pool_size=None) as ours:
             hc.set_up_admin(ours.url)
             region = hc.region_id(ours.url, headers)
             variants = hc.variant_ids(ours.url, headers, region)
@@ -77,9 +82,10 @@ def main() -> int:
             }
             lua = hc.scripts(Path(scratch), carts, variants)
             size = len(harness.fetch(f"{ours.url}/store/carts/{carts[hc.RETRIEVE.name][0][0]}", headers)[1])
-            with harness.one_select_server(db_url, size) as one:
+            with harness.one_select_server(db_url, size, workers=workers) as one:
                 line = measure(db_url, one.url + "/", lua[hc.RETRIEVE.name], duration, {}, one.pid)
                 print(f"{'one-SELECT':10} {line}", flush=True)
+        with harness.commerce_server(db_url, workers=workers, pool_size=None) as ours:
             for name in ops:
                 line = measure(db_url, ours.url + "/", lua[name], duration, headers, ours.pid)
                 print(f"{name:10} {line}", flush=True)
