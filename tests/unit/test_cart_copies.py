@@ -124,3 +124,11 @@ def test_stores_of_servers_that_are_gone_are_swept(tmp_path: Path, monkeypatch: 
     assert not dead.exists() and alive.exists() and shared.path.exists()
     copies.remove_server_stores(os.getppid())
     assert not alive.exists() and not shared.path.exists()
+
+
+def test_a_store_that_fails_is_no_longer_used(store: copies.Shared, caplog: pytest.LogCaptureFixture) -> None:
+    store.put(_cart(1))
+    store.close()  # as if its file went away under the worker
+    assert store.get("cart_01TEST") is None
+    store.put(_cart(2))  # no error: the change goes on without it
+    assert store.broken and "no longer shared" in caplog.text

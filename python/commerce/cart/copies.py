@@ -102,6 +102,8 @@ class Shared:
         self.env = lmdb.open(
             str(path), map_size=size, subdir=True, sync=False, metasync=False, readahead=False, max_dbs=0
         )
+        self.env.reader_check()  # free the reader slots of workers that were killed while holding one
+        self.broken = False
 
     @classmethod
     def open(cls, database: str, size: int) -> "Shared | None":
@@ -118,27 +120,43 @@ class Shared:
             return None
 
     def get(self, cart_id: str) -> tuple[int, bytes] | None:
-        with self.env.begin() as txn:
-            value = txn.get(cart_id.encode())
+        if self.broken:
+            return None
+        try:
+            with self.env.begin() as txn:
+                value = txn.get(cart_id.encode())
+        except self._lmdb.Error as exc:
+            self._break(exc)
+            return None
         return None if value is None else (int.from_bytes(value[:8], "big"), value[8:])
 
     def put(self, cart: dict[str, Any]) -> None:
         """Keep the cart unless the store holds a later version of it (a slower worker's put)."""
+        if self.broken:
+            return
         version: int = cart["version"]
         key = cart["id"].encode()
         value = version.to_bytes(8, "big") + _pack(cart)
-        for attempt in range(2):
-            try:
-                with self.env.begin(write=True) as txn:
-                    held = txn.get(key)
-                    if held is None or int.from_bytes(held[:8], "big") < version:
-                        txn.put(key, value)
-                return
-            except self._lmdb.MapFullError:
-                if attempt:
-                    return  # (a cart larger than the whole store)
-                with self.env.begin(write=True) as txn:
-                    txn.drop(self.env.open_db(), delete=False)
+        try:
+            for attempt in range(2):
+                try:
+                    with self.env.begin(write=True) as txn:
+                        held = txn.get(key)
+                        if held is None or int.from_bytes(held[:8], "big") < version:
+                            txn.put(key, value)
+                    return
+                except self._lmdb.MapFullError:
+                    if attempt:
+                        return  # (a cart larger than the whole store)
+                    with self.env.begin(write=True) as txn:
+                        txn.drop(self.env.open_db(), delete=False)
+        except self._lmdb.Error as exc:
+            self._break(exc)
+
+    def _break(self, exc: Exception) -> None:
+        """A store that fails (its file gone, no space left) is not used again by this worker."""
+        self.broken = True
+        log.warning("carts are no longer shared between workers: %s", exc)
 
     def close(self) -> None:
         self.env.close()
