@@ -142,12 +142,16 @@ class _Odds:
 
     def __init__(self) -> None:
         self.outcomes: deque[bool] = deque(maxlen=self.WINDOW)
+        self.current = 0  # of the outcomes (kept, not summed on every change)
 
     def worth_it(self) -> bool:
-        return len(self.outcomes) < self.SEEN or sum(self.outcomes) >= self.THRESHOLD * len(self.outcomes)
+        return len(self.outcomes) < self.SEEN or self.current >= self.THRESHOLD * len(self.outcomes)
 
     def saw(self, current: bool) -> None:
+        if len(self.outcomes) == self.WINDOW:
+            self.current -= self.outcomes[0]
         self.outcomes.append(current)
+        self.current += current
 
 
 _odds = _Odds()
