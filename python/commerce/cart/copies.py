@@ -50,8 +50,13 @@ async def store_for(conn: AsyncConnection[Any]) -> "Shared | None":
         return _stores[key]
     _stores[key] = None  # (changes meanwhile go without)
     if SIZE > 0:
-        cur = await conn.execute(IDENTITY)
-        _stores[key] = Shared.open(f"{info.host}:{info.port}/{await cur.fetchone()}", SIZE)
+        try:
+            cur = await conn.execute(IDENTITY)
+            identity = await cur.fetchone()
+        except BaseException:
+            del _stores[key]  # (the next change tries again)
+            raise
+        _stores[key] = Shared.open(f"{info.host}:{info.port}/{identity}", SIZE)
     return _stores[key]
 
 
