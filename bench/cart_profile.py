@@ -166,6 +166,11 @@ async def start(db_url: str, headers: dict[str, str]) -> Asgi:
         flow._memory.budget = 0
         if os.environ.get("CART_PROFILE_NO_COPY"):
             copies.configure(0)
+        else:
+            async with app.state.pool.connection() as conn:
+                store = await copies.store_for(conn)
+            assert store is not None
+            store.register(os.getppid())  # as if another worker of this server used it (a live pid)
     return Asgi(app, headers)
 
 

@@ -55,6 +55,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> copies.Shared:
     monkeypatch.setattr(copies, "base_dir", lambda: tmp_path)
     shared = copies.Shared.open("127.0.0.1:5432/test-db", 1024 * 1024)
     assert shared is not None
+    shared.register(os.getppid())  # another live worker of this server uses it
     yield shared
     shared.close()
 
@@ -73,6 +74,25 @@ def test_a_cart_put_by_one_worker_comes_back_exact(store: copies.Shared) -> None
     assert store.get("cart_other") is None
 
 
+def test_a_worker_alone_on_its_store_neither_puts_nor_gets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(copies, "base_dir", lambda: tmp_path)
+    monkeypatch.setattr(copies, "LOOK_AGAIN", 0.0)
+    alone = copies.Shared.open("127.0.0.1:5432/alone-db", 1024 * 1024)
+    assert alone is not None
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    alone.register(int(gone.stdout))  # a worker that has exited since
+    alone.put(_cart(1))
+    assert not alone.shared() and alone.get("cart_01TEST") is None
+    alone.register(os.getppid())  # a second live worker: from now on copies are shared
+    assert alone.get("cart_01TEST") is None  # (what was not put while alone is not there)
+    alone.put(_cart(2))
+    found = alone.get("cart_01TEST")
+    assert found is not None and found[0] == 2
+    with alone.env.begin() as txn:  # the worker that is gone was forgotten
+        assert txn.get(copies.WORKER + gone.stdout.strip().encode()) is None
+    alone.close()
+
+
 def test_an_older_copy_never_replaces_a_newer_one(store: copies.Shared) -> None:
     store.put(_cart(5, quantity=5))
     store.put(_cart(4, quantity=4))  # a slower worker's put of the version before
@@ -84,13 +104,16 @@ def test_an_older_copy_never_replaces_a_newer_one(store: copies.Shared) -> None:
     assert found is not None and found[0] == 6
 
 
-def test_a_full_store_empties_itself_and_keeps_working(store: copies.Shared) -> None:
+def test_a_full_store_empties_itself_and_keeps_working(store: copies.Shared, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(copies, "LOOK_AGAIN", 3600.0)  # (emptying drops the other worker's registration too)
     big = _cart(1)
     big["metadata"] = {"blob": "x" * 40_000}
     for n in range(60):  # ~2.4 MB into a 1 MB store
         store.put({**big, "id": f"cart_{n:03d}"})
     assert store.get("cart_059") is not None  # the last one is always there
     assert store.get("cart_000") is None  # the first ones went when it filled up
+    with store.env.begin() as txn:  # the worker registered itself again when the store was emptied
+        assert txn.get(copies.WORKER + str(os.getpid()).encode()) is not None
 
 
 def test_a_directory_that_is_not_this_users_own_is_refused(

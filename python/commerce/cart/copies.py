@@ -14,6 +14,8 @@ import os
 import shutil
 import stat
 import tempfile
+import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ _unpack = msgspec.msgpack.Decoder().decode
 
 SIZE = 64 * 1024 * 1024  # bytes (settings.cart_copies_mb; 0: each worker keeps its own copies only)
 _stores: dict[tuple[str, str, str], "Shared | None"] = {}  # by database, as a connection names it
+_opening: set[tuple[str, str, str]] = set()
+_by_connection: "weakref.WeakKeyDictionary[AsyncConnection[Any], Shared | None]" = weakref.WeakKeyDictionary()
 IDENTITY = """
 SELECT current_database(), d.oid, pg_postmaster_start_time() FROM pg_database d WHERE d.datname = current_database()
 """
@@ -43,21 +47,28 @@ def configure(megabytes: int) -> None:
 
 async def store_for(conn: AsyncConnection[Any]) -> "Shared | None":
     """The store of this server for the connection's database, opened on its first cart change (one statement
-    then: the database's oid and its server's start time name it, so a database made again never meets old carts)."""
+    then: the database's oid and its server's start time name it, so a database made again never meets old carts).
+    Changes that come while it is being opened go without."""
+    try:
+        return _by_connection[conn]
+    except KeyError:
+        pass
     info = conn.info
     key = (info.host, str(info.port), info.dbname)
-    if key in _stores:
-        return _stores[key]
-    _stores[key] = None  # (changes meanwhile go without)
-    if SIZE > 0:
+    if key not in _stores:
+        if key in _opening:
+            return None
+        _opening.add(key)
         try:
-            cur = await conn.execute(IDENTITY)
-            identity = await cur.fetchone()
-        except BaseException:
-            del _stores[key]  # (the next change tries again)
-            raise
-        _stores[key] = Shared.open(f"{info.host}:{info.port}/{identity}", SIZE)
-    return _stores[key]
+            identity = None
+            if SIZE > 0:
+                cur = await conn.execute(IDENTITY)
+                identity = await cur.fetchone()
+        finally:
+            _opening.discard(key)  # (a failed read: the next change tries again)
+        _stores[key] = Shared.open(f"{info.host}:{info.port}/{identity}", SIZE) if identity else None
+    found = _by_connection[conn] = _stores[key]
+    return found
 
 
 def base_dir() -> Path:
@@ -72,18 +83,22 @@ def remove_server_stores(pid: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
 def _sweep(base: Path) -> None:
     """Remove the stores of servers that are gone (a server killed before it could)."""
     for path in base.glob(f"{PREFIX}*-*"):
         pid = path.name[len(PREFIX) :].split("-", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-        except PermissionError:
-            pass  # another user's live process
 
 
 def _own_dir(path: Path) -> None:
@@ -95,9 +110,17 @@ def _own_dir(path: Path) -> None:
         raise PermissionError(f"{path} is not this user's own directory")
 
 
+WORKER = b"\x00worker:"  # + a pid: a worker that uses the store (no cart id starts with a NUL)
+LOOK_AGAIN = 0.1  # seconds: how often a worker looks whether other workers use the store
+
+
 class Shared:
     """The store: cart id -> the cart's version (8 bytes) and the cart (msgpack). Calls are short and do not block
-    on anything but the store's writer lock (held for microseconds by another worker's put)."""
+    on anything but the store's writer lock (held for microseconds by another worker's put).
+
+    A worker alone on its store (one worker, or the others have not changed a cart yet) neither puts nor gets: its
+    own copies are all there is to share, and a put costs about what the cart's own totals do. Each worker that
+    opens the store registers in it, and a worker looks again every LOOK_AGAIN seconds."""
 
     def __init__(self, path: Path, size: int) -> None:
         import lmdb  # only where a store is used
@@ -109,6 +132,46 @@ class Shared:
         )
         self.env.reader_check()  # free the reader slots of workers that were killed while holding one
         self.broken = False
+        self.pid = os.getpid()
+        self._shared = False
+        self._looked = 0.0
+        self.register(self.pid)
+
+    def register(self, pid: int) -> None:
+        """The worker `pid` uses the store."""
+        with self.env.begin(write=True) as txn:
+            txn.put(WORKER + str(pid).encode(), b"")
+        self._looked = 0.0
+
+    def shared(self) -> bool:
+        """Whether other live workers use the store (looked at every LOOK_AGAIN seconds)."""
+        now = time.monotonic()
+        if now - self._looked >= LOOK_AGAIN:
+            self._looked = now
+            try:
+                self._shared = self._others()
+            except self._lmdb.Error as exc:
+                self._break(exc)
+        return self._shared and not self.broken
+
+    def _others(self) -> bool:
+        found = False
+        me = WORKER + str(self.pid).encode()
+        with self.env.begin(write=True) as txn:
+            if txn.get(me) is None:
+                txn.put(me, b"")  # (an emptied store lost the registrations: each worker makes its own again)
+            cursor = txn.cursor()
+            live = cursor.set_range(WORKER)
+            while live and cursor.key().startswith(WORKER):
+                key = cursor.key()
+                if key != me and _alive(int(key[len(WORKER) :])):
+                    found = True
+                    live = cursor.next()
+                elif key != me:
+                    live = cursor.delete()  # (a worker that is gone; delete moves to the next key)
+                else:
+                    live = cursor.next()
+        return found
 
     @classmethod
     def open(cls, database: str, size: int) -> "Shared | None":
@@ -125,7 +188,7 @@ class Shared:
             return None
 
     def get(self, cart_id: str) -> tuple[int, bytes] | None:
-        if self.broken:
+        if not self.shared():
             return None
         try:
             with self.env.begin() as txn:
@@ -137,7 +200,7 @@ class Shared:
 
     def put(self, cart: dict[str, Any]) -> None:
         """Keep the cart unless the store holds a later version of it (a slower worker's put)."""
-        if self.broken:
+        if not self.shared():
             return
         version: int = cart["version"]
         key = cart["id"].encode()
@@ -155,6 +218,7 @@ class Shared:
                         return  # (a cart larger than the whole store)
                     with self.env.begin(write=True) as txn:
                         txn.drop(self.env.open_db(), delete=False)
+                        txn.put(WORKER + str(self.pid).encode(), b"")
         except self._lmdb.Error as exc:
             self._break(exc)
 
