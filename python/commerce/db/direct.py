@@ -5,9 +5,10 @@ the cart's write: 385 -> 240 us of CPU, bench/cart_profile.py); what PostgreSQL 
 
 Used only on an idle autocommit connection of a direct (not pooled through PgBouncer) database: `usable` says when.
 It relies on psycopg's lower-level pieces (`generators.execute`, `conn.wait`, `conn.lock`), which are not its
-documented API: psycopg is pinned, and tests/db/test_cart_write.py covers this path."""
+documented API: psycopg is pinned, and tests/db/test_cart_write.py and test_direct.py cover this path."""
 
 import asyncio
+import os
 import re
 import weakref
 from typing import Any
@@ -68,28 +69,21 @@ class Statement:
 
 
 async def _result(conn: AsyncConnection[Any]) -> Any:
-    """The one result of the statement just sent, waited for on the event loop itself: a reader on the socket while
-    libpq is busy. psycopg's `conn.wait(generators.execute(...))` does the same through a generator and a timer per
-    wait: ~4 us more of the worker's CPU per statement (a one-parameter prepared SELECT in a loop, 4 rounds of 5,000:
-    19-24 us of process CPU through psycopg's wait, 16-18 us here; callgrind: ~4 k instructions fewer per cart
-    change). When the statement did not go out whole (a full socket buffer), and when the wait is
-    interrupted (a cancelled request: the query is cancelled on the server, as psycopg does, so the connection goes
-    back to its pool idle), psycopg's own machinery takes over."""
+    """The one result of the statement just sent, waited for on the event loop itself (the connection's `_Watch`).
+    psycopg's `conn.wait(generators.execute(...))` does the same through a generator and a timer per wait: ~4 us more
+    of the worker's CPU per statement (callgrind: ~4 k instructions fewer per cart change). When the statement did
+    not go out whole (a full socket buffer), and when the wait is interrupted (a cancelled request: the query is
+    cancelled on the server, as psycopg does, so the connection goes back to its pool idle), psycopg's own machinery
+    takes over."""
     pgconn = conn.pgconn
     if pgconn.flush():
         (result,) = await conn.wait(generators.execute(pgconn))
         return result
     try:
         if pgconn.is_busy():
-            loop = asyncio.get_running_loop()
-            fd = pgconn.socket
+            watch = _watch(conn, pgconn.socket)
             while True:
-                ready = loop.create_future()
-                loop.add_reader(fd, _wake, ready)
-                try:
-                    await ready
-                finally:
-                    loop.remove_reader(fd)
+                await watch.readable()
                 pgconn.consume_input()
                 if not pgconn.is_busy():
                     break
@@ -106,9 +100,62 @@ async def _result(conn: AsyncConnection[Any]) -> Any:
     return result
 
 
-def _wake(ready: asyncio.Future[None]) -> None:
-    if not ready.done():
-        ready.set_result(None)
+class _Watch:
+    """A reader on the event loop for a connection's socket, kept from one statement to the next: adding and removing
+    one per statement cost 8 system calls more than the statement's own 3 (send, epoll_wait, recv): libuv checks and
+    sets up the descriptor each time, epoll_ctl, io_uring. A one-parameter prepared SELECT in a loop on uvloop: 13-14
+    -> 9 us of process CPU per statement.
+    It watches a duplicate of the socket's descriptor: psycopg's own waits add and remove a reader on the socket's
+    descriptor, which would replace and drop ours, and psycopg closes that descriptor with the connection (the loop
+    must never watch a closed or reused one). The socket readable with no statement waiting (a NOTIFY, the server
+    closing the connection, a psycopg wait reading its own result) removes the reader, so a readable idle socket
+    cannot spin the loop; the next statement adds it again."""
+
+    __slots__ = ("__weakref__", "fd", "loop", "socket", "waiter", "watching")
+
+    def __init__(self, socket: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.socket = socket  # the connection's own descriptor
+        self.fd = os.dup(socket)
+        weakref.finalize(self, os.close, self.fd)  # when the connection is gone (the reader holds it while added)
+        self.waiter: asyncio.Future[None] | None = None
+        self.watching = False
+
+    async def readable(self) -> None:
+        waiter = self.waiter = self.loop.create_future()
+        if not self.watching:
+            self.loop.add_reader(self.fd, self._ready)
+            self.watching = True
+        try:
+            await waiter
+        finally:
+            self.waiter = None
+
+    def _ready(self) -> None:
+        if self.waiter is None:
+            self.stop()
+        elif not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def stop(self) -> None:
+        if self.watching:
+            self.watching = False
+            self.loop.remove_reader(self.fd)
+
+
+# Each connection's watch (one statement at a time under conn.lock: one waiter at most).
+_watches: weakref.WeakKeyDictionary[AsyncConnection[Any], _Watch] = weakref.WeakKeyDictionary()
+
+
+def _watch(conn: AsyncConnection[Any], socket: int) -> _Watch:
+    """`conn`'s watch; a new one when the connection is used on another loop (the old one closed: its readers are
+    gone) or its socket changed."""
+    watch = _watches.get(conn)
+    if watch is None or watch.socket != socket or watch.loop.is_closed():
+        if watch is not None:
+            watch.stop()
+        watch = _watches[conn] = _Watch(socket)
+    return watch
 
 
 async def _abandon(conn: AsyncConnection[Any]) -> None:
