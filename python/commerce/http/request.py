@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commerce.db.changes import Cached
 from commerce.errors import CommerceError, InvalidData, RequestTimeout, UnsupportedMediaType
+from commerce.http import deadlines
 from commerce.http.asgi import Receive, Scope
 from commerce.settings import Settings
 
@@ -95,21 +96,29 @@ class Request:
             chunks: list[bytes] = []
             size = 0
             seconds = self.state.settings.body_timeout
-            # A client sending its body a byte at a time must not hold a connection and a worker slot forever. One
-            # deadline for the whole body (asyncio.timeout: a timer, where wait_for made a Task of every receive).
+            # A client sending its body a byte at a time must not hold a connection and a worker slot forever: one
+            # deadline for the whole body.
+            task = asyncio.current_task()
+            assert task is not None
+            reads = deadlines.of(task.get_loop())
+            cancelling = task.cancelling()
+            reads.start(task, seconds)
             try:
-                async with asyncio.timeout(seconds):
-                    while True:
-                        message = await self.receive()
-                        chunk = message.get("body", b"")
-                        size += len(chunk)
-                        if size > limit:
-                            raise InvalidData(f"Request body larger than {limit} bytes")
-                        chunks.append(chunk)
-                        if not message.get("more_body", False):
-                            break
-            except TimeoutError:
-                raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
+                while True:
+                    message = await self.receive()
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        raise InvalidData(f"Request body larger than {limit} bytes")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+            except asyncio.CancelledError:
+                if reads.finish(task) and task.uncancel() <= cancelling:  # (as asyncio.timeout tells its own)
+                    raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
+                raise
+            finally:
+                reads.finish(task)
             self._body = b"".join(chunks)
         return self._body
 
