@@ -28,7 +28,7 @@ def _request(messages: list[dict[str, Any]], seconds: float = 0.2) -> Request:
         return messages.pop(0)
 
     state: Any = SimpleNamespace(settings=SimpleNamespace(body_timeout=seconds))
-    return Request({"type": "http", "headers": []}, receive, state, b"rid")
+    return Request({"type": "http", "method": "POST", "path": "/", "headers": []}, receive, state, b"rid")
 
 
 def test_a_body_in_parts_is_read_whole_and_leaves_no_deadline(run: Any) -> None:
