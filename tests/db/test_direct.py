@@ -32,6 +32,12 @@ async def _echo(conn: psycopg.AsyncConnection[Any], tag: str) -> None:
     assert result.get_value(0, 0) == tag.encode()
 
 
+def _watch(conn: psycopg.AsyncConnection[Any]) -> direct._Watch:
+    watch = direct._links[conn].watch
+    assert watch is not None
+    return watch
+
+
 async def _cpu_while_idle(seconds: float) -> float:
     started = time.process_time()
     await asyncio.sleep(seconds)
@@ -47,7 +53,7 @@ def test_direct_statements_interleaved_with_psycopg_cursors(db_url: str, run: An
                 async with asyncio.timeout(5):
                     cur = await conn.execute("SELECT %s::text", (f"psycopg {n}",))
                     assert await cur.fetchone() == (f"psycopg {n}",)
-            assert direct._watches[conn].waiter is None
+            assert _watch(conn).waiter is None
 
     run(work())
 
@@ -62,7 +68,7 @@ def test_a_notify_on_an_idle_connection_neither_spins_the_loop_nor_is_lost(db_ur
             conn.add_notify_handler(lambda notify: heard.append(notify.payload))
             await conn.execute("LISTEN commerce_test_direct")
             await _echo(conn, "before")
-            watch = direct._watches[conn]
+            watch = _watch(conn)
             assert watch.watching
             await other.execute("NOTIFY commerce_test_direct, 'hello'")
             assert await _cpu_while_idle(0.3) < 0.1  # the readable socket took the reader off, once
@@ -83,7 +89,7 @@ def test_a_connection_the_server_closes_while_idle_fails_its_next_statement(db_u
             await _echo(conn, "before")
             await other.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
             assert await _cpu_while_idle(0.3) < 0.1
-            assert not direct._watches[conn].watching
+            assert not _watch(conn).watching
             for _ in range(2):
                 with pytest.raises(psycopg.OperationalError):
                     await _echo(conn, "after")
@@ -98,7 +104,7 @@ def test_a_cancelled_statement_leaves_the_reader_usable(db_url: str, run: Any) -
             with pytest.raises(TimeoutError):
                 async with asyncio.timeout(0.2):
                     await SLOW.run(conn, [b"5", b"cancelled"])
-            assert direct.usable(conn) and direct._watches[conn].waiter is None
+            assert direct.usable(conn) and _watch(conn).waiter is None
             assert await _cpu_while_idle(0.1) < 0.05
             await _echo(conn, "after")
             cur = await conn.execute("SELECT 1")
@@ -112,7 +118,7 @@ def test_the_duplicate_descriptor_is_closed_with_the_connection(db_url: str, run
     async def work() -> int:
         conn = await psycopg.AsyncConnection.connect(db_url, autocommit=True)
         await _echo(conn, "once")
-        fd = direct._watches[conn].fd
+        fd = _watch(conn).fd
         await conn.close()
         await asyncio.sleep(0.2)  # the server's close makes the socket readable: the reader comes off
         del conn

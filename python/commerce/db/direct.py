@@ -41,34 +41,58 @@ class Statement:
 
         self.sql = re.sub(r"%\((\w+)\)s", number, sql).encode()
         self.formats = [1 if n in binary else 0 for n in self.names]
-        # Connections of this process where it is prepared (a psycopg DEALLOCATE ALL, after a rollback, drops it:
-        # the next run finds it gone and prepares it again).
-        self.prepared: weakref.WeakSet[AsyncConnection[Any]] = weakref.WeakSet()
+        self.prepared = _PreparedOn(self.name)  # `conn in statement.prepared`
 
     async def run(self, conn: AsyncConnection[Any], params: list[bytes | None], *, binary: bool = False) -> Any:
         """Its result (a `psycopg.pq` PGresult: `ntuples`, `get_value(row, column)` as bytes or None); columns in
         binary when `binary`. Raises psycopg's error for a failed statement."""
         pgconn = conn.pgconn
+        link = _links.get(conn)
+        if link is None:
+            link = _links[conn] = _Link()
         async with conn.lock:
             for attempt in range(2):
-                if conn not in self.prepared:
+                if self.name not in link.prepared:
                     pgconn.send_prepare(self.name, self.sql)
-                    prepared = await _result(conn)
+                    prepared = await _result(conn, link)
                     if prepared.status != pq.ExecStatus.COMMAND_OK:
                         raise pg_errors.error_from_result(prepared, encoding=conn.info.encoding)
-                    self.prepared.add(conn)
+                    link.prepared.add(self.name)
                 pgconn.send_query_prepared(self.name, params, param_formats=self.formats, result_format=int(binary))
-                result = await _result(conn)
+                result = await _result(conn, link)
                 if result.status in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
                     return result
                 if attempt == 0 and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_STATEMENT:
-                    self.prepared.discard(conn)  # deallocated since (outside a transaction: nothing else was lost)
+                    link.prepared.discard(self.name)  # deallocated since (outside a transaction: nothing else lost)
                     continue
                 raise pg_errors.error_from_result(result, encoding=conn.info.encoding)
         raise AssertionError("unreachable")
 
 
-async def _result(conn: AsyncConnection[Any]) -> Any:
+class _Link:
+    """What this module keeps of a connection: the statements prepared on it (a psycopg DEALLOCATE ALL, after a
+    rollback, drops them: a run finds its statement gone and prepares it again) and the reader on its socket."""
+
+    __slots__ = ("prepared", "watch")
+
+    def __init__(self) -> None:
+        self.prepared: set[bytes] = set()
+        self.watch: _Watch | None = None
+
+
+_links: weakref.WeakKeyDictionary[AsyncConnection[Any], _Link] = weakref.WeakKeyDictionary()
+
+
+class _PreparedOn:
+    def __init__(self, name: bytes) -> None:
+        self.name = name
+
+    def __contains__(self, conn: AsyncConnection[Any]) -> bool:
+        link = _links.get(conn)
+        return link is not None and self.name in link.prepared
+
+
+async def _result(conn: AsyncConnection[Any], link: _Link) -> Any:
     """The one result of the statement just sent, waited for on the event loop itself (the connection's `_Watch`).
     psycopg's `conn.wait(generators.execute(...))` does the same through a generator and a timer per wait: ~4 us more
     of the worker's CPU per statement (callgrind: ~4 k instructions fewer per cart change). When the statement did
@@ -81,7 +105,13 @@ async def _result(conn: AsyncConnection[Any]) -> Any:
         return result
     try:
         if pgconn.is_busy():
-            watch = _watch(conn, pgconn.socket)
+            watch = link.watch
+            socket = pgconn.socket
+            if watch is None or watch.socket != socket or watch.loop.is_closed():
+                # The first wait, or a connection used on another loop (the old one closed: its readers are gone).
+                if watch is not None:
+                    watch.stop()
+                watch = link.watch = _Watch(socket)
             while True:
                 await watch.readable()
                 pgconn.consume_input()
@@ -141,21 +171,6 @@ class _Watch:
         if self.watching:
             self.watching = False
             self.loop.remove_reader(self.fd)
-
-
-# Each connection's watch (one statement at a time under conn.lock: one waiter at most).
-_watches: weakref.WeakKeyDictionary[AsyncConnection[Any], _Watch] = weakref.WeakKeyDictionary()
-
-
-def _watch(conn: AsyncConnection[Any], socket: int) -> _Watch:
-    """`conn`'s watch; a new one when the connection is used on another loop (the old one closed: its readers are
-    gone) or its socket changed."""
-    watch = _watches.get(conn)
-    if watch is None or watch.socket != socket or watch.loop.is_closed():
-        if watch is not None:
-            watch.stop()
-        watch = _watches[conn] = _Watch(socket)
-    return watch
 
 
 async def _abandon(conn: AsyncConnection[Any]) -> None:
