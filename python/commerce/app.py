@@ -357,19 +357,19 @@ class App:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _request_id(self, scope: Scope) -> bytes:
-        for key, value in scope["headers"]:
-            if key == b"x-request-id" and 0 < len(value) <= 128:
-                return bytes(value)
+    def _request_id(self, req: Request) -> bytes:
+        given = req.header("x-request-id")
+        if given and len(given) <= 128:
+            return given.encode("latin-1")
         self._counter += 1
         return f"{self._prefix}-{self._counter:x}".encode()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = self._request_id(scope)
         if self.state is None:  # a server without lifespan support
             await self.startup()
         assert self.state is not None
-        req = Request(scope, receive, self.state, request_id)
+        req = Request(scope, receive, self.state, b"")
+        request_id = req.request_id = self._request_id(req)
         started = perf_counter()
         if self.in_flight >= self.settings.max_in_flight and req.path not in UNSHED:
             # Over capacity: a fast 503 with Retry-After beats queueing this request into the clients' timeouts.

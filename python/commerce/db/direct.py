@@ -5,9 +5,10 @@ the cart's write: 385 -> 240 us of CPU, bench/cart_profile.py); what PostgreSQL 
 
 Used only on an idle autocommit connection of a direct (not pooled through PgBouncer) database: `usable` says when.
 It relies on psycopg's lower-level pieces (`generators.execute`, `conn.wait`, `conn.lock`), which are not its
-documented API: psycopg is pinned, and tests/db/test_cart_write.py covers this path."""
+documented API: psycopg is pinned, and tests/db/test_cart_write.py and test_direct.py cover this path."""
 
 import asyncio
+import os
 import re
 import weakref
 from typing import Any
@@ -40,56 +41,79 @@ class Statement:
 
         self.sql = re.sub(r"%\((\w+)\)s", number, sql).encode()
         self.formats = [1 if n in binary else 0 for n in self.names]
-        # Connections of this process where it is prepared (a psycopg DEALLOCATE ALL, after a rollback, drops it:
-        # the next run finds it gone and prepares it again).
-        self.prepared: weakref.WeakSet[AsyncConnection[Any]] = weakref.WeakSet()
+        self.prepared = _PreparedOn(self.name)  # `conn in statement.prepared`
 
     async def run(self, conn: AsyncConnection[Any], params: list[bytes | None], *, binary: bool = False) -> Any:
         """Its result (a `psycopg.pq` PGresult: `ntuples`, `get_value(row, column)` as bytes or None); columns in
         binary when `binary`. Raises psycopg's error for a failed statement."""
         pgconn = conn.pgconn
+        link = _links.get(conn)
+        if link is None:
+            link = _links[conn] = _Link()
         async with conn.lock:
             for attempt in range(2):
-                if conn not in self.prepared:
+                if self.name not in link.prepared:
                     pgconn.send_prepare(self.name, self.sql)
-                    prepared = await _result(conn)
+                    prepared = await _result(conn, link)
                     if prepared.status != pq.ExecStatus.COMMAND_OK:
                         raise pg_errors.error_from_result(prepared, encoding=conn.info.encoding)
-                    self.prepared.add(conn)
+                    link.prepared.add(self.name)
                 pgconn.send_query_prepared(self.name, params, param_formats=self.formats, result_format=int(binary))
-                result = await _result(conn)
+                result = await _result(conn, link)
                 if result.status in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
                     return result
                 if attempt == 0 and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_STATEMENT:
-                    self.prepared.discard(conn)  # deallocated since (outside a transaction: nothing else was lost)
+                    link.prepared.discard(self.name)  # deallocated since (outside a transaction: nothing else lost)
                     continue
                 raise pg_errors.error_from_result(result, encoding=conn.info.encoding)
         raise AssertionError("unreachable")
 
 
-async def _result(conn: AsyncConnection[Any]) -> Any:
-    """The one result of the statement just sent, waited for on the event loop itself: a reader on the socket while
-    libpq is busy. psycopg's `conn.wait(generators.execute(...))` does the same through a generator and a timer per
-    wait: ~4 us more of the worker's CPU per statement (a one-parameter prepared SELECT in a loop, 4 rounds of 5,000:
-    19-24 us of process CPU through psycopg's wait, 16-18 us here; callgrind: ~4 k instructions fewer per cart
-    change). When the statement did not go out whole (a full socket buffer), and when the wait is
-    interrupted (a cancelled request: the query is cancelled on the server, as psycopg does, so the connection goes
-    back to its pool idle), psycopg's own machinery takes over."""
+class _Link:
+    """What this module keeps of a connection: the statements prepared on it (a psycopg DEALLOCATE ALL, after a
+    rollback, drops them: a run finds its statement gone and prepares it again) and the reader on its socket."""
+
+    __slots__ = ("prepared", "watch")
+
+    def __init__(self) -> None:
+        self.prepared: set[bytes] = set()
+        self.watch: _Watch | None = None
+
+
+_links: weakref.WeakKeyDictionary[AsyncConnection[Any], _Link] = weakref.WeakKeyDictionary()
+
+
+class _PreparedOn:
+    def __init__(self, name: bytes) -> None:
+        self.name = name
+
+    def __contains__(self, conn: AsyncConnection[Any]) -> bool:
+        link = _links.get(conn)
+        return link is not None and self.name in link.prepared
+
+
+async def _result(conn: AsyncConnection[Any], link: _Link) -> Any:
+    """The one result of the statement just sent, waited for on the event loop itself (the connection's `_Watch`).
+    psycopg's `conn.wait(generators.execute(...))` does the same through a generator and a timer per wait: ~4 us more
+    of the worker's CPU per statement (callgrind: ~4 k instructions fewer per cart change). When the statement did
+    not go out whole (a full socket buffer), and when the wait is interrupted (a cancelled request: the query is
+    cancelled on the server, as psycopg does, so the connection goes back to its pool idle), psycopg's own machinery
+    takes over."""
     pgconn = conn.pgconn
     if pgconn.flush():
         (result,) = await conn.wait(generators.execute(pgconn))
         return result
     try:
         if pgconn.is_busy():
-            loop = asyncio.get_running_loop()
-            fd = pgconn.socket
+            watch = link.watch
+            socket = pgconn.socket
+            if watch is None or watch.socket != socket or watch.loop.is_closed():
+                # The first wait, or a connection used on another loop (the old one closed: its readers are gone).
+                if watch is not None:
+                    watch.stop()
+                watch = link.watch = _Watch(socket)
             while True:
-                ready = loop.create_future()
-                loop.add_reader(fd, _wake, ready)
-                try:
-                    await ready
-                finally:
-                    loop.remove_reader(fd)
+                await watch.readable()
                 pgconn.consume_input()
                 if not pgconn.is_busy():
                     break
@@ -106,9 +130,47 @@ async def _result(conn: AsyncConnection[Any]) -> Any:
     return result
 
 
-def _wake(ready: asyncio.Future[None]) -> None:
-    if not ready.done():
-        ready.set_result(None)
+class _Watch:
+    """A reader on the event loop for a connection's socket, kept from one statement to the next: adding and removing
+    one per statement cost 8 system calls more than the statement's own 3 (send, epoll_wait, recv): libuv checks and
+    sets up the descriptor each time, epoll_ctl, io_uring. A one-parameter prepared SELECT in a loop on uvloop: 13-14
+    -> 9 us of process CPU per statement.
+    It watches a duplicate of the socket's descriptor: psycopg's own waits add and remove a reader on the socket's
+    descriptor, which would replace and drop ours, and psycopg closes that descriptor with the connection (the loop
+    must never watch a closed or reused one). The socket readable with no statement waiting (a NOTIFY, the server
+    closing the connection, a psycopg wait reading its own result) removes the reader, so a readable idle socket
+    cannot spin the loop; the next statement adds it again."""
+
+    __slots__ = ("__weakref__", "fd", "loop", "socket", "waiter", "watching")
+
+    def __init__(self, socket: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.socket = socket  # the connection's own descriptor
+        self.fd = os.dup(socket)
+        weakref.finalize(self, os.close, self.fd)  # when the connection is gone (the reader holds it while added)
+        self.waiter: asyncio.Future[None] | None = None
+        self.watching = False
+
+    async def readable(self) -> None:
+        waiter = self.waiter = self.loop.create_future()
+        if not self.watching:
+            self.loop.add_reader(self.fd, self._ready)
+            self.watching = True
+        try:
+            await waiter
+        finally:
+            self.waiter = None
+
+    def _ready(self) -> None:
+        if self.waiter is None:
+            self.stop()
+        elif not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def stop(self) -> None:
+        if self.watching:
+            self.watching = False
+            self.loop.remove_reader(self.fd)
 
 
 async def _abandon(conn: AsyncConnection[Any]) -> None:

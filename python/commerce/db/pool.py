@@ -2,9 +2,9 @@
 `conn.transaction()` — and nothing else lives in a session, so the pool may sit behind a transaction pooler."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from time import monotonic
+from types import TracebackType
 from typing import Any
 
 from psycopg import AsyncConnection, OperationalError, pq
@@ -26,20 +26,8 @@ class Pool(AsyncConnectionPool[Conn]):
     else takes psycopg_pool's path. It relies on psycopg_pool's private attributes (pinned: 3.3.3);
     tests/db/test_pool.py covers both paths."""
 
-    @asynccontextmanager
-    async def connection(self, timeout: float | None = None) -> AsyncIterator[Conn]:
-        conn = self._take()
-        if conn is None:
-            async with super().connection(timeout) as conn:
-                yield conn
-            return
-        try:
-            yield conn
-        except BaseException as exc:
-            await self._give_back(conn, exc)
-            raise
-        if not self._put_back(conn):
-            await self._give_back(conn, None)
+    def connection(self, timeout: float | None = None) -> "_Lease":  # type: ignore[override]
+        return _Lease(self, timeout)
 
     def _take(self) -> Conn | None:
         # One event loop: nothing runs between these lines, so the lock is needed only when a task holds it already.
@@ -74,6 +62,36 @@ class Pool(AsyncConnectionPool[Conn]):
             await conn.__aexit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
         finally:
             await self.putconn(conn)
+
+
+class _Lease:
+    """`Pool.connection()`: a class, not an @asynccontextmanager, whose async generator (the loop's hooks keep every
+    one in a WeakSet) and wrapping cost ~1.3 us of CPU more per lease (2.25 -> 1.0 us, a lease in a loop)."""
+
+    __slots__ = ("_conn", "_pool", "_slow", "_timeout")
+
+    def __init__(self, pool: Pool, timeout: float | None) -> None:
+        self._pool = pool
+        self._timeout = timeout
+        self._slow: AbstractAsyncContextManager[Conn] | None = None
+
+    async def __aenter__(self) -> Conn:
+        conn = self._pool._take()
+        if conn is None:
+            self._slow = AsyncConnectionPool.connection(self._pool, self._timeout)
+            conn = await self._slow.__aenter__()
+        self._conn = conn
+        return conn
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._slow is not None:
+            await self._slow.__aexit__(kind, exc, tb)
+        elif exc is not None:
+            await self._pool._give_back(self._conn, exc)
+        elif not self._pool._put_back(self._conn):
+            await self._pool._give_back(self._conn, None)
 
 
 def make_pool(

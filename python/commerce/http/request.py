@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commerce.db.changes import Cached
 from commerce.errors import CommerceError, InvalidData, RequestTimeout, UnsupportedMediaType
+from commerce.http import deadlines
 from commerce.http.asgi import Receive, Scope
 from commerce.settings import Settings
 
@@ -49,34 +50,40 @@ class Actor(msgspec.Struct, frozen=True):
 
 
 class Request:
-    __slots__ = ("_body", "_headers", "actor", "params", "receive", "request_id", "sales_channel_ids", "scope", "state")
+    __slots__ = (
+        "_body",
+        "_headers",
+        "actor",
+        "method",
+        "params",
+        "path",
+        "receive",
+        "request_id",
+        "sales_channel_ids",
+        "scope",
+        "state",
+    )
 
     def __init__(self, scope: Scope, receive: Receive, state: State, request_id: bytes) -> None:
         self.scope = scope
         self.receive = receive
         self.state = state
         self.request_id = request_id
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
         self.params: dict[str, str] = {}
         self._headers: dict[str, str] | None = None
         self._body: bytes | None = None
         self.actor: Actor | None = None
         self.sales_channel_ids: tuple[str, ...] = ()
 
-    @property
-    def method(self) -> str:
-        return str(self.scope["method"])
-
-    @property
-    def path(self) -> str:
-        return str(self.scope["path"])
-
     def header(self, name: str) -> str | None:
         """A header by lower-case name (the first one when repeated)."""
         if self._headers is None:
-            headers: dict[str, str] = {}
-            for key, value in self.scope["headers"]:
-                headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-            self._headers = headers
+            # From the last to the first: the first of a repeated header stays.
+            self._headers = {
+                key.decode("latin-1"): value.decode("latin-1") for key, value in reversed(self.scope["headers"])
+            }
         return self._headers.get(name)
 
     def cookie(self, name: str) -> str | None:
@@ -95,21 +102,29 @@ class Request:
             chunks: list[bytes] = []
             size = 0
             seconds = self.state.settings.body_timeout
-            # A client sending its body a byte at a time must not hold a connection and a worker slot forever. One
-            # deadline for the whole body (asyncio.timeout: a timer, where wait_for made a Task of every receive).
+            # A client sending its body a byte at a time must not hold a connection and a worker slot forever: one
+            # deadline for the whole body.
+            task = asyncio.current_task()
+            assert task is not None
+            reads = deadlines.of(task.get_loop())
+            cancelling = task.cancelling()
+            reads.start(task, seconds)
             try:
-                async with asyncio.timeout(seconds):
-                    while True:
-                        message = await self.receive()
-                        chunk = message.get("body", b"")
-                        size += len(chunk)
-                        if size > limit:
-                            raise InvalidData(f"Request body larger than {limit} bytes")
-                        chunks.append(chunk)
-                        if not message.get("more_body", False):
-                            break
-            except TimeoutError:
-                raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
+                while True:
+                    message = await self.receive()
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        raise InvalidData(f"Request body larger than {limit} bytes")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+            except asyncio.CancelledError:
+                if reads.finish(task) and task.uncancel() <= cancelling:  # (as asyncio.timeout tells its own)
+                    raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
+                raise
+            finally:
+                reads.finish(task)
             self._body = b"".join(chunks)
         return self._body
 
@@ -129,7 +144,7 @@ class Request:
 
     async def json(self, type_: type[T]) -> T:
         raw = await self.body()
-        if not raw.strip():
+        if not raw or raw.isspace():
             raw = b"{}"
         elif not _is_json(self.header("content-type")):
             # A JSON body sent as a form or text/plain is how a cross-site form posts against a cookie session.
@@ -156,6 +171,8 @@ class Request:
 
 
 def _is_json(content_type: str | None) -> bool:
+    if content_type == "application/json":
+        return True
     media = (content_type or "").split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 

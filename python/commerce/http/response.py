@@ -28,7 +28,7 @@ class Response:
     async def send(self, send: Send, request_id: bytes) -> None:
         headers = [
             (b"content-type", self.content_type),
-            (b"content-length", str(len(self.body)).encode()),
+            (b"content-length", b"%d" % len(self.body)),
             (b"x-request-id", request_id),
         ]
         if self.headers:

@@ -124,4 +124,5 @@ class Router:
 
 
 def _segments(path: str) -> list[str]:
-    return path.strip("/").split("/") if path.strip("/") else []
+    path = path.strip("/")
+    return path.split("/") if path else []
