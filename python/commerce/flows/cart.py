@@ -314,7 +314,7 @@ async def retrieve_rendered(conn: AsyncConnection[Any], req: Request, cart_id: s
 
 def _render(reads: Reads, cart: dict[str, Any]) -> bytes:
     """The cart view as JSON, less its closing brace (what `_send` completes)."""
-    return _JSON.encode(_view(reads, cart))[:-1]
+    return _JSON.encode(_view(reads, cart, encoded=True))[:-1]
 
 
 async def _send(
@@ -706,10 +706,10 @@ def _price(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -
     price = index.calculate([set_id], context).get(set_id) if set_id and index is not None else None
     if price is None:
         raise InvalidData(f"Variants with IDs {variant_id} do not have a price in {cart['currency_code']}")
-    original = price.original_amount
+    amount, original = price.calculated_amount, price.original_amount  # each read builds a Decimal
     return {
-        "unit_price": price.calculated_amount,
-        "compare_at_unit_price": original if original is not None and original > price.calculated_amount else None,
+        "unit_price": amount,
+        "compare_at_unit_price": original if original is not None and original > amount else None,
         "is_tax_inclusive": price.is_calculated_price_tax_inclusive,
         "snapshot": snapshot,
     }
@@ -788,8 +788,10 @@ def _reprice(reads: Reads, cart: dict[str, Any]) -> None:
         _set_quantity(line, line["quantity"], _price(reads, cart, str(line["variant_id"]), line["quantity"]))
 
 
-def _view(reads: Reads, cart: dict[str, Any]) -> dict[str, Any]:
-    """The cart object of Medusa's `{cart}` answer, less region, payment_collection and customer."""
+def _view(reads: Reads, cart: dict[str, Any], *, encoded: bool = False) -> dict[str, Any]:
+    """The cart object of Medusa's `{cart}` answer, less region, payment_collection and customer; with `encoded`,
+    each line's product and variant as JSON (to be encoded)."""
+    parts = _encoded_product_and_variant if encoded else _product_and_variant
     items = cart["items"]
     methods = cart["shipping_methods"]
     totals = cart_totals.of_lines(cart["currency_code"], items, methods)
@@ -802,7 +804,7 @@ def _view(reads: Reads, cart: dict[str, Any]) -> dict[str, Any]:
         **{k: totals[k] for k in cart_totals.FIELDS},
         # A line's totals row starts with its id, unit_price and quantity (the line's own objects, echoed): keys
         # the line has already, so they keep their place and value, and the nine totals fields follow.
-        "items": [{**i, **_product_and_variant(reads, i), **t} for i, t in zip(items, totals["items"], strict=True)],
+        "items": [{**i, **parts(reads, i), **t} for i, t in zip(items, totals["items"], strict=True)],
         "shipping_methods": [
             {**m, "adjustments": [], **{k: v for k, v in t.items() if k not in ("id", "amount")}}
             for m, t in zip(methods, totals["shipping_methods"], strict=True)
@@ -851,6 +853,38 @@ def _promotions(reads: Reads, adjustments: list[dict[str, Any]]) -> list[dict[st
             }
         )
     return out
+
+
+# items[].product and items[].variant as JSON by all they are made of (the line's snapshot fields, its product's
+# collection): the same for every change of the line, so built and encoded once. Forgotten whole when full.
+_PARTS: dict[tuple[Any, ...], dict[str, msgspec.Raw]] = {}
+PARTS_KEPT = 4096
+
+
+def _encoded_product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, msgspec.Raw]:
+    found = reads.catalog.variants.get(str(item["variant_id"]))
+    key = (
+        found[0].collection_id if found is not None else None,
+        item["product_id"],
+        item["product_title"],
+        item["product_subtitle"],
+        item["product_description"],
+        item["product_handle"],
+        item["thumbnail"],
+        item["product_type_id"],
+        item["variant_id"],
+        item["variant_title"],
+        item["variant_sku"],
+        item["variant_barcode"],
+        tuple((item["variant_option_values"] or {}).items()),
+    )
+    parts = _PARTS.get(key)
+    if parts is None:
+        if len(_PARTS) >= PARTS_KEPT:
+            _PARTS.clear()
+        built = _product_and_variant(reads, item)
+        parts = _PARTS[key] = {k: msgspec.Raw(_JSON.encode(v)) for k, v in built.items()}
+    return parts
 
 
 def _product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, Any]:
