@@ -126,17 +126,20 @@ fn plain_text(mantissa: i128, scale: u32, buf: &mut [u8; 64]) -> &str {
     std::str::from_utf8(&buf[pos..]).unwrap_or_default()
 }
 
-/// Builds `decimal.Decimal` objects for results, sharing one object per value (Decimal is immutable).
+/// Builds `decimal.Decimal` objects for results, sharing one object per value (Decimal is immutable;
+/// carts repeat amounts such as zero a lot).
 pub(crate) struct DecimalOut<'py> {
     py: Python<'py>,
     cls: Bound<'py, PyType>,
     digits: u32,
+    /// Keyed by mantissa: every value here has exactly `digits` decimals.
+    cache: FastMap<i128, Bound<'py, PyAny>>,
 }
 
-/// Result Decimals of every call by digits and mantissa: carts repeat amounts such as zero a lot, and
-/// from one change to the next (a line that did not change has the same totals), where a new Decimal
-/// is a Python call. Forgotten whole when full; only used with the GIL held. With std's hasher, not
-/// [`FastHasher`]: its amounts come from requests, and it outlives them.
+/// Result Decimals of every call, by digits and mantissa (a call's own values first, in its cheaper
+/// map): a cart's amounts repeat from one change to the next (a line that did not change has the same
+/// totals), where a new Decimal is a Python call. Forgotten whole when full; used with the GIL held.
+/// With std's hasher, not [`FastHasher`]: its amounts come from requests, and it outlives them.
 type Shared = HashMap<(u32, i128), Py<PyAny>>;
 static SHARED: LazyLock<Mutex<Shared>> = LazyLock::new(Mutex::default);
 const SHARED_KEPT: usize = 16_384;
@@ -151,6 +154,7 @@ impl<'py> DecimalOut<'py> {
             py,
             cls: decimal_type(py)?.clone(),
             digits,
+            cache: FastMap::default(),
         })
     }
 
@@ -159,21 +163,28 @@ impl<'py> DecimalOut<'py> {
         let mut v = value;
         v.rescale(self.digits);
         let mantissa = v.mantissa();
+        if let Some(obj) = self.cache.get(&mantissa) {
+            return Ok(obj.clone());
+        }
         // `rescale` may stop short of `digits` (28 at most); the scale then comes from `v` itself.
         if v.scale() != self.digits {
             return new_decimal(self.py, &self.cls, mantissa, v.scale());
         }
         let key = (self.digits, mantissa);
-        if let Some(obj) = shared().get(&key) {
-            return Ok(obj.bind(self.py).clone());
-        }
-        // Built without the lock: the call runs Python.
-        let obj = new_decimal(self.py, &self.cls, mantissa, self.digits)?;
-        let mut kept = shared();
-        if kept.len() >= SHARED_KEPT {
-            kept.clear();
-        }
-        kept.insert(key, obj.clone().unbind());
+        let kept = shared().get(&key).map(|obj| obj.bind(self.py).clone());
+        let obj = if let Some(obj) = kept {
+            obj
+        } else {
+            // Built without the lock: the call runs Python.
+            let obj = new_decimal(self.py, &self.cls, mantissa, self.digits)?;
+            let mut all = shared();
+            if all.len() >= SHARED_KEPT {
+                all.clear();
+            }
+            all.insert(key, obj.clone().unbind());
+            obj
+        };
+        self.cache.insert(mantissa, obj.clone());
         Ok(obj)
     }
 }
