@@ -326,8 +326,11 @@ async def _send(
     region = regions.memo.get(("cart.region", region_id))
     if region is None:  # encoded once per region and RegionCatalog (a new one after any region change)
         region = regions.remember(("cart.region", region_id), _JSON.encode(regions.by_id.get(region_id)))
-    beside = _JSON.encode(await _beside(conn, cart))
-    return msgspec.Raw(b"".join((rendered, b',"region":', region, b",", beside[1:])))
+    if cart["payment_collection_id"] is None and cart["customer"] is None:
+        beside = _NOBODY  # a guest's cart before checkout
+    else:
+        beside = _JSON.encode(await _beside(conn, cart))[1:]
+    return msgspec.Raw(b"".join((rendered, b',"region":', region, b",", beside)))
 
 
 async def _beside(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str, Any]:
@@ -347,6 +350,7 @@ async def _beside(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str,
 
 
 _JSON = msgspec.json.Encoder(decimal_format="number")  # as commerce.http's json_response
+_NOBODY = b'"payment_collection":null,"customer":null}'  # `_beside` of a cart without either, less its `{`
 
 
 async def add_shipping_method(
@@ -796,6 +800,7 @@ def _view(reads: Reads, cart: dict[str, Any], *, encoded: bool = False) -> dict[
     methods = cart["shipping_methods"]
     totals = cart_totals.of_lines(cart["currency_code"], items, methods)
     shipping, billing = cart["shipping_address"], cart["billing_address"]
+    adjustments = [a for i in items for a in i["adjustments"]]
     return {
         **{k: cart[k] for k in CART_FIELDS},
         "shipping_address_id": shipping["id"] if shipping else None,
@@ -809,7 +814,7 @@ def _view(reads: Reads, cart: dict[str, Any], *, encoded: bool = False) -> dict[
             {**m, "adjustments": [], **{k: v for k, v in t.items() if k not in ("id", "amount")}}
             for m, t in zip(methods, totals["shipping_methods"], strict=True)
         ],
-        "promotions": _promotions(reads, sorted((a for i in items for a in i["adjustments"]), key=_adjustment_order)),
+        "promotions": _promotions(reads, sorted(adjustments, key=_adjustment_order)) if adjustments else [],
         "shipping_address": shipping,
         "billing_address": billing,
     }
