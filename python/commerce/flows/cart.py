@@ -794,8 +794,7 @@ def _reprice(reads: Reads, cart: dict[str, Any]) -> None:
 
 def _view(reads: Reads, cart: dict[str, Any], *, encoded: bool = False) -> dict[str, Any]:
     """The cart object of Medusa's `{cart}` answer, less region, payment_collection and customer; with `encoded`,
-    each line's product and variant as JSON (to be encoded)."""
-    parts = _encoded_product_and_variant if encoded else _product_and_variant
+    its lines as JSON (to be encoded)."""
     items = cart["items"]
     methods = cart["shipping_methods"]
     totals = cart_totals.of_lines(cart["currency_code"], items, methods)
@@ -809,7 +808,12 @@ def _view(reads: Reads, cart: dict[str, Any], *, encoded: bool = False) -> dict[
         **{k: totals[k] for k in cart_totals.FIELDS},
         # A line's totals row starts with its id, unit_price and quantity (the line's own objects, echoed): keys
         # the line has already, so they keep their place and value, and the nine totals fields follow.
-        "items": [{**i, **parts(reads, i), **t} for i, t in zip(items, totals["items"], strict=True)],
+        "items": [
+            _encoded_line(reads, cart["currency_code"], i, t)
+            if encoded
+            else {**i, **_product_and_variant(i, _collection(reads, i)), **t}
+            for i, t in zip(items, totals["items"], strict=True)
+        ],
         "shipping_methods": [
             {**m, "adjustments": [], **{k: v for k, v in t.items() if k not in ("id", "amount")}}
             for m, t in zip(methods, totals["shipping_methods"], strict=True)
@@ -860,16 +864,54 @@ def _promotions(reads: Reads, adjustments: list[dict[str, Any]]) -> list[dict[st
     return out
 
 
-# items[].product and items[].variant as JSON by all they are made of (the line's snapshot fields, its product's
-# collection): the same for every change of the line, so built and encoded once. Forgotten whole when full.
+# A line's JSON by all it is made of: its id, what a change of it changes (updated_at with quantity, prices and
+# metadata; its adjustments and tax lines), the cart's currency (its totals' digits) and its product's collection.
+# A change of a cart of n lines renders the lines it changed, not all n. Forgotten whole when full.
+_LINES: dict[tuple[Any, ...], msgspec.Raw] = {}
+# items[].product and items[].variant as JSON by all they are made of (the line's snapshot fields, the collection).
 _PARTS: dict[tuple[Any, ...], dict[str, msgspec.Raw]] = {}
-PARTS_KEPT = 4096
+KEPT = 4096
 
 
-def _encoded_product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, msgspec.Raw]:
+def _collection(reads: Reads, item: dict[str, Any]) -> str | None:
     found = reads.catalog.variants.get(str(item["variant_id"]))
+    return found[0].collection_id if found is not None else None
+
+
+def _encoded_line(reads: Reads, currency: str, item: dict[str, Any], totals: dict[str, Any]) -> msgspec.Raw:
+    collection = _collection(reads, item)
+    price = item["compare_at_unit_price"]
     key = (
-        found[0].collection_id if found is not None else None,
+        item["id"],
+        item["updated_at"],
+        item["quantity"],
+        str(item["unit_price"]),  # as rendered: Decimal("1.50") == Decimal("1.5")
+        None if price is None else str(price),
+        item["is_tax_inclusive"],
+        currency,
+        collection,
+        tuple(
+            (a["id"], str(a["amount"]), a["is_tax_inclusive"], a["code"], a["promotion_id"])
+            for a in item["adjustments"]
+        ),
+        tuple(
+            (t["id"], str(t["rate"]), t["code"], t["name"], t["tax_rate_id"], t["provider_id"])
+            for t in item["tax_lines"]
+        ),
+    )
+    line = _LINES.get(key)
+    if line is None:
+        if len(_LINES) >= KEPT:
+            _LINES.clear()
+        line = _LINES[key] = msgspec.Raw(
+            _JSON.encode({**item, **_encoded_product_and_variant(item, collection), **totals})
+        )
+    return line
+
+
+def _encoded_product_and_variant(item: dict[str, Any], collection: str | None) -> dict[str, msgspec.Raw]:
+    key = (
+        collection,
         item["product_id"],
         item["product_title"],
         item["product_subtitle"],
@@ -885,17 +927,16 @@ def _encoded_product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str
     )
     parts = _PARTS.get(key)
     if parts is None:
-        if len(_PARTS) >= PARTS_KEPT:
+        if len(_PARTS) >= KEPT:
             _PARTS.clear()
-        built = _product_and_variant(reads, item)
+        built = _product_and_variant(item, collection)
         parts = _PARTS[key] = {k: msgspec.Raw(_JSON.encode(v)) for k, v in built.items()}
     return parts
 
 
-def _product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, Any]:
+def _product_and_variant(item: dict[str, Any], collection: str | None) -> dict[str, Any]:
     """items[].product and items[].variant as the storefront reads them (from the line's own snapshot when the
     product is no longer published)."""
-    found = reads.catalog.variants.get(str(item["variant_id"]))
     thumbnail = item["thumbnail"]
     product = {
         "id": item["product_id"],
@@ -904,11 +945,9 @@ def _product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, Any]:
         "description": item["product_description"],
         "handle": item["product_handle"],
         "thumbnail": thumbnail,
-        "collection_id": None,
+        "collection_id": collection,
         "type_id": item["product_type_id"],
     }
-    if found is not None:
-        product["collection_id"] = found[0].collection_id
     variant = {
         "id": item["variant_id"],
         "title": item["variant_title"],
