@@ -864,8 +864,8 @@ def _promotions(reads: Reads, adjustments: list[dict[str, Any]]) -> list[dict[st
     return out
 
 
-# A line's JSON by all it is made of: its id, what a change of it changes (updated_at with quantity, prices and
-# metadata; its adjustments and tax lines), the cart's currency (its totals' digits) and its product's collection.
+# A line's JSON by all it is made of: its id and updated_at (set by every change of its quantity, prices or
+# metadata), its adjustments and tax lines, the cart's currency (its totals' digits) and its product's collection.
 # A change of a cart of n lines renders the lines it changed, not all n. Forgotten whole when full.
 _LINES: dict[tuple[Any, ...], msgspec.Raw] = {}
 # items[].product and items[].variant as JSON by all they are made of (the line's snapshot fields, the collection).
@@ -880,24 +880,20 @@ def _collection(reads: Reads, item: dict[str, Any]) -> str | None:
 
 def _encoded_line(reads: Reads, currency: str, item: dict[str, Any], totals: dict[str, Any]) -> msgspec.Raw:
     collection = _collection(reads, item)
-    price = item["compare_at_unit_price"]
+    adjustments, taxes = item["adjustments"], item["tax_lines"]
     key = (
         item["id"],
         item["updated_at"],
         item["quantity"],
-        str(item["unit_price"]),  # as rendered: Decimal("1.50") == Decimal("1.5")
-        None if price is None else str(price),
-        item["is_tax_inclusive"],
         currency,
         collection,
-        tuple(
-            (a["id"], str(a["amount"]), a["is_tax_inclusive"], a["code"], a["promotion_id"])
-            for a in item["adjustments"]
-        ),
-        tuple(
-            (t["id"], str(t["rate"]), t["code"], t["name"], t["tax_rate_id"], t["provider_id"])
-            for t in item["tax_lines"]
-        ),
+        # Amounts as rendered (Decimal("1.50") == Decimal("1.5")).
+        tuple((a["id"], str(a["amount"]), a["is_tax_inclusive"], a["code"], a["promotion_id"]) for a in adjustments)
+        if adjustments
+        else (),
+        tuple((t["id"], str(t["rate"]), t["code"], t["name"], t["tax_rate_id"], t["provider_id"]) for t in taxes)
+        if taxes
+        else (),
     )
     line = _LINES.get(key)
     if line is None:
