@@ -255,7 +255,7 @@ def _write_params(cart: dict[str, Any], rendered: bytes | None) -> list[bytes | 
         elif name == "promo_codes":
             out.append(_array(cart["promo_codes"]))
         elif name == "updated_at":
-            out.append(cart["updated_at"].isoformat().encode())
+            out.append(_encoder.encode(cart["updated_at"])[1:-1])  # ISO 8601 (isoformat: ~0.8 us, its tz lookup)
         else:
             value = cart.get(name)
             out.append(None if value is None else str(value).encode())

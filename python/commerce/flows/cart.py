@@ -329,7 +329,7 @@ async def retrieve_rendered(conn: AsyncConnection[Any], req: Request, cart_id: s
 
 def _render(reads: Reads, cart: dict[str, Any]) -> bytes:
     """The cart view as JSON, less its closing brace (what `_send` completes)."""
-    return _JSON.encode(_view(reads, cart))[:-1]
+    return _JSON.encode(_view(reads, cart, encoded=True))[:-1]
 
 
 async def _send(
@@ -341,8 +341,11 @@ async def _send(
     region = regions.memo.get(("cart.region", region_id))
     if region is None:  # encoded once per region and RegionCatalog (a new one after any region change)
         region = regions.remember(("cart.region", region_id), _JSON.encode(regions.by_id.get(region_id)))
-    beside = _JSON.encode(await _beside(conn, cart))
-    return msgspec.Raw(b"".join((rendered, b',"region":', region, b",", beside[1:])))
+    if cart["payment_collection_id"] is None and cart["customer"] is None:
+        beside = _NOBODY  # a guest's cart before checkout
+    else:
+        beside = _JSON.encode(await _beside(conn, cart))[1:]
+    return msgspec.Raw(b"".join((rendered, b',"region":', region, b",", beside)))
 
 
 async def _beside(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str, Any]:
@@ -362,6 +365,7 @@ async def _beside(conn: AsyncConnection[Any], cart: dict[str, Any]) -> dict[str,
 
 
 _JSON = msgspec.json.Encoder(decimal_format="number")  # as commerce.http's json_response
+_NOBODY = b'"payment_collection":null,"customer":null}'  # `_beside` of a cart without either, less its `{`
 
 
 async def add_shipping_method(
@@ -721,10 +725,10 @@ def _price(reads: Reads, cart: dict[str, Any], variant_id: str, quantity: int) -
     price = index.calculate([set_id], context).get(set_id) if set_id and index is not None else None
     if price is None:
         raise InvalidData(f"Variants with IDs {variant_id} do not have a price in {cart['currency_code']}")
-    original = price.original_amount
+    amount, original = price.calculated_amount, price.original_amount  # each read builds a Decimal
     return {
-        "unit_price": price.calculated_amount,
-        "compare_at_unit_price": original if original is not None and original > price.calculated_amount else None,
+        "unit_price": amount,
+        "compare_at_unit_price": original if original is not None and original > amount else None,
         "is_tax_inclusive": price.is_calculated_price_tax_inclusive,
         "snapshot": snapshot,
     }
@@ -803,12 +807,14 @@ def _reprice(reads: Reads, cart: dict[str, Any]) -> None:
         _set_quantity(line, line["quantity"], _price(reads, cart, str(line["variant_id"]), line["quantity"]))
 
 
-def _view(reads: Reads, cart: dict[str, Any]) -> dict[str, Any]:
-    """The cart object of Medusa's `{cart}` answer, less region, payment_collection and customer."""
+def _view(reads: Reads, cart: dict[str, Any], *, encoded: bool = False) -> dict[str, Any]:
+    """The cart object of Medusa's `{cart}` answer, less region, payment_collection and customer; with `encoded`,
+    its lines as JSON (to be encoded)."""
     items = cart["items"]
     methods = cart["shipping_methods"]
     totals = cart_totals.of_lines(cart["currency_code"], items, methods)
     shipping, billing = cart["shipping_address"], cart["billing_address"]
+    adjustments = [a for i in items for a in i["adjustments"]]
     return {
         **{k: cart[k] for k in CART_FIELDS},
         "shipping_address_id": shipping["id"] if shipping else None,
@@ -817,12 +823,17 @@ def _view(reads: Reads, cart: dict[str, Any]) -> dict[str, Any]:
         **{k: totals[k] for k in cart_totals.FIELDS},
         # A line's totals row starts with its id, unit_price and quantity (the line's own objects, echoed): keys
         # the line has already, so they keep their place and value, and the nine totals fields follow.
-        "items": [{**i, **_product_and_variant(reads, i), **t} for i, t in zip(items, totals["items"], strict=True)],
+        "items": [
+            _encoded_line(reads, cart["currency_code"], i, t)
+            if encoded
+            else {**i, **_product_and_variant(i, _collection(reads, i)), **t}
+            for i, t in zip(items, totals["items"], strict=True)
+        ],
         "shipping_methods": [
             {**m, "adjustments": [], **{k: v for k, v in t.items() if k not in ("id", "amount")}}
             for m, t in zip(methods, totals["shipping_methods"], strict=True)
         ],
-        "promotions": _promotions(reads, sorted((a for i in items for a in i["adjustments"]), key=_adjustment_order)),
+        "promotions": _promotions(reads, sorted(adjustments, key=_adjustment_order)) if adjustments else [],
         "shipping_address": shipping,
         "billing_address": billing,
     }
@@ -868,10 +879,75 @@ def _promotions(reads: Reads, adjustments: list[dict[str, Any]]) -> list[dict[st
     return out
 
 
-def _product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, Any]:
+# A line's JSON by all it is made of: its id and updated_at (set by every change of its quantity, prices or
+# metadata), its adjustments and tax lines, the cart's currency (its totals' digits) and its product's collection.
+# A change of a cart of n lines renders the lines it changed, not all n. Forgotten whole when full.
+_LINES: dict[tuple[Any, ...], msgspec.Raw] = {}
+# items[].product and items[].variant as JSON by all they are made of (the line's snapshot fields, the collection).
+_PARTS: dict[tuple[Any, ...], dict[str, msgspec.Raw]] = {}
+KEPT = 4096
+
+
+def _collection(reads: Reads, item: dict[str, Any]) -> str | None:
+    found = reads.catalog.variants.get(str(item["variant_id"]))
+    return found[0].collection_id if found is not None else None
+
+
+def _encoded_line(reads: Reads, currency: str, item: dict[str, Any], totals: dict[str, Any]) -> msgspec.Raw:
+    collection = _collection(reads, item)
+    adjustments, taxes = item["adjustments"], item["tax_lines"]
+    key = (
+        item["id"],
+        item["updated_at"],
+        item["quantity"],
+        currency,
+        collection,
+        # Amounts as rendered (Decimal("1.50") == Decimal("1.5")).
+        tuple((a["id"], str(a["amount"]), a["is_tax_inclusive"], a["code"], a["promotion_id"]) for a in adjustments)
+        if adjustments
+        else (),
+        tuple((t["id"], str(t["rate"]), t["code"], t["name"], t["tax_rate_id"], t["provider_id"]) for t in taxes)
+        if taxes
+        else (),
+    )
+    line = _LINES.get(key)
+    if line is None:
+        if len(_LINES) >= KEPT:
+            _LINES.clear()
+        line = _LINES[key] = msgspec.Raw(
+            _JSON.encode({**item, **_encoded_product_and_variant(item, collection), **totals})
+        )
+    return line
+
+
+def _encoded_product_and_variant(item: dict[str, Any], collection: str | None) -> dict[str, msgspec.Raw]:
+    key = (
+        collection,
+        item["product_id"],
+        item["product_title"],
+        item["product_subtitle"],
+        item["product_description"],
+        item["product_handle"],
+        item["thumbnail"],
+        item["product_type_id"],
+        item["variant_id"],
+        item["variant_title"],
+        item["variant_sku"],
+        item["variant_barcode"],
+        tuple((item["variant_option_values"] or {}).items()),
+    )
+    parts = _PARTS.get(key)
+    if parts is None:
+        if len(_PARTS) >= KEPT:
+            _PARTS.clear()
+        built = _product_and_variant(item, collection)
+        parts = _PARTS[key] = {k: msgspec.Raw(_JSON.encode(v)) for k, v in built.items()}
+    return parts
+
+
+def _product_and_variant(item: dict[str, Any], collection: str | None) -> dict[str, Any]:
     """items[].product and items[].variant as the storefront reads them (from the line's own snapshot when the
     product is no longer published)."""
-    found = reads.catalog.variants.get(str(item["variant_id"]))
     thumbnail = item["thumbnail"]
     product = {
         "id": item["product_id"],
@@ -880,11 +956,9 @@ def _product_and_variant(reads: Reads, item: dict[str, Any]) -> dict[str, Any]:
         "description": item["product_description"],
         "handle": item["product_handle"],
         "thumbnail": thumbnail,
-        "collection_id": None,
+        "collection_id": collection,
         "type_id": item["product_type_id"],
     }
-    if found is not None:
-        product["collection_id"] = found[0].collection_id
     variant = {
         "id": item["variant_id"],
         "title": item["variant_title"],

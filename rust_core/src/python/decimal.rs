@@ -1,10 +1,11 @@
 //! `decimal.Decimal` across the boundary, cheaply: the type object is looked up once, input Decimals
 //! are read from their exact text form without a failed int conversion first, and output Decimals are
-//! built from text formatted on the stack, one object per distinct value within a call.
+//! built from text formatted on the stack, one object per distinct value, kept across calls.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::str::FromStr;
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -125,14 +126,26 @@ fn plain_text(mantissa: i128, scale: u32, buf: &mut [u8; 64]) -> &str {
     std::str::from_utf8(&buf[pos..]).unwrap_or_default()
 }
 
-/// Builds `decimal.Decimal` objects for results, sharing one object per value within a call
-/// (Decimal is immutable; carts repeat amounts such as zero a lot).
+/// Builds `decimal.Decimal` objects for results, sharing one object per value (Decimal is immutable;
+/// carts repeat amounts such as zero a lot).
 pub(crate) struct DecimalOut<'py> {
     py: Python<'py>,
     cls: Bound<'py, PyType>,
     digits: u32,
     /// Keyed by mantissa: every value here has exactly `digits` decimals.
     cache: FastMap<i128, Bound<'py, PyAny>>,
+}
+
+/// Result Decimals of every call, by digits and mantissa (a call's own values first, in its cheaper
+/// map): a cart's amounts repeat from one change to the next (a line that did not change has the same
+/// totals), where a new Decimal is a Python call. Forgotten whole when full; used with the GIL held.
+/// With std's hasher, not [`FastHasher`]: its amounts come from requests, and it outlives them.
+type Shared = HashMap<(u32, i128), Py<PyAny>>;
+static SHARED: LazyLock<Mutex<Shared>> = LazyLock::new(Mutex::default);
+const SHARED_KEPT: usize = 16_384;
+
+fn shared() -> MutexGuard<'static, Shared> {
+    SHARED.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<'py> DecimalOut<'py> {
@@ -154,10 +167,24 @@ impl<'py> DecimalOut<'py> {
             return Ok(obj.clone());
         }
         // `rescale` may stop short of `digits` (28 at most); the scale then comes from `v` itself.
-        let obj = new_decimal(self.py, &self.cls, mantissa, v.scale())?;
-        if v.scale() == self.digits {
-            self.cache.insert(mantissa, obj.clone());
+        if v.scale() != self.digits {
+            return new_decimal(self.py, &self.cls, mantissa, v.scale());
         }
+        let key = (self.digits, mantissa);
+        let kept = shared().get(&key).map(|obj| obj.bind(self.py).clone());
+        let obj = if let Some(obj) = kept {
+            obj
+        } else {
+            // Built without the lock: the call runs Python.
+            let obj = new_decimal(self.py, &self.cls, mantissa, self.digits)?;
+            let mut all = shared();
+            if all.len() >= SHARED_KEPT {
+                all.clear();
+            }
+            all.insert(key, obj.clone().unbind());
+            obj
+        };
+        self.cache.insert(mantissa, obj.clone());
         Ok(obj)
     }
 }

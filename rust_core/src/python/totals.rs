@@ -188,10 +188,16 @@ fn line_fields<'py>(d: &Bound<'py, PyDict>, t: &LineTotals, out: &mut DecimalOut
     Ok(())
 }
 
-/// A row template: `first` keys, then the nine totals fields.
-fn rows<'py>(py: Python<'py>, first: &[&Bound<'py, PyString>]) -> PyResult<Rows<'py>> {
-    let keys: Vec<&Bound<'py, PyString>> = first.iter().copied().chain(line_keys(py)).collect();
-    Rows::new(py, &keys)
+static CART_ROW: Rows = Rows::new();
+static ITEM_ROW: Rows = Rows::new();
+static METHOD_ROW: Rows = Rows::new();
+
+/// A row of `rows`: `first` keys, then the nine totals fields.
+fn row<'py>(rows: &Rows, py: Python<'py>, first: &[&str]) -> PyResult<Bound<'py, PyDict>> {
+    rows.row(py, || {
+        let first = first.iter().map(|key| PyString::intern(py, key));
+        first.chain(line_keys(py).into_iter().cloned()).collect()
+    })
 }
 
 /// Every Medusa v2 totals field of a cart, its line items and its shipping methods.
@@ -201,9 +207,7 @@ pub fn cart_totals<'py>(cart: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>
     let (input, raw_prices) = read_cart(as_dict(cart, "cart")?)?;
     let t = py.detach(|| totals::cart_totals(&input))?;
     let mut out = DecimalOut::new(py, money::currency_digits(&input.currency_code))?;
-    let d = PyDict::new(py);
-    d.set_item(intern!(py, "currency_code"), &input.currency_code)?;
-    for (key, value) in [
+    let fields = [
         (intern!(py, "total"), t.total),
         (intern!(py, "subtotal"), t.subtotal),
         (intern!(py, "tax_total"), t.tax_total),
@@ -230,16 +234,21 @@ pub fn cart_totals<'py>(cart: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>
             intern!(py, "original_shipping_tax_total"),
             t.original_shipping_tax_total,
         ),
-    ] {
+    ];
+    let d = CART_ROW.row(py, || {
+        std::iter::once(intern!(py, "currency_code"))
+            .chain(fields.iter().map(|(key, _)| *key))
+            .chain([intern!(py, "items"), intern!(py, "shipping_methods")])
+            .cloned()
+            .collect()
+    })?;
+    d.set_item(intern!(py, "currency_code"), &input.currency_code)?;
+    for (key, value) in fields {
         d.set_item(key, out.get(value)?)?;
     }
     let items = PyList::empty(py);
-    let item_rows = rows(
-        py,
-        &[intern!(py, "id"), intern!(py, "unit_price"), intern!(py, "quantity")],
-    )?;
     for ((item, totals), (unit_price, quantity)) in input.items.iter().zip(&t.items).zip(raw_prices) {
-        let row = item_rows.row()?;
+        let row = row(&ITEM_ROW, py, &["id", "unit_price", "quantity"])?;
         row.set_item(intern!(py, "id"), &item.id)?;
         row.set_item(intern!(py, "unit_price"), unit_price)?;
         row.set_item(intern!(py, "quantity"), quantity)?;
@@ -248,9 +257,8 @@ pub fn cart_totals<'py>(cart: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>
     }
     d.set_item(intern!(py, "items"), items)?;
     let methods = PyList::empty(py);
-    let method_rows = rows(py, &[intern!(py, "id"), intern!(py, "amount")])?;
     for (method, totals) in input.shipping_methods.iter().zip(&t.shipping_methods) {
-        let row = method_rows.row()?;
+        let row = row(&METHOD_ROW, py, &["id", "amount"])?;
         row.set_item(intern!(py, "id"), &method.id)?;
         row.set_item(intern!(py, "amount"), to_py_decimal(py, method.amount)?)?;
         line_fields(&row, totals, &mut out)?;
