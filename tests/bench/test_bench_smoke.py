@@ -4,25 +4,19 @@ writing bench/RESULTS.md. No wall-clock assertion: only that journeys go through
 round-trip count on the wire works."""
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.bench import BENCH, bench_module
 
 
 @pytest.fixture(scope="module")
 def http_checkout() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))  # the benchmarks import their helpers (harness, results) as top-level modules
-    try:
-        import http_checkout
-
-        yield http_checkout
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_module("http_checkout") as module:
+        yield module
 
 
 def test_the_checkout_benchmark_completes_journeys_without_errors(
@@ -60,24 +54,14 @@ def test_the_checkout_benchmark_completes_journeys_without_errors(
 
 @pytest.fixture(scope="module")
 def scale_sim() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import scale_sim
-
-        yield scale_sim
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_module("scale_sim") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
 def catalog_scale() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import catalog_scale
-
-        yield catalog_scale
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_module("catalog_scale") as module:
+        yield module
 
 
 def test_the_scale_simulation_runs_two_nodes_and_plots(scale_sim: ModuleType, server_url: str, tmp_path: Path) -> None:
@@ -109,13 +93,8 @@ def test_the_catalog_scale_benchmark_measures_every_cell(
 
 @pytest.fixture(scope="module")
 def http_carts() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import http_carts
-
-        yield http_carts
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_module("http_carts") as module:
+        yield module
 
 
 def test_the_cart_benchmark_counts_one_round_trip_per_change_on_one_worker_or_two(

@@ -2,7 +2,6 @@
 of storefront users and a small flash sale against a real server. No wall-clock assertion: only that the journeys go
 through without a failure and the flash sale sells exactly its units."""
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -11,20 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.bench import bench_module
 from tests.shop import build, ok, product
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 @pytest.fixture(scope="module")
 def load() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import load
-
-        yield load
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_module("load") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
