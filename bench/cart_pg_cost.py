@@ -8,6 +8,8 @@ CPU per request, with the cart table's update counts (HOT or not) and TOAST rows
 RESULTS.md section. For an A/B run it once per checkout, alternately, each with PYTHONPATH at its own python/:
 
     PYTHONPATH=$PWD/python .venv/bin/python bench/cart_pg_cost.py     # BENCH_DURATION=5s CART_OPS=add,promo
+
+CART_BASELINE=0 skips the one-SELECT app (when only our server's figures are wanted, as while profiling it).
 """
 
 import os
@@ -82,9 +84,10 @@ def main() -> int:
             }
             lua = hc.scripts(Path(scratch), carts, variants)
             size = len(harness.fetch(f"{ours.url}/store/carts/{carts[hc.RETRIEVE.name][0][0]}", headers)[1])
-            with harness.one_select_server(db_url, size, workers=workers) as one:
-                line = measure(db_url, one.url + "/", lua[hc.RETRIEVE.name], duration, {}, one.pid)
-                print(f"{'one-SELECT':10} {line}", flush=True)
+            if os.environ.get("CART_BASELINE", "1") != "0":
+                with harness.one_select_server(db_url, size, workers=workers) as one:
+                    line = measure(db_url, one.url + "/", lua[hc.RETRIEVE.name], duration, {}, one.pid)
+                    print(f"{'one-SELECT':10} {line}", flush=True)
         with harness.commerce_server(db_url, workers=workers, pool_size=None) as ours:
             for name in ops:
                 line = measure(db_url, ours.url + "/", lua[name], duration, headers, ours.pid)

@@ -233,6 +233,12 @@ async def drive(db_url: str, headers: dict[str, str], carts: dict[str, Any], var
         await write_loop(client.app, int(os.environ["CART_PROFILE_WRITE"]))
 
 
+def backend_time(conn: Any) -> float:
+    """Seconds the connection's PostgreSQL backend has run on a CPU (a local server: its /proc schedstat)."""
+    with open(f"/proc/{conn.info.backend_pid}/schedstat") as stat:
+        return int(stat.read().split()[0]) / 1e9
+
+
 async def write_loop(app: Any, n: int) -> None:
     """CPU per `cart.repository.write` of one remembered cart (its rendering as stored), the statement alone."""
     from commerce.cart import repository
@@ -245,9 +251,6 @@ async def write_loop(app: Any, n: int) -> None:
         if os.environ.get("CART_PROFILE_SAVE"):  # a real cart's documents, for statement-level measurements
             with open(os.environ["CART_PROFILE_SAVE"], "wb") as out:
                 out.write(repository._encoder.encode({"items": cart["items"], "rendered": rendered.decode()}))
-        import threading
-
-        print("threads", threading.enumerate())
         select_one = "SELECT %s::int"
         variant = os.environ.get("CART_WRITE_VARIANT")
         fast = None
@@ -264,7 +267,7 @@ async def write_loop(app: Any, n: int) -> None:
             sampler = Sampler() if os.environ.get("CART_PROFILE_SAMPLE") and label != "select" else None
             if sampler:
                 sampler.start()
-            cpu = time.process_time()
+            cpu, backend = time.process_time(), backend_time(conn)
             for _ in range(n):
                 if label == "select":
                     await (await conn.execute(select_one, (1,))).fetchone()
@@ -274,7 +277,8 @@ async def write_loop(app: Any, n: int) -> None:
                 cart["version"] = written["version"]
             items = len(repository._encoder.encode(cart["items"]))
             print(
-                f"{label:9} {(time.process_time() - cpu) / n * 1e6:7.0f} us CPU/statement  items {items} B  "
+                f"{label:9} {(time.process_time() - cpu) / n * 1e6:7.0f} us CPU/statement  "
+                f"backend {(backend_time(conn) - backend) / n * 1e6:5.0f} us  items {items} B  "
                 f"rendered {len(rendered)} B  load {os.getloadavg()[0]:.2f}",
                 flush=True,
             )

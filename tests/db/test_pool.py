@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
-from psycopg_pool import PoolClosed
+from psycopg_pool import PoolClosed, PoolTimeout
 
 from commerce.db.pool import Pool, make_pool
 
@@ -74,5 +74,80 @@ def test_waiting_clients_are_served_and_a_closed_pool_refuses(db_url: str) -> No
         with pytest.raises(PoolClosed):
             async with pool.connection():
                 pass
+
+    asyncio.run(work())
+
+
+def test_a_full_pool_queues_callers_on_its_own_and_hands_connections_over_in_order(db_url: str) -> None:
+    async def work() -> None:
+        async with _open(db_url, 2) as pool:
+            async with pool.connection(), pool.connection():  # grown to its full size
+                pass
+            order: list[int] = []
+
+            async def use(n: int) -> None:
+                async with pool.connection() as conn:
+                    order.append(n)
+                    await asyncio.sleep(0.005)
+                    assert (await (await conn.execute("SELECT %s::int", (n,))).fetchone()) == (n,)
+
+            await asyncio.gather(*(use(n) for n in range(12)))
+            assert order == list(range(12))  # first come, first served
+            assert pool._queued is not None and not pool._queued and not pool._waiting  # our queue, not psycopg's
+            assert pool.get_stats()["pool_available"] == 2
+
+    asyncio.run(work())
+
+
+def test_a_queued_caller_times_out_or_is_cancelled_without_losing_a_connection(db_url: str) -> None:
+    async def work() -> None:
+        async with _open(db_url, 1) as pool:
+            async with pool.connection() as held:
+                with pytest.raises(PoolTimeout):
+                    async with pool.connection(timeout=0.05):
+                        pass
+                waiting = asyncio.ensure_future(pool.connection().__aenter__())
+                await asyncio.sleep(0.01)
+                waiting.cancel()
+            # the connection went back (to nobody: the queued callers gave up) and serves the next caller
+            async with pool.connection() as again:
+                assert again is held
+            assert pool.get_stats()["pool_available"] == 1
+
+    asyncio.run(work())
+
+
+def test_a_connection_returned_by_psycopg_pools_path_wakes_a_queued_caller(db_url: str) -> None:
+    async def work() -> None:
+        async with _open(db_url, 1) as pool:
+            got: list[int] = []
+
+            async def queued() -> None:
+                async with pool.connection() as conn:
+                    got.append((await (await conn.execute("SELECT 7")).fetchone())[0])
+
+            with pytest.raises(RuntimeError):
+                async with pool.connection() as conn:
+                    task = asyncio.ensure_future(queued())
+                    await asyncio.sleep(0.01)
+                    await conn.execute("BEGIN")
+                    raise RuntimeError("boom")  # rolled back and returned the long way
+            await asyncio.wait_for(task, 2)
+            assert got == [7]
+
+    asyncio.run(work())
+
+
+def test_a_closed_pool_fails_its_queued_callers(db_url: str) -> None:
+    async def work() -> None:
+        pool = make_pool(db_url, 1)
+        await pool.open(wait=True)
+        conn = await pool.connection().__aenter__()
+        waiting = asyncio.ensure_future(pool.connection().__aenter__())
+        await asyncio.sleep(0.01)
+        await pool.close()
+        with pytest.raises(PoolClosed):
+            await waiting
+        del conn
 
     asyncio.run(work())

@@ -2,6 +2,7 @@
 `conn.transaction()` — and nothing else lives in a session, so the pool may sit behind a transaction pooler."""
 
 import asyncio
+from collections import deque
 from contextlib import AbstractAsyncContextManager
 from time import monotonic
 from types import TracebackType
@@ -9,7 +10,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, OperationalError, pq
 from psycopg.rows import TupleRow
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from commerce.db.connect import behind_pooler, session_kwargs
 
@@ -22,12 +23,68 @@ class Pool(AsyncConnectionPool[Conn]):
     and nobody waiting for one, then given back idle and within its lifetime. That is the pool's own bookkeeping
     (its deque, counters and the ShrinkPool minimum) without its lock, logging, connection-check and reset hooks and
     the connection's own context (a commit, a lock and a wait, with nothing to commit on an idle autocommit
-    connection): 258 k -> 197 k worker instructions per GET /store/customers/me (callgrind, in process). Anything
-    else takes psycopg_pool's path. It relies on psycopg_pool's private attributes (pinned: 3.3.3);
-    tests/db/test_pool.py covers both paths."""
+    connection): 258 k -> 197 k worker instructions per GET /store/customers/me (callgrind, in process).
+    A pool at its full size with every connection out (a busy worker: under 64 connections of cart changes on one
+    worker 98 % of leases found it so) queues the caller on a future of its own, and a connection given back the
+    short way goes straight to the first caller queued. psycopg_pool's own queue (its lock, a condition and a timed
+    wait per caller) cost ~12 % of the worker's CPU per add-to-cart there (py-spy). Anything else (a pool that may
+    still grow, a connection check) takes psycopg_pool's path. It relies on psycopg_pool's private attributes
+    (pinned: 3.3.3); tests/db/test_pool.py covers both paths."""
+
+    _queued: "deque[asyncio.Future[Conn]] | None" = None
 
     def connection(self, timeout: float | None = None) -> "_Lease":  # type: ignore[override]
         return _Lease(self, timeout)
+
+    def _may_queue(self) -> bool:
+        """Whether a caller finding no connection ready may wait in this pool's own queue: the pool is open, at its
+        full size (psycopg_pool's path would only queue it too), checks no connection and is not busy itself."""
+        return not (self._closed or self._nconns < self.max_size or self._check is not None or self._lock.locked())
+
+    async def _wait(self, timeout: float | None) -> Conn:
+        if self._queued is None:
+            self._queued = deque()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Conn] = loop.create_future()
+        self._queued.append(waiter)
+        wait = self.timeout if timeout is None else timeout
+        timer = loop.call_later(wait, _expire, waiter, wait)
+        try:
+            return await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                await self._give_back(waiter.result(), None)  # handed over as the caller gave up
+            raise
+        finally:
+            timer.cancel()
+
+    def _hand_over(self, conn: Conn) -> bool:
+        """Give a connection coming back to the first caller still queued, if any (`_pool` set: it is leased)."""
+        while self._queued:
+            waiter = self._queued.popleft()
+            if not waiter.done():
+                conn._pool = self
+                waiter.set_result(conn)
+                return True
+        return False
+
+    def _wake(self) -> None:
+        """A connection went back by psycopg_pool's path (or a new one came): the first caller queued takes it."""
+        while self._queued and (conn := self._take()) is not None:
+            if not self._hand_over(conn):
+                conn._pool = None
+                self._pool.appendleft(conn)
+
+    async def _add_to_pool(self, conn: Conn) -> None:
+        await super()._add_to_pool(conn)
+        self._wake()
+
+    async def close(self, timeout: float = 5.0) -> None:
+        await super().close(timeout)
+        while self._queued:
+            waiter = self._queued.popleft()
+            if not waiter.done():
+                waiter.set_exception(PoolClosed(f"the pool {self.name!r} is already closed"))
 
     def _take(self) -> Conn | None:
         # One event loop: nothing runs between these lines, so the lock is needed only when a task holds it already.
@@ -52,6 +109,9 @@ class Pool(AsyncConnectionPool[Conn]):
             or conn._created_at <= self._drained_at
         ):
             return False
+        if self._queued and self._hand_over(conn):
+            self._stats[self._REQUESTS_NUM] += 1
+            return True
         conn._pool = None
         self._pool.append(conn)
         return True
@@ -76,10 +136,14 @@ class _Lease:
         self._slow: AbstractAsyncContextManager[Conn] | None = None
 
     async def __aenter__(self) -> Conn:
-        conn = self._pool._take()
+        pool = self._pool
+        conn = pool._take()
         if conn is None:
-            self._slow = AsyncConnectionPool.connection(self._pool, self._timeout)
-            conn = await self._slow.__aenter__()
+            if pool._may_queue():
+                conn = await pool._wait(self._timeout)
+            else:
+                self._slow = AsyncConnectionPool.connection(pool, self._timeout)
+                conn = await self._slow.__aenter__()
         self._conn = conn
         return conn
 
@@ -92,6 +156,11 @@ class _Lease:
             await self._pool._give_back(self._conn, exc)
         elif not self._pool._put_back(self._conn):
             await self._pool._give_back(self._conn, None)
+
+
+def _expire(waiter: "asyncio.Future[Conn]", wait: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(PoolTimeout(f"couldn't get a connection after {wait:.2f} sec"))
 
 
 def make_pool(
