@@ -10,6 +10,7 @@ is gone is removed by the next one to open (and `commerce serve` removes its own
 
 import hashlib
 import logging
+import math
 import os
 import shutil
 import stat
@@ -127,21 +128,28 @@ class Shared:
 
         self._lmdb = lmdb
         self.path = path
+        # Written through the map, not by a pwrite per page: a put held the writer lock ~2x as long, and the other
+        # worker waited for it (two processes putting: 16 -> 9 us of CPU per put and 26 -> 10 us wall).
         self.env = lmdb.open(
-            str(path), map_size=size, subdir=True, sync=False, metasync=False, readahead=False, max_dbs=0
+            str(path), map_size=size, subdir=True, sync=False, metasync=False, readahead=False, max_dbs=0, writemap=True
         )
+        try:
+            _reserve(path / "data.mdb", size)
+        except OSError:
+            self.env.close()
+            raise
         self.env.reader_check()  # free the reader slots of workers that were killed while holding one
         self.broken = False
         self.pid = os.getpid()
         self._shared = False
-        self._looked = 0.0
+        self._looked = -math.inf  # (never: look at the next call)
         self.register(self.pid)
 
     def register(self, pid: int) -> None:
         """The worker `pid` uses the store."""
         with self.env.begin(write=True) as txn:
             txn.put(WORKER + str(pid).encode(), b"")
-        self._looked = 0.0
+        self._looked = -math.inf  # (never: look at the next call)
 
     def shared(self) -> bool:
         """Whether other live workers use the store (looked at every LOOK_AGAIN seconds)."""
@@ -218,6 +226,9 @@ class Shared:
                         return  # (a cart larger than the whole store)
                     with self.env.begin(write=True) as txn:
                         txn.drop(self.env.open_db(), delete=False)
+                    # (a commit of its own: LMDB reuses the pages a transaction freed only after the next one
+                    # commits, so a put straight after the drop could find the store as full as before)
+                    with self.env.begin(write=True) as txn:
                         txn.put(WORKER + str(self.pid).encode(), b"")
         except self._lmdb.Error as exc:
             self._break(exc)
@@ -229,6 +240,16 @@ class Shared:
 
     def close(self) -> None:
         self.env.close()
+
+
+def _reserve(path: Path, size: int) -> None:
+    """All the space of the store's file taken on its filesystem up front: a full tmpfs then refuses the store here,
+    instead of killing a worker with SIGBUS when a put touches a page of the map it cannot have."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, size)
+    finally:
+        os.close(fd)
 
 
 def unpack(payload: bytes) -> dict[str, Any]:
