@@ -56,7 +56,7 @@ def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: st
                 assert written is not None and written["version"] == cart["version"] + 1
                 assert written["customer"] is None and written["payment_collection_id"] is None
                 cart["version"] = written["version"]
-                assert conn in carts.WRITE_DIRECT.prepared  # written by the libpq path, not psycopg's cursor
+                assert conn in carts.WRITE_GUEST_DIRECT.prepared  # written by the libpq path, not psycopg's cursor
                 await conn.execute("DEALLOCATE ALL")  # the statement is gone: the next write prepares it again
             stale = {**cart, "version": cart["version"] - 1}
             assert await carts.write(conn, stale, b"{}") is None  # another writer got there first: nothing written
@@ -70,6 +70,24 @@ def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: st
             assert found["updated_at"] == cart["updated_at"]
             row = await (await conn.execute("SELECT rendered FROM cart WHERE id = 'cart_libpq_write'")).fetchone()
             assert row is not None and bytes(row[0]) == b'{"id":"cart_libpq_write","v":2'
+
+    asyncio.run(work())
+
+
+def test_a_guests_cart_is_written_without_the_customer_check_only_while_it_has_no_customer(db_url: str) -> None:
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            cart = _cart("cart_guest_write")
+            cart["version"] = (await carts.insert(conn, cart, b"{}"))["version"]
+            # a customer set on the row behind this writer's back (its version as read): the guest write refuses it
+            await conn.execute("UPDATE cart SET customer_id = 'cus_gone' WHERE id = 'cart_guest_write'")
+            assert await carts.write(conn, cart, b"{}") is None
+            assert conn not in carts.WRITE_DIRECT.prepared
+            found = await carts.read(conn, "cart_guest_write")
+            assert found is not None and found["customer_id"] == "cus_gone" and found["customer_seen"] is None
+            written = await carts.write(conn, found, b"{}")  # a cart with a customer: the full check (none found)
+            assert written is not None and written["version"] == found["version"] + 1
+            assert conn in carts.WRITE_DIRECT.prepared
 
     asyncio.run(work())
 
