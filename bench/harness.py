@@ -335,11 +335,17 @@ def bare_server(body_bytes: int, workers: int = 1) -> GranianServer:
     )
 
 
-def one_select_server(db_url: str, body_bytes: int, workers: int = 1) -> GranianServer:
+def one_select_server(db_url: str, body_bytes: int, workers: int = 1, *, pool: str = "psycopg") -> GranianServer:
     """The baseline: bench/one_select_app.py, one primary-key SELECT on `db_url` per GET (a pool of 10, as ours) and
-    a JSON body of `body_bytes` bytes."""
-    env = {"ONE_SELECT_DATABASE_URL": db_url, "ONE_SELECT_BODY_BYTES": str(body_bytes), "ONE_SELECT_POOL_SIZE": "10"}
-    return GranianServer("bench.one_select_app:app", workers=workers, env=env, name="one-SELECT app")
+    a JSON body of `body_bytes` bytes; `pool="commerce"`: on our server's pool (ONE_SELECT_POOL)."""
+    env = {
+        "ONE_SELECT_DATABASE_URL": db_url,
+        "ONE_SELECT_BODY_BYTES": str(body_bytes),
+        "ONE_SELECT_POOL_SIZE": "10",
+        "ONE_SELECT_POOL": pool,
+    }
+    name = "one-SELECT app" + (" on our pool" if pool != "psycopg" else "")
+    return GranianServer("bench.one_select_app:app", workers=workers, env=env, name=name)
 
 
 # --------------------------------------------------------------------------------------------- wrk

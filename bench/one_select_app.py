@@ -5,7 +5,8 @@ AsyncConnectionPool shaped like our server's (commerce.db.pool: min 2, max ONE_S
 default 10 as DB_POOL_SIZE's; autocommit; psycopg's default server-side prepared statements, prepared after a
 query's 5th run on a connection) and answers the row as JSON padded to exactly ONE_SELECT_BODY_BYTES bytes, so it
 moves the same payload as the route it is compared with. An unknown id is a 404; `/health` answers without the
-database. Serve it like the real app:
+database. ONE_SELECT_POOL=commerce runs it on our server's pool instead (commerce.db.pool: psycopg_pool's with its
+short ways in and out and its own queue), to see how much of a ratio is the pool. Serve it like the real app:
 
     ONE_SELECT_DATABASE_URL=postgresql://... ONE_SELECT_BODY_BYTES=1234 \\
         granian --interface asgi --loop uvloop --workers 1 bench.one_select_app:app
@@ -69,7 +70,12 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                pool = AsyncConnectionPool(
+                kind_of_pool = AsyncConnectionPool
+                if os.environ.get("ONE_SELECT_POOL") == "commerce":
+                    from commerce.db.pool import Pool
+
+                    kind_of_pool = Pool
+                pool = kind_of_pool(
                     DATABASE_URL,
                     min_size=min(2, POOL_SIZE),
                     max_size=POOL_SIZE,
