@@ -24,7 +24,8 @@ import harness
 import http_carts as hc
 
 STATS = """
-SELECT s.n_tup_upd, s.n_tup_hot_upd, t.n_tup_ins
+SELECT s.n_tup_upd, s.n_tup_hot_upd, t.n_tup_ins,
+       (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database())
 FROM pg_stat_user_tables s, pg_stat_all_tables t
 WHERE s.relname = 'cart' AND t.relid = (SELECT reltoastrelid FROM pg_class WHERE relname = 'cart')
 """
@@ -42,7 +43,7 @@ def run_time(pid: int) -> float:
 def stats(db_url: str) -> tuple[int, ...]:
     with psycopg.connect(db_url, autocommit=True) as conn:
         row = conn.execute(STATS).fetchone()
-    return tuple(int(v or 0) for v in row) if row else (0, 0, 0)
+    return tuple(int(v or 0) for v in row) if row else (0, 0, 0, 0)
 
 
 def measure(db_url: str, url: str, script: Path, duration: str, headers: dict[str, str], pid: int | None) -> str:
@@ -52,14 +53,14 @@ def measure(db_url: str, url: str, script: Path, duration: str, headers: dict[st
         before = {p: run_time(p) for (p,) in monitor.execute(BACKENDS).fetchall()}
         result = harness.run_wrk(url, duration=duration, connections=64, headers=headers, script=script, server_pid=pid)
         after = {p: run_time(p) for (p,) in monitor.execute(BACKENDS).fetchall()}
-    updates, hot, toasted = (b - a for a, b in zip(before_stats, stats(db_url), strict=True))
+    updates, hot, toasted, transactions = (b - a for a, b in zip(before_stats, stats(db_url), strict=True))
     n = max(result.requests, 1)
     backends = sum(t - before.get(p, 0.0) for p, t in after.items())
     return (
         f"req/s {result.requests_per_s:7,.0f}  non-2xx {result.non_2xx}  "
         f"server CPU {result.server_cpu_s / n * 1e6:6,.0f} µs/req  "
         f"PostgreSQL backends {backends / n * 1e6:6,.0f} µs/req  cart updates {updates} (HOT {hot}), "
-        f"TOAST rows written {toasted}  load {os.getloadavg()[0]:.2f}"
+        f"TOAST rows written {toasted}  transactions per req {transactions / n:.2f}  load {os.getloadavg()[0]:.2f}"
     )
 
 
