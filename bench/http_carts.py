@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+from commerce.cart import repository
 from harness import BenchSettings, Comparison, GranianServer, Target, WrkResult, fmt_ms, fmt_rate
 from results import default_command, load_average, nproc, table, update_section
 
@@ -417,19 +418,18 @@ def count_round_trips(
 
 
 def cart_stats(db_url: str, carts: list[str]) -> dict[str, int]:
-    """Lines and quantities of the add-to-cart carts, read from PostgreSQL after the runs."""
+    """Lines and quantities of the add-to-cart carts, read from PostgreSQL after the runs (through the cart
+    repository: the lines are stored compressed)."""
 
     async def work(conn: Any) -> dict[str, int]:
-        cursor = await conn.execute(
-            """
-            SELECT count(*), coalesce(sum((i ->> 'quantity')::int), 0), coalesce(max((i ->> 'quantity')::int), 0),
-                   (SELECT max(jsonb_array_length(items::jsonb)) FROM cart WHERE id = ANY(%(carts)s))
-            FROM cart, jsonb_array_elements(cart.items::jsonb) AS i WHERE cart.id = ANY(%(carts)s)
-            """,
-            {"carts": carts},
-        )
-        lines, quantity, max_quantity, max_lines = await cursor.fetchone()
-        return {"lines": lines, "quantity": int(quantity), "max_quantity": max_quantity, "max_lines": max_lines}
+        found = [await repository.read(conn, cart_id) for cart_id in carts]
+        lines = [line for cart in found if cart is not None for line in cart["items"]]
+        return {
+            "lines": len(lines),
+            "quantity": sum(int(line["quantity"]) for line in lines),
+            "max_quantity": max((int(line["quantity"]) for line in lines), default=0),
+            "max_lines": max((len(cart["items"]) for cart in found if cart is not None), default=0),
+        }
 
     return harness.run_async(db_url, work)
 

@@ -1,6 +1,6 @@
 """The only code that runs SQL on cart: one row per cart, its lines, shipping methods, codes and addresses as JSON
-documents (json, written and read whole, never queried inside; metadata jsonb), written back whole by a conditional
-UPDATE on `version` (optimistic concurrency)."""
+documents (written and read whole, never queried inside: the lines LZ4-compressed bytea, the others json, metadata
+jsonb), written back whole by a conditional UPDATE on `version` (optimistic concurrency)."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,7 +37,7 @@ BESIDE = f"""{CUSTOMER} AS customer,{PAYMENT_COLLECTION}"""
 READ_NAMES = (*COLUMNS, *TIMES, "version", "promo_codes", *DOCUMENTS, "customer", "payment_collection_id")
 READ = f"""
 SELECT {", ".join(f"c.{col}" for col in (*COLUMNS, *TIMES, "version"))}, to_json(c.promo_codes)::text,
-       {", ".join(f"c.{doc}::text" for doc in DOCUMENTS)}, {BESIDE}
+       {", ".join(f"c.{doc}" if doc == "items" else f"c.{doc}::text" for doc in DOCUMENTS)}, {BESIDE}
 FROM cart c WHERE c.id = %(id)s AND c.deleted_at IS NULL
 """
 # What GET /store/carts/:id sends: the cart as its last change rendered it (JSON of the cart object without its
@@ -55,7 +55,7 @@ INSERT = """
 INSERT INTO cart (id, region_id, customer_id, sales_channel_id, email, currency_code, metadata, items,
                   shipping_methods, promo_codes, shipping_address, billing_address, rendered, created_at, updated_at)
 VALUES (%(id)s, %(region_id)s, %(customer_id)s, %(sales_channel_id)s, %(email)s, %(currency_code)s,
-        %(metadata)s::jsonb, %(items)s::json, %(shipping_methods)s::json, %(promo_codes)s,
+        %(metadata)s::jsonb, %(items)s, %(shipping_methods)s::json, %(promo_codes)s,
         %(shipping_address)s::json, %(billing_address)s::json, %(rendered)s, %(updated_at)s, %(updated_at)s)
 RETURNING version
 """
@@ -74,7 +74,7 @@ ASYNC_COMMIT = "(SELECT set_config('synchronous_commit', 'off', true)) AS async_
 WRITE = f"""
 UPDATE cart c SET region_id = %(region_id)s, customer_id = %(customer_id)s, sales_channel_id = %(sales_channel_id)s,
        email = %(email)s, currency_code = %(currency_code)s, metadata = %(metadata)s::jsonb,
-       items = %(items)s::json, shipping_methods = %(shipping_methods)s::json, promo_codes = %(promo_codes)s,
+       items = %(items)s, shipping_methods = %(shipping_methods)s::json, promo_codes = %(promo_codes)s,
        shipping_address = %(shipping_address)s::json, billing_address = %(billing_address)s::json,
        rendered = %(rendered)s, version = c.version + 1, updated_at = %(updated_at)s
 FROM {ASYNC_COMMIT}
@@ -94,28 +94,29 @@ UPDATE cart SET completed_at = now(), updated_at = now(), version = version + 1,
 WHERE id = %s AND completed_at IS NULL RETURNING id
 """
 
-# The rendering as stored: LZ4 (a marker byte, then an LZ4 block with its size), ~3.5x smaller. Written whole, the
-# 8 KB of a 4-line cart's rendering made its row too big for a page, so PostgreSQL compressed the row at every
-# change (pglz where the server has no lz4: ~a quarter of the backend's CPU per write on the embedded server) and
-# its WAL carried it; the worker's LZ4 costs ~5 us per change and ~1.5 us per retrieve. Renderings stored before
-# (JSON: they start with `{`) are read as they are.
+# The rendering and the lines (JSON) as stored: LZ4 (a marker byte, then an LZ4 block with its size), ~3x smaller.
+# Written whole, a 4-line cart's 8 KB rendering and 4 KB of lines made its row too big for a page, so PostgreSQL
+# compressed the row at every change (pglz where the server has no lz4: ~a quarter of the backend's CPU per write on
+# the embedded server), checked the lines as JSON, and no update was HOT (migrations/0071); the worker's LZ4 costs
+# ~7 us per change and ~1.5 us per retrieve. What was stored before is JSON (it starts with `{` or `[`), read as it is.
 _LZ4 = b"\x00"
 
 
-def stored(rendered: bytes | None) -> bytes | None:
-    return None if rendered is None else _LZ4 + lz4.block.compress(rendered)
+def stored(data: bytes | None) -> bytes | None:
+    return None if data is None else _LZ4 + lz4.block.compress(data)
 
 
 def unstored(value: bytes | None) -> bytes | None:
     if value is None or value[:1] != _LZ4:
         return value
-    rendering: bytes = lz4.block.decompress(memoryview(value)[1:])
-    return rendering
+    data: bytes = lz4.block.decompress(memoryview(value)[1:])
+    return data
 
 
-# WRITE as libpq takes it, run by `_write_prepared`: the rendering as bytes, the rest text.
-WRITE_DIRECT = direct.Statement("commerce_cart_write", WRITE, binary=frozenset({"rendered"}))
-WRITE_GUEST_DIRECT = direct.Statement("commerce_cart_write_guest", WRITE_GUEST, binary=frozenset({"rendered"}))
+# WRITE as libpq takes it, run by `_write_prepared`: the lines and the rendering as bytes, the rest text.
+_BINARY = frozenset({"items", "rendered"})
+WRITE_DIRECT = direct.Statement("commerce_cart_write", WRITE, binary=_BINARY)
+WRITE_GUEST_DIRECT = direct.Statement("commerce_cart_write_guest", WRITE_GUEST, binary=_BINARY)
 _encoder = msgspec.json.Encoder()  # Decimal as a JSON string: exact, read back by `exact`
 _decode = msgspec.json.decode
 
@@ -136,7 +137,8 @@ def _params(cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any]:
         },
         "rendered": stored(rendered),
         "metadata": _jsonb(cart["metadata"]),
-        **{k: _json(cart[k]) for k in DOCUMENTS if k != "metadata"},
+        **{k: _json(cart[k]) for k in DOCUMENTS if k not in ("metadata", "items")},
+        "items": stored(_encoder.encode(cart["items"])),
         "promo_codes": list(cart["promo_codes"]),
         "version": cart.get("version"),
         "customer_seen": cart.get("customer_seen"),
@@ -197,6 +199,7 @@ def _binary_row(result: Any) -> dict[str, Any]:
 
 def _cart(row: dict[str, Any]) -> dict[str, Any]:
     row["customer_seen"] = row["customer"]  # as PostgreSQL renders it: what a write checks is unchanged
+    row["items"] = unstored(bytes(row["items"]))
     for key in (*DOCUMENTS, "promo_codes", "customer"):
         text = row[key]
         row[key] = None if text is None else _decode(text)
@@ -278,7 +281,9 @@ def _array(values: list[str]) -> bytes:
 def _write_params(statement: direct.Statement, cart: dict[str, Any], rendered: bytes | None) -> list[bytes | None]:
     out: list[bytes | None] = []
     for name in statement.names:
-        if name in _DOCUMENT_SET:
+        if name == "items":
+            out.append(stored(_encoder.encode(cart["items"])))
+        elif name in _DOCUMENT_SET:
             value = cart[name]
             out.append(None if value is None else _encoder.encode(value))
         elif name == "rendered":
