@@ -551,7 +551,8 @@ def render(
         ]
     lines += [
         "**Design (issue 11).** A cart is one row: its lines (each with its adjustments and tax lines), shipping "
-        "methods, promotion codes and addresses are JSONB documents in the cart row, with a `version`. A change "
+        "methods, promotion codes and addresses are JSON documents in the cart row (the lines LZ4-compressed by "
+        "the worker, as the stored rendering), with a `version`. A change "
         "takes the aggregate, computes the new state in memory (prices from the engine's PriceIndex, promotions "
         "and totals from the engine, tax rates and stock from per-worker read models kept fresh by NOTIFY) and "
         "writes it back in one `UPDATE cart ... WHERE id = $1 AND version = $2 AND <the cart's customer and groups "
