@@ -141,6 +141,7 @@ class Shared:
         self.env.reader_check()  # free the reader slots of workers that were killed while holding one
         self.broken = False
         self.pid = os.getpid()
+        self._me = WORKER + str(self.pid).encode()
         self._shared = False
         self._looked = -math.inf  # (never: look at the next call)
         self.register(self.pid)
@@ -164,7 +165,7 @@ class Shared:
 
     def _others(self) -> bool:
         found = False
-        me = WORKER + str(self.pid).encode()
+        me = self._me
         with self.env.begin(write=True) as txn:
             if txn.get(me) is None:
                 txn.put(me, b"")  # (an emptied store lost the registrations: each worker makes its own again)
@@ -229,7 +230,7 @@ class Shared:
                     # (a commit of its own: LMDB reuses the pages a transaction freed only after the next one
                     # commits, so a put straight after the drop could find the store as full as before)
                     with self.env.begin(write=True) as txn:
-                        txn.put(WORKER + str(self.pid).encode(), b"")
+                        txn.put(self._me, b"")
         except self._lmdb.Error as exc:
             self._break(exc)
 

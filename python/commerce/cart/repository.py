@@ -121,6 +121,10 @@ _encoder = msgspec.json.Encoder()  # Decimal as a JSON string: exact, read back 
 _decode = msgspec.json.decode
 
 
+def _stored_lines(cart: dict[str, Any]) -> bytes | None:
+    return stored(_encoder.encode(cart["items"]))
+
+
 def _jsonb(value: Any) -> Jsonb | None:
     return None if value is None else Jsonb(value, dumps=_encoder.encode)
 
@@ -138,7 +142,7 @@ def _params(cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any]:
         "rendered": stored(rendered),
         "metadata": _jsonb(cart["metadata"]),
         **{k: _json(cart[k]) for k in DOCUMENTS if k not in ("metadata", "items")},
-        "items": stored(_encoder.encode(cart["items"])),
+        "items": _stored_lines(cart),
         "promo_codes": list(cart["promo_codes"]),
         "version": cart.get("version"),
         "customer_seen": cart.get("customer_seen"),
@@ -282,7 +286,7 @@ def _write_params(statement: direct.Statement, cart: dict[str, Any], rendered: b
     out: list[bytes | None] = []
     for name in statement.names:
         if name == "items":
-            out.append(stored(_encoder.encode(cart["items"])))
+            out.append(_stored_lines(cart))
         elif name in _DOCUMENT_SET:
             value = cart[name]
             out.append(None if value is None else _encoder.encode(value))
