@@ -76,9 +76,8 @@ def test_a_write_through_libpq_reads_back_and_survives_deallocate_all(db_url: st
                 found["items"]
             )
             assert carts.unstored(bytes(row[0])) == b'{"id":"cart_libpq_write","v":2'
-            assert (await carts.read_rendered(conn, "cart_libpq_write"))[
-                "rendered"
-            ] == b'{"id":"cart_libpq_write","v":2'
+            found_rendered = await carts.read_rendered(conn, "cart_libpq_write")
+            assert found_rendered is not None and found_rendered["rendered"] == b'{"id":"cart_libpq_write","v":2'
             # a rendering stored before they were compressed (JSON) is read as it is
             await conn.execute("UPDATE cart SET rendered = %s WHERE id = 'cart_libpq_write'", (b'{"id":"old"',))
             found_rendered = await carts.read_rendered(conn, "cart_libpq_write")
