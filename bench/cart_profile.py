@@ -13,9 +13,10 @@ cProfile (its overhead is large); CART_PROFILE_PERF=<file> records `perf record 
 CART_PROFILE_NO_COPY=1 runs as a worker that holds no copies and shares none (each change reads its cart: servers
 sharing carts), CART_PROFILE_SHARED_ONLY=1 as one whose carts' last changes were another worker's of the same server
 (each change takes its cart from the workers' shared store);
-CART_PROFILE_WRITE=<n> times the cart's write statement alone, n times, against a one-parameter SELECT
-(CART_WRITE_VARIANT=<file.py> with a `write(conn, cart, rendered)` to compare; CART_PROFILE_SAVE=<file> keeps the
-cart's documents as JSON).
+CART_PROFILE_CALLGRIND=1 counts instructions per request (CART_PROFILE_CALLGRIND_OUT=<dir> keeps callgrind's
+files there, for callgrind_annotate); CART_PROFILE_WRITE=<n> times the cart's write statement alone, n times, against
+a one-parameter SELECT (CART_WRITE_VARIANT=<file.py> with a `write(conn, cart, rendered)` to compare;
+CART_PROFILE_SAVE=<file> keeps the cart's documents as JSON).
 """
 
 import asyncio
@@ -309,7 +310,8 @@ def instructions(db_url: str, headers: dict[str, str], carts: dict[str, Any], va
     `itertools.starmap`, the only C function callgrind counts in (--toggle-collect)."""
     n = int(os.environ.get("CART_PROFILE_N") or 200)
     ops = (os.environ.get("CART_OPS") or "add,quantity,promo,address,retrieve").split(",")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = os.environ.get("CART_PROFILE_CALLGRIND_OUT") or scratch  # kept there for callgrind_annotate
         spec = os.path.join(tmp, "spec.json")
         with open(spec, "w") as out:
             json.dump({"db_url": db_url, "headers": headers, "carts": carts, "variants": variants}, out)

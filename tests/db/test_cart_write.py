@@ -4,6 +4,7 @@ nothing, and a DEALLOCATE ALL on the connection (psycopg sends one after a rollb
 
 import asyncio
 import contextlib
+import os
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -179,5 +180,41 @@ def test_read_newer_reads_a_cart_only_if_it_changed_since_a_version(db_url: str)
                     assert await carts.read_newer(conn, "cart_newer", version + 1) is None
                     assert await carts.read_newer(conn, "cart_none", 0) is None
             assert conn in carts.READ_NEWER_DIRECT.prepared
+
+    asyncio.run(work())
+
+
+def test_changes_of_small_carts_stay_hot_updates(db_url: str) -> None:
+    """Carts of 1-2 KB changed over and over keep each new version on their page (HOT: no index entry, the old one
+    pruned in place): at fillfactor 100 a page had too much free space to be pruned and too little for the next
+    version (migrations/0072)."""
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            ids = [f"cart_hot_{n}" for n in range(24)]
+            versions = {}
+            for cart_id in ids:
+                versions[cart_id] = (await carts.insert(conn, _cart(cart_id), os.urandom(1400)))["version"]
+
+            async def counts() -> tuple[int, int]:
+                await conn.execute("SELECT pg_stat_force_next_flush()")
+                await conn.execute("SELECT pg_stat_clear_snapshot()")
+                cur = await conn.execute(
+                    "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'cart'"
+                )
+                row = await cur.fetchone()
+                assert row is not None
+                return int(row[0]), int(row[1])
+
+            before = await counts()
+            for _ in range(20):
+                for cart_id in ids:
+                    cart = {**_cart(cart_id), "version": versions[cart_id]}
+                    written = await carts.write(conn, cart, os.urandom(1000 + len(cart_id) * 20))
+                    assert written is not None
+                    versions[cart_id] = written["version"]
+            updates, hot = (b - a for a, b in zip(before, await counts(), strict=True))
+            assert updates == 20 * len(ids)
+            assert hot >= 0.95 * updates, f"{hot} of {updates} updates were HOT"
 
     asyncio.run(work())
