@@ -128,3 +128,95 @@ def test_the_duplicate_descriptor_is_closed_with_the_connection(db_url: str, run
     fd = run(work())
     with pytest.raises(OSError):
         os.fstat(fd)
+
+
+FAIL = direct.Statement("commerce_test_fail", "SELECT 1 / %(zero)s::int, %(tag)s::text")
+
+
+def test_statements_pipelined_each_commit_or_fail_alone(db_url: str, run: Any) -> None:
+    """One round trip, each statement its own transaction: a failing one fails alone, with its own error; statements
+    not yet prepared on the connection are prepared in the same pipeline; one deallocated since runs again alone."""
+
+    async def work() -> None:
+        async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+            await conn.execute("CREATE TEMP TABLE pipelined (n int PRIMARY KEY)")
+            insert = direct.Statement("commerce_test_insert", "INSERT INTO pipelined VALUES (%(n)s) RETURNING n")
+            for attempt in range(2):  # first unprepared, then deallocated (prepared by the first)
+                async with asyncio.timeout(5):
+                    results = await direct.run_pipelined(
+                        conn,
+                        [
+                            (insert, [b"%d" % (10 * attempt + 1)]),
+                            (FAIL, [b"0", b"boom"]),
+                            (insert, [b"%d" % (10 * attempt + 1)]),  # a duplicate key: fails, the first stays
+                            (ECHO, [b"after"]),
+                            (insert, [b"%d" % (10 * attempt + 2)]),
+                        ],
+                    )
+                assert results[0].get_value(0, 0) == b"%d" % (10 * attempt + 1)
+                assert isinstance(results[1], psycopg.errors.DivisionByZero)
+                assert isinstance(results[2], psycopg.errors.UniqueViolation)
+                assert results[3].get_value(0, 0) == b"after"
+                assert results[4].get_value(0, 0) == b"%d" % (10 * attempt + 2)
+                assert conn.pgconn.pipeline_status == psycopg.pq.PipelineStatus.OFF
+                await _echo(conn, f"alone {attempt}")  # the connection is as it was
+                assert (await FAIL.run(conn, [b"1", b"ok"])).get_value(0, 1) == b"ok"  # its failure left it prepared
+                if attempt == 0:
+                    await conn.execute("DEALLOCATE ALL")
+            cur = await conn.execute("SELECT array_agg(n ORDER BY n) FROM pipelined")
+            assert await cur.fetchone() == ([1, 2, 11, 12],)
+
+    run(work())
+
+
+def test_a_batch_sends_concurrent_statements_in_one_round_trip(db_url: str, run: Any) -> None:
+    """Requests reaching their statements in the same pass of the loop share one round trip, each answered its own
+    result or error; a request cancelled while it gathers the others does not strand them."""
+
+    async def work() -> None:
+        conns = [await psycopg.AsyncConnection.connect(db_url, autocommit=True) for _ in range(6)]
+        try:
+            batch = direct.Batch()
+
+            async def one(n: int) -> Any:
+                statement, params = (FAIL, [b"0", b"x"]) if n == 3 else (ECHO, [b"req %d" % n])
+                try:
+                    result = await batch.run(conns[n], statement, params)
+                except psycopg.errors.DivisionByZero:
+                    return "failed"
+                return result.get_value(0, 0)
+
+            async with asyncio.timeout(5):
+                got = await asyncio.gather(*(one(n) for n in range(6)))
+            assert got == [b"req 0", b"req 1", b"req 2", "failed", b"req 4", b"req 5"]
+            assert batch.sizes == [6, 1]  # six statements, one round trip
+
+            async with asyncio.timeout(5):
+                assert await one(0) == b"req 0"  # alone: as Statement.run
+            assert batch.sizes == [7, 2]
+
+            # The one gathering the others is cancelled while it waits for them: they go on without it.
+            leader, *followers = (asyncio.ensure_future(one(n)) for n in range(3))
+            await asyncio.sleep(0)  # the first waits for the loop's next pass; the two others join it
+            leader.cancel()
+            async with asyncio.timeout(5):
+                assert await asyncio.gather(*followers) == [b"req 1", b"req 2"]
+                await asyncio.wait([leader])
+            assert leader.cancelled()
+            # Cancelled once its round trip is out: it waits for the round trip (its connection is in it), then ends.
+            leader, *followers = (asyncio.ensure_future(one(n)) for n in range(3))
+            for _ in range(3):
+                await asyncio.sleep(0)
+            leader.cancel()
+            async with asyncio.timeout(5):
+                assert await asyncio.gather(*followers) == [b"req 1", b"req 2"]
+                await asyncio.wait([leader])
+            assert leader.cancelled()
+            assert batch.sizes == [12, 4]
+            for conn in conns:
+                await _echo(conn, "still usable")
+        finally:
+            for conn in conns:
+                await conn.close()
+
+    run(work())

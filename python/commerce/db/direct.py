@@ -3,7 +3,9 @@ parameters given as the bytes PostgreSQL reads. psycopg's cursor (query conversi
 parameter, row factories, its wait machinery) costs a worker ~100-150 us per statement more than this (measured on
 the cart's write: 385 -> 240 us of CPU, bench/cart_profile.py); what PostgreSQL runs is the same.
 
-Used only on an idle autocommit connection of a direct (not pooled through PgBouncer) database: `usable` says when.
+Concurrent requests' statements can share one round trip (`Batch`, `run_pipelined`: libpq's pipeline mode, each
+statement its own transaction). Used only on an idle autocommit connection of a direct (not pooled through PgBouncer)
+database: `usable` says when.
 It relies on psycopg's lower-level pieces (`generators.execute`, `conn.wait`, `conn.lock`), which are not its
 documented API: psycopg is pinned, and tests/db/test_cart_write.py and test_direct.py cover this path."""
 
@@ -69,6 +71,163 @@ class Statement:
         raise AssertionError("unreachable")
 
 
+# A statement to run in a `Batch`: the connection of its request, its parameters, the future of its result (none for
+# the run of the request that sends the batch).
+_Run = tuple[AsyncConnection[Any], "Statement", list[bytes | None], "asyncio.Future[Any] | None"]
+
+
+class Batch:
+    """Statements of concurrent requests sent together: the first to `run` waits one pass of the event loop, in which
+    the requests ready then reach their own statements and join it; it then sends them all in one round trip on its
+    own connection (`run_pipelined`: each its own transaction, as alone). Under load a worker's requests come in
+    bursts, and a statement costs PostgreSQL as much in the round trip (its backend woken, a read, a send, asleep
+    again) as in its work: one backend running a cart's UPDATE, ~80 us of its CPU per statement one at a time, ~50
+    pipelined by 4 or 8 (bench/RESULTS.md, http-carts). Alone, a statement runs as `Statement.run` runs it, after
+    that one pass. A waiting request that is cancelled still waits for the round trip its statement is in (the
+    connection it is on may be its own)."""
+
+    __slots__ = ("joined", "loop", "sizes")
+
+    def __init__(self) -> None:
+        self.joined: list[_Run] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.sizes = [0, 0]  # statements run, round trips: for the benchmarks and tests
+
+    async def run(self, conn: AsyncConnection[Any], statement: Statement, params: list[bytes | None]) -> Any:
+        """`statement.run(conn, params)`, maybe in one round trip with others (then on another's connection)."""
+        loop = asyncio.get_running_loop()
+        if self.joined is not None and self.loop is loop:
+            done: asyncio.Future[Any] = loop.create_future()
+            self.joined.append((conn, statement, params, done))
+            return await _outcome(done)
+        self.joined, self.loop = [], loop
+        try:
+            await asyncio.sleep(0)  # one pass of the loop: the requests ready now reach their statements and join
+        except BaseException:
+            joined, self.joined = self.joined, None
+            if joined:  # (cancelled meanwhile: those that joined go on their own, on the first one's connection)
+                task = loop.create_task(self._send(joined[0][0], joined))
+                _sending.add(task)  # (a task the loop holds only weakly)
+                task.add_done_callback(_sending.discard)
+            raise
+        joined, self.joined = self.joined, None
+        if not joined:
+            self.sizes[0] += 1
+            self.sizes[1] += 1
+            return await statement.run(conn, params)
+        return await _outcome(loop.create_task(self._send(conn, [(conn, statement, params, None), *joined])))
+
+    async def _send(self, conn: AsyncConnection[Any], runs: list["_Run"]) -> Any:
+        """The first run's result (or its error raised); the others' set on their futures."""
+        self.sizes[0] += len(runs)
+        self.sizes[1] += 1
+        try:
+            results = await run_pipelined(conn, [(statement, params) for _, statement, params, _ in runs])
+        except BaseException as exc:
+            for _, _, _, done in runs:
+                if done is not None and not done.done():
+                    done.set_exception(pg_errors.OperationalError(f"the batched statement was not run: {exc!r}"))
+            raise
+        for (_, _, _, done), result in zip(runs, results, strict=True):
+            if done is not None and not done.done():
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+        if runs[0][3] is None and isinstance(results[0], Exception):
+            raise results[0]
+        return results[0]
+
+
+_sending: set["asyncio.Task[Any]"] = set()
+
+
+async def _outcome(waited: "asyncio.Future[Any]") -> Any:
+    try:
+        return await asyncio.shield(waited)
+    except asyncio.CancelledError:
+        if not waited.done():
+            await asyncio.wait([waited])  # (its statement is out, maybe on this request's connection)
+        raise
+
+
+async def run_pipelined(
+    conn: AsyncConnection[Any], runs: list[tuple[Statement, list[bytes | None]]]
+) -> list[Any | Exception]:
+    """Several statements in one round trip (libpq's pipeline mode), each its own transaction (a Sync after each, as
+    `Statement.run` commits alone): the result of each, or the error it raised (the others run regardless). Results
+    come as text. A statement found deallocated on the server is prepared and run again alone."""
+    pgconn = conn.pgconn
+    link = _links.get(conn)
+    if link is None:
+        link = _links[conn] = _Link()
+    out: list[Any | Exception] = []
+    async with conn.lock:
+        pgconn.enter_pipeline_mode()
+        try:
+            for statement, params in runs:
+                if statement.name not in link.prepared:
+                    pgconn.send_prepare(statement.name, statement.sql)
+                    link.prepared.add(statement.name)  # (dropped again below when it fails)
+                pgconn.send_query_prepared(statement.name, params, param_formats=statement.formats)
+                pgconn.pipeline_sync()
+            groups = await _pipeline_results(conn, link, len(runs))
+        finally:
+            if pgconn.status == pq.ConnStatus.OK and pgconn.pipeline_status != pq.PipelineStatus.OFF:
+                pgconn.exit_pipeline_mode()
+    again = []
+    for n, ((statement, _), results) in enumerate(zip(runs, groups, strict=True)):
+        failed = next((r for r in results if r.status not in _DONE), None)
+        if failed is None:
+            out.append(results[-1])
+            continue
+        if len(results) == 2 and results[0] is failed:  # (its prepare failed: prepared again by its next run)
+            link.prepared.discard(statement.name)
+        elif failed.error_field(pq.DiagnosticField.SQLSTATE) == _NO_STATEMENT:
+            link.prepared.discard(statement.name)  # (deallocated since, as `Statement.run` finds)
+            again.append(n)
+        out.append(pg_errors.error_from_result(failed, encoding=conn.info.encoding))
+    for n in again:
+        statement, params = runs[n]
+        try:
+            out[n] = await statement.run(conn, params)
+        except pg_errors.Error as exc:
+            out[n] = exc
+    return out
+
+
+_DONE = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
+
+
+async def _pipeline_results(conn: AsyncConnection[Any], link: "_Link", syncs: int) -> list[list[Any]]:
+    """The results of a pipeline of `syncs` Sync-terminated groups, by group, read on the connection's `_Watch`."""
+    pgconn = conn.pgconn
+    groups: list[list[Any]] = [[] for _ in range(syncs)]
+    if pgconn.flush():
+        await conn.wait(generators.send(pgconn))
+    watch = _watch(link, pgconn.socket)
+    group = 0
+    try:
+        while group < syncs:
+            while pgconn.is_busy():
+                await watch.readable()
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                continue  # (the end of one statement's results)
+            if result.status == pq.ExecStatus.PIPELINE_SYNC:
+                group += 1
+            else:
+                groups[group].append(result)
+    except BaseException:
+        pgconn.finish()  # (a pipeline cut short cannot be read back into step: its pool replaces the connection)
+        raise
+    while notify := pgconn.notifies():
+        if pgconn.notify_handler:
+            pgconn.notify_handler(notify)
+    return groups
+
+
 class _Link:
     """What this module keeps of a connection: the statements prepared on it (a psycopg DEALLOCATE ALL, after a
     rollback, drops them: a run finds its statement gone and prepares it again) and the reader on its socket."""
@@ -105,13 +264,7 @@ async def _result(conn: AsyncConnection[Any], link: _Link) -> Any:
         return result
     try:
         if pgconn.is_busy():
-            watch = link.watch
-            socket = pgconn.socket
-            if watch is None or watch.socket != socket or watch.loop.is_closed():
-                # The first wait, or a connection used on another loop (the old one closed: its readers are gone).
-                if watch is not None:
-                    watch.stop()
-                watch = link.watch = _Watch(socket)
+            watch = _watch(link, pgconn.socket)
             while True:
                 await watch.readable()
                 pgconn.consume_input()
@@ -128,6 +281,17 @@ async def _result(conn: AsyncConnection[Any], link: _Link) -> Any:
         if pgconn.notify_handler:
             pgconn.notify_handler(notify)
     return result
+
+
+def _watch(link: _Link, socket: int) -> "_Watch":
+    """The connection's reader, made at its first wait, or again for a connection used on another loop (the old one
+    closed: its readers are gone)."""
+    watch = link.watch
+    if watch is None or watch.socket != socket or watch.loop.is_closed():
+        if watch is not None:
+            watch.stop()
+        watch = link.watch = _Watch(socket)
+    return watch
 
 
 class _Watch:
