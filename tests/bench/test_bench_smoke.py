@@ -125,3 +125,14 @@ def test_the_cart_benchmark_counts_one_round_trip_per_change_on_one_worker_or_tw
             for name, counted in trips.items():
                 # The median: a worker's background work (the hold sweeper, the outbox) may fall in a window.
                 assert counted.median() == 1, (workers, name, counted.per_request)
+
+
+def test_the_cart_pipeline_benchmark_writes_one_at_a_time_and_pipelined(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    with bench_module("cart_pipeline") as cart_pipeline:
+        asyncio.run(cart_pipeline.measure(db_url, 16, [4]))  # every write must win (the script asserts it)
+    printed = capsys.readouterr().out
+    assert printed.count("one at a time") == printed.count("pipelined by 4") == 2, printed

@@ -119,6 +119,7 @@ WRITE_DIRECT = direct.Statement("commerce_cart_write", WRITE, binary=_BINARY)
 WRITE_GUEST_DIRECT = direct.Statement("commerce_cart_write_guest", WRITE_GUEST, binary=_BINARY)
 # Writes of concurrent changes, sent in one round trip (each its own transaction): under load a worker's changes reach
 # their writes in bursts, and one at a time a write cost PostgreSQL about as much in its round trip as in its work.
+# It trades the worker's CPU for PostgreSQL's: flows.cart batches only while the server's workers share the machine.
 _WRITES = direct.Batch()
 _encoder = msgspec.json.Encoder()  # Decimal as a JSON string: exact, read back by `exact`
 _decode = msgspec.json.decode
@@ -246,19 +247,22 @@ async def insert(conn: AsyncConnection[Any], cart: dict[str, Any], rendered: byt
     return found
 
 
-async def write(conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None) -> dict[str, Any] | None:
+async def write(
+    conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None, *, batch: bool = False
+) -> dict[str, Any] | None:
     """Write the cart's new state and its rendering over the version it was read at: `{version, customer,
     customer_seen, payment_collection_id}` (the new version, what `read` adds beside the cart), or None when another
-    writer (or checkout, or a change of the cart's customer) got there first."""
+    writer (or checkout, or a change of the cart's customer) got there first. With `batch`, in one round trip with
+    the writes of other changes ready at the same time (`_WRITES`)."""
     if direct.usable(conn):
-        return await _write_prepared(conn, cart, rendered)
+        return await _write_prepared(conn, cart, rendered, batch)
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(WRITE, _params(cart, rendered))
     return _beside(await cur.fetchone())
 
 
 async def _write_prepared(
-    conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None
+    conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None, batch: bool = False
 ) -> dict[str, Any] | None:
     """`write` on an idle autocommit connection, straight through libpq (db.direct): the documents encoded once by
     msgspec, the rendering binary, the rest text typed by the statement. psycopg's cursor (its query conversion,
@@ -266,7 +270,8 @@ async def _write_prepared(
     cart (measured: 385 -> 240 us of CPU per write, bench/cart_profile.py)."""
     guest = cart["customer_id"] is None and cart.get("customer_seen") is None
     statement = WRITE_GUEST_DIRECT if guest else WRITE_DIRECT
-    result = await _WRITES.run(conn, statement, _write_params(statement, cart, rendered))
+    params = _write_params(statement, cart, rendered)
+    result = await (_WRITES.run(conn, statement, params) if batch else statement.run(conn, params))
     if result.ntuples == 0:
         return None
     version, customer, collection = (result.get_value(0, i) for i in range(3))
@@ -309,13 +314,13 @@ _DOCUMENT_SET = frozenset(DOCUMENTS)
 
 
 async def write_or_read(
-    conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None
+    conn: AsyncConnection[Any], cart: dict[str, Any], rendered: bytes | None, *, batch: bool = False
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """`write`, and when that write lost, the cart as it now is: (written, None), or (None, the cart as `read` gives
     it; None if it is gone). The read is a second round trip, only after a loss: pipelined with every write (as it
     was), it cost PostgreSQL ~0.1-0.2 ms per change that won (its executor start, the row found and filtered out),
     and a worker writes from an unchecked copy only while 3 in 4 of its copies win (flows.cart._Odds)."""
-    won = await write(conn, cart, rendered)
+    won = await write(conn, cart, rendered, batch=batch)
     return (won, None) if won is not None else (None, await read(conn, cart["id"]))
 
 

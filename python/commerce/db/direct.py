@@ -87,6 +87,11 @@ class Batch:
     connection it is on may be its own)."""
 
     __slots__ = ("joined", "loop", "sizes")
+    # Statements per round trip at most. They run one after another on one backend while their requests wait, each
+    # holding its own pooled connection idle: with a worker's 10 connections, batches of up to 10 left it at times
+    # with none to start new work on (1 worker under wrk's add-to-cart: ~7 % fewer adds/s than one at a time), and
+    # PostgreSQL's CPU per statement is already ~2/3 of the way down at 4 (bench/cart_pipeline.py).
+    MOST = 4
 
     def __init__(self) -> None:
         self.joined: list[_Run] | None = None
@@ -96,21 +101,25 @@ class Batch:
     async def run(self, conn: AsyncConnection[Any], statement: Statement, params: list[bytes | None]) -> Any:
         """`statement.run(conn, params)`, maybe in one round trip with others (then on another's connection)."""
         loop = asyncio.get_running_loop()
-        if self.joined is not None and self.loop is loop:
+        joined = self.joined
+        if joined is not None and self.loop is loop and len(joined) < self.MOST - 1:
             done: asyncio.Future[Any] = loop.create_future()
-            self.joined.append((conn, statement, params, done))
+            joined.append((conn, statement, params, done))
             return await _outcome(done)
-        self.joined, self.loop = [], loop
+        joined = self.joined = []  # (a full batch gathers no more: the next statements gather their own)
+        self.loop = loop
         try:
             await asyncio.sleep(0)  # one pass of the loop: the requests ready now reach their statements and join
         except BaseException:
-            joined, self.joined = self.joined, None
+            if self.joined is joined:
+                self.joined = None
             if joined:  # (cancelled meanwhile: those that joined go on their own, on the first one's connection)
                 task = loop.create_task(self._send(joined[0][0], joined))
                 _sending.add(task)  # (a task the loop holds only weakly)
                 task.add_done_callback(_sending.discard)
             raise
-        joined, self.joined = self.joined, None
+        if self.joined is joined:
+            self.joined = None
         if not joined:
             self.sizes[0] += 1
             self.sizes[1] += 1

@@ -222,12 +222,16 @@ async def _change(
                 continue  # refused on this worker's copy: decided again on the cart as it is
             cart["updated_at"] = datetime.now(UTC)
             rendered = _render(reads, cart)
+            # Writes of changes computed together go in one round trip while other workers of this server share the
+            # machine: it halves PostgreSQL's CPU per write (one backend woken for several), and costs the worker
+            # more than it saves when the worker is alone with cores to spare (bench/RESULTS.md, http-carts).
+            batch = shared is not None and shared.shared()
             if copy is not None:
-                written, fresh = await carts.write_or_read(conn, cart, rendered)
+                written, fresh = await carts.write_or_read(conn, cart, rendered, batch=batch)
                 if not checked:
                     _odds.saw(written is not None)
             else:
-                written = await carts.write(conn, cart, rendered)
+                written = await carts.write(conn, cart, rendered, batch=batch)
         if written is not None:
             cart |= written
             answer = await _send(conn, reads.regions, rendered, cart)
