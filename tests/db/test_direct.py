@@ -189,12 +189,15 @@ def test_a_batch_sends_concurrent_statements_in_one_round_trip(db_url: str, run:
             async with asyncio.timeout(5):
                 got = await asyncio.gather(*(one(n) for n in range(6)))
             assert got == [b"req 0", b"req 1", b"req 2", "failed", b"req 4", b"req 5"]
-            assert direct.Batch.MOST == 4
-            assert batch.sizes == [6, 2]  # six statements, two round trips (of at most 4)
+            assert batch.sizes == [6, 1]  # six statements, one round trip
 
             async with asyncio.timeout(5):
                 assert await one(0) == b"req 0"  # alone: as Statement.run
-            assert batch.sizes == [7, 3]
+            assert batch.sizes == [7, 2]
+
+            async with asyncio.timeout(5):
+                got = await asyncio.gather(*(one(n % 6) for n in range(10)))  # more than Batch.MOST at once
+            assert got.count("failed") == 2 and batch.sizes == [17, 4]  # ten statements, two round trips (8 + 2)
 
             # The one gathering the others is cancelled while it waits for them: they go on without it.
             leader, *followers = (asyncio.ensure_future(one(n)) for n in range(3))
@@ -213,7 +216,7 @@ def test_a_batch_sends_concurrent_statements_in_one_round_trip(db_url: str, run:
                 assert await asyncio.gather(*followers) == [b"req 1", b"req 2"]
                 await asyncio.wait([leader])
             assert leader.cancelled()
-            assert batch.sizes == [12, 5]
+            assert batch.sizes == [22, 6]
             for conn in conns:
                 await _echo(conn, "still usable")
         finally:

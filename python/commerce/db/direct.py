@@ -87,11 +87,11 @@ class Batch:
     connection it is on may be its own)."""
 
     __slots__ = ("joined", "loop", "sizes")
-    # Statements per round trip at most. They run one after another on one backend while their requests wait, each
-    # holding its own pooled connection idle: with a worker's 10 connections, batches of up to 10 left it at times
-    # with none to start new work on (1 worker under wrk's add-to-cart: ~7 % fewer adds/s than one at a time), and
-    # PostgreSQL's CPU per statement is already ~2/3 of the way down at 4 (bench/cart_pipeline.py).
-    MOST = 4
+    # Statements per round trip at most: they run one after another on one backend while their requests wait, each
+    # holding its pooled connection idle, so a batch never takes all of a worker's connections (10 by default).
+    # PostgreSQL's CPU per statement is at its lowest from 4-8 (bench/cart_pipeline.py); under wrk at 2 workers,
+    # batches of up to 10 left PostgreSQL 68-72 us per add, of up to 4 80-98 us.
+    MOST = 8
 
     def __init__(self) -> None:
         self.joined: list[_Run] | None = None
