@@ -96,7 +96,7 @@ class Batch:
     def __init__(self) -> None:
         self.joined: list[_Run] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.sizes = [0, 0]  # statements run, round trips: for the benchmarks and tests
+        self.sizes = [0, 0]  # statements run, round trips (what the tests look at)
 
     async def run(self, conn: AsyncConnection[Any], statement: Statement, params: list[bytes | None]) -> Any:
         """`statement.run(conn, params)`, maybe in one round trip with others (then on another's connection)."""
