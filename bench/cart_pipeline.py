@@ -17,13 +17,9 @@ from typing import Any
 import psycopg
 
 import harness
+from cart_profile import backend_time
 from commerce.cart import repository as carts
 from commerce.db import direct
-
-
-def backend_time(conn: psycopg.AsyncConnection[Any]) -> float:
-    with open(f"/proc/{conn.info.backend_pid}/schedstat") as stat:
-        return int(stat.read().split()[0]) / 1e9
 
 
 def cart(n: int) -> dict[str, Any]:

@@ -49,9 +49,7 @@ class Statement:
         """Its result (a `psycopg.pq` PGresult: `ntuples`, `get_value(row, column)` as bytes or None); columns in
         binary when `binary`. Raises psycopg's error for a failed statement."""
         pgconn = conn.pgconn
-        link = _links.get(conn)
-        if link is None:
-            link = _links[conn] = _Link()
+        link = _link(conn)
         async with conn.lock:
             for attempt in range(2):
                 if self.name not in link.prepared:
@@ -167,9 +165,7 @@ async def run_pipelined(
     `Statement.run` commits alone): the result of each, or the error it raised (the others run regardless). Results
     come as text. A statement found deallocated on the server is prepared and run again alone."""
     pgconn = conn.pgconn
-    link = _links.get(conn)
-    if link is None:
-        link = _links[conn] = _Link()
+    link = _link(conn)
     out: list[Any | Exception] = []
     async with conn.lock:
         pgconn.enter_pipeline_mode()
@@ -249,6 +245,13 @@ class _Link:
 
 
 _links: weakref.WeakKeyDictionary[AsyncConnection[Any], _Link] = weakref.WeakKeyDictionary()
+
+
+def _link(conn: AsyncConnection[Any]) -> _Link:
+    link = _links.get(conn)
+    if link is None:
+        link = _links[conn] = _Link()
+    return link
 
 
 class _PreparedOn:
