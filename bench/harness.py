@@ -217,6 +217,7 @@ class GranianServer:
         env: dict[str, str] | None = None,
         factory: bool = False,
         workers: int = 1,
+        interface: str = "asgi",
         loop: str = "uvloop",
         extra_args: tuple[str, ...] = (),
         health_path: str = "/health",
@@ -230,7 +231,8 @@ class GranianServer:
         self.cmd = [
             str(BIN / "granian"),
             "--interface",
-            "asgi",
+            interface,
+            *(["--no-ws"] if interface == "rsgi" else []),
             *(["--factory"] if factory else []),
             "--loop",
             loop,
@@ -317,8 +319,16 @@ def commerce_server(
     base = {"COMMERCE_DATABASE_URL": db_url, "JWT_SECRET": JWT_SECRET}
     if pool_size is not None:
         base["DB_POOL_SIZE"] = str(pool_size)
+    interface = os.environ.get("BENCH_COMMERCE_INTERFACE", "rsgi")  # (asgi: to compare, bench/RESULTS.md)
+    target = "commerce.boot:create_app" if interface == "rsgi" else "commerce.app:create_app"
     server = GranianServer(
-        "commerce.app:create_app", factory=True, workers=workers, env={**base, **(env or {})}, name="commerce-core"
+        target,
+        factory=True,
+        workers=workers,
+        interface=interface,
+        env={**base, **(env or {})},
+        health_path="/health/ready",  # (the app started: /health is answered before, commerce.boot)
+        name="commerce-core",
     )
     if pool_size is None and "DB_POOL_SIZE" not in (env or {}):
         server.env.pop("DB_POOL_SIZE", None)

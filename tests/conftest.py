@@ -95,7 +95,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_url: str, workers: int = 1, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, db_url: str, workers: int = 1, env: dict[str, str] | None = None, interface: str = "rsgi"
+    ) -> None:
+        self.interface = interface  # rsgi: commerce.boot, as `commerce serve` runs; asgi: the app itself
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         fd, mailbox = tempfile.mkstemp(prefix="commerce-test-mail-")
@@ -121,7 +124,8 @@ class Server:
         cmd = [
             str(BIN / "granian"),
             "--interface",
-            "asgi",
+            self.interface,
+            "--no-ws",
             "--factory",
             "--loop",
             "uvloop",
@@ -134,7 +138,7 @@ class Server:
             "--no-access-log",
             "--workers-kill-timeout",
             "30",  # longer than any test holds a request past SIGTERM (tests/faults), short of a hang
-            "commerce.app:create_app",
+            "commerce.boot:create_app" if self.interface == "rsgi" else "commerce.app:create_app",
         ]
         # Its own process group: stop() can reach the workers too, even when the main process is gone.
         self.proc = subprocess.Popen(
@@ -149,7 +153,7 @@ class Server:
                 self.stop()
                 raise RuntimeError(f"server exited: {''.join(self.output)}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/health/ready", timeout=1).status_code == 200:  # the app started
                     return self
             except httpx.HTTPError:
                 pass

@@ -1,4 +1,5 @@
-"""The ASGI application Granian serves: lifespan (pool, change feed, caches) and request dispatch."""
+"""The application Granian serves (ASGI; RSGI through commerce.boot): lifespan (pool, change feed, caches) and
+request dispatch."""
 
 import asyncio
 import importlib
@@ -33,6 +34,7 @@ from commerce.http import Request, Response, Router, idempotency, json_response,
 from commerce.http.asgi import Receive, Scope, Send
 from commerce.http.errors import error_response
 from commerce.http.metrics import Metrics
+from commerce.http.request import RsgiRequest
 from commerce.http.response import encode
 from commerce.http.router import MethodNotAllowed, Route
 from commerce.inventory import holds
@@ -369,6 +371,20 @@ class App:
             await self.startup()
         assert self.state is not None
         req = Request(scope, receive, self.state, b"")
+        response = await self.respond(req)
+        await response.send(send, req.request_id)
+
+    async def rsgi(self, scope: Any, proto: Any) -> None:
+        """A request through Granian's RSGI (`__rsgi__` of commerce.boot's front, once the app has started)."""
+        if scope.proto != "http":  # (a websocket: none served)
+            proto.close(404)
+            return
+        assert self.state is not None
+        req = RsgiRequest(scope, proto, self.state, b"")
+        response = await self.respond(req)
+        response.answer(proto, req.request_id)
+
+    async def respond(self, req: Request) -> Response:
         request_id = req.request_id = self._request_id(req)
         started = perf_counter()
         if self.in_flight >= self.settings.max_in_flight and req.path not in UNSHED:
@@ -376,15 +392,14 @@ class App:
             response = error_response(BUSY, request_id, req.path)
             await req.drain()
             self.metrics.observe(req.method, "shed", response.status, perf_counter() - started)
-            await response.send(send, request_id)
-            return
+            return response
         self.in_flight += 1
         try:
-            await self._serve(req, send, started)
+            return await self._serve(req, started)
         finally:
             self.in_flight -= 1
 
-    async def _serve(self, req: Request, send: Send, started: float) -> None:
+    async def _serve(self, req: Request, started: float) -> Response:
         request_id = req.request_id
         route_path = "unmatched"
         try:
@@ -404,7 +419,7 @@ class App:
             response = error_response(exc, request_id, f"{req.method} {req.path}")
         await req.drain()
         self.metrics.observe(req.method, route_path, response.status, perf_counter() - started)
-        await response.send(send, request_id)
+        return response
 
 
 async def _first_connection(pool: AsyncConnectionPool[AsyncConnection[TupleRow]]) -> None:

@@ -13,12 +13,13 @@ Once started, every request goes straight to the app. A start that fails ends th
 failed lifespan startup does, and requests waiting for it get a 503."""
 
 import asyncio
+import contextlib
 import gc
 import importlib
 import logging
 import os
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # nothing of the app is imported before the worker is up: not even commerce.http (msgspec)
     from commerce.app import App
@@ -63,10 +64,46 @@ class Boot:
             return
         await app(scope, receive, send)
 
-    def _start(self) -> "asyncio.Task[App]":
+    def _start(self, loop: asyncio.AbstractEventLoop | None = None) -> "asyncio.Task[App]":
         if self._started is None:  # at lifespan startup, or on the first request of a server without lifespan
-            self._started = asyncio.create_task(self._import_and_start(), name="commerce-start")
+            loop = loop or asyncio.get_running_loop()
+            self._started = loop.create_task(self._import_and_start(), name="commerce-start")
         return self._started
+
+    # RSGI (Granian's own interface, what `commerce serve` runs): the same front without ASGI's message dicts.
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._start(loop)  # (the loop is not running yet: the start begins with it)
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        app = self.app
+        if app is not None:
+            await app.rsgi(scope, proto)
+            return
+        if scope.proto != "http":
+            proto.close(404)
+            return
+        if scope.path == "/health" and scope.method == "GET":
+            proto.response_bytes(200, _text(TEXT), b"OK")
+            return
+        if scope.path != "/health/ready":
+            with contextlib.suppress(Exception):
+                app = await asyncio.shield(self._start())
+        if app is None:
+            proto.response_bytes(503, _text(UNAVAILABLE[1]), UNAVAILABLE[0])
+            return
+        await app.rsgi(scope, proto)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.run_until_complete(self._stop())
+
+    async def _stop(self) -> None:
+        started = self._started
+        if started is not None and not started.done():
+            started.cancel()
+            await asyncio.gather(started, return_exceptions=True)
+        if self.app is not None:
+            await self.app.shutdown()
 
     async def _import_and_start(self) -> "App":
         # The import makes ~50,000 objects that live as long as the worker (modules, classes, functions) and almost
@@ -106,12 +143,7 @@ class Boot:
                 self._start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                started = self._started
-                if started is not None and not started.done():
-                    started.cancel()
-                    await asyncio.gather(started, return_exceptions=True)
-                if self.app is not None:
-                    await self.app.shutdown()
+                await self._stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -130,6 +162,10 @@ async def _abandon(database: "asyncio.Task[Database]") -> None:
     await asyncio.gather(database, return_exceptions=True)
     if not database.cancelled() and database.exception() is None:
         await database.result().pool.close()
+
+
+def _text(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(name.decode(), value.decode()) for name, value in headers]
 
 
 async def _respond(send: "Send", status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

@@ -20,7 +20,8 @@ def run(settings: settings_module.Settings) -> None:
         factory=True,
         address=settings.host,
         port=settings.port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,  # Granian's own: ~15-25 us of CPU less per POST than ASGI (boot.py)
+        websockets=False,
         workers=settings.workers,
         loop=Loops.uvloop,
         log_access=settings.access_log,

@@ -38,8 +38,7 @@ class Token(msgspec.Struct):
 
 
 def _client(req: Request) -> str | None:
-    client = req.scope.get("client")
-    return str(client[0]) if client else None
+    return req.client_host()
 
 
 def _issue(req: Request, identity_id: str, actor_type: str, app_metadata: dict[str, Any]) -> Response:

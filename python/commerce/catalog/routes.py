@@ -122,7 +122,7 @@ async def list_products(req: Request) -> Response:
     # (every page is dropped then), the price index is rebuilt (a new object) or a price list starts or ends
     # (Prices.memo_until) — but for its inventory_quantity values, which follow the stock model: a cached page is
     # re-spliced when stock moves.
-    key = (req.scope.get("query_string", b""), req.sales_channel_ids, context[1] if context else None)
+    key = (req.query_string, req.sales_channel_ids, context[1] if context else None)
     hit = documents.page(key)
     if hit is not None and hit[0] is prices and (prices is None or prices.fresh()):
         return await _stocked(req, query, hit[1])

@@ -33,7 +33,7 @@ async def me(req: Request) -> Response:
         raise Unauthorized("Unauthorized")
     # Read from PostgreSQL every time: a per-worker cache, even one NOTIFY keeps, let a customer read their own
     # profile from before their change for a few milliseconds (seen with the JS SDK: update, then retrieve).
-    if not req.scope.get("query_string"):
+    if not req.query_string:
         # The default fields (what a storefront asks most): the answer's bytes as PostgreSQL renders them.
         async with req.state.pool.connection() as conn:
             return Response(await customer.service.retrieve_store_json(conn, req.actor.id))

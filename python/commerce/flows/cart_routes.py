@@ -40,7 +40,7 @@ async def create(req: Request) -> Response:
 
 
 async def retrieve(req: Request) -> Response:
-    if req.scope.get("query_string"):  # (an empty one is always valid: no need to decode it)
+    if req.query_string:  # (an empty one is always valid: no need to decode it)
         req.query(CartQuery)
     async with req.state.pool.connection() as conn:
         cart = await service.retrieve_rendered(conn, req, req.params["id"])

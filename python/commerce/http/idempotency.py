@@ -65,7 +65,7 @@ async def _request_hash(req: "Request") -> str:
     # Keyed by the server secret: a login body holds a password, and a plain SHA-256 of it would be crackable.
     digest = hmac.new(req.state.settings.jwt_secret.encode(), digestmod="sha256")
     digest.update(f"{req.method} {req.path}?".encode())
-    digest.update(req.scope.get("query_string", b""))
+    digest.update(req.query_string.encode(errors="surrogatepass"))  # (RSGI: raw UTF-8 decoded)
     digest.update(b"\n")
     digest.update(await req.body())
     return digest.hexdigest()

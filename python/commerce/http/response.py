@@ -1,4 +1,4 @@
-"""Responses: JSON bodies encoded once by msgspec, sent in two ASGI messages."""
+"""Responses: JSON bodies encoded once by msgspec, sent in two ASGI messages or one RSGI call."""
 
 from typing import Any
 
@@ -35,6 +35,16 @@ class Response:
             headers.extend(self.headers)
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": self.body})
+
+    def answer(self, proto: Any, request_id: bytes) -> None:
+        """Sent through Granian's RSGI protocol object (it adds content-length)."""
+        headers = [
+            ("content-type", self.content_type.decode("latin-1")),
+            ("x-request-id", request_id.decode("latin-1")),
+        ]
+        if self.headers:
+            headers.extend((name.decode("latin-1"), value.decode("latin-1")) for name, value in self.headers)
+        proto.response_bytes(self.status, headers, self.body)
 
 
 def encode(obj: Any) -> bytes:

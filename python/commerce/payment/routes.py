@@ -119,14 +119,10 @@ async def delete_reason(req: Request) -> Response:
 async def webhook(req: Request) -> Response:
     """Medusa's hook: `pp_<provider>` verifies and reads the event; 200 "OK" once handled, 400 when refused."""
     payload = await req.body()
-    headers = {name: req.header(name) or "" for name in _header_names(req)}
+    headers = {name: req.header(name) or "" for name in req.header_names()}
     async with req.state.pool.connection() as conn:
         await service.handle_webhook(conn, f"pp_{req.params['provider']}", payload, headers)
     return Response(b"OK", content_type=b"text/plain; charset=utf-8")
-
-
-def _header_names(req: Request) -> list[str]:
-    return [key.decode("latin-1").lower() for key, _ in req.scope["headers"]]
 
 
 P, R, H = "Admin Payments", "Admin Refund Reasons", "Payment Webhooks"

@@ -18,7 +18,7 @@ from commerce.region.schemas import (
 
 
 async def store_list(req: Request) -> Response:
-    raw = req.scope.get("query_string", b"").decode("latin-1")
+    raw = req.query_string
     catalog = await req.state.regions.get(req.state.pool)
     body = catalog.memo.get(("list", raw))
     if body is None:
