@@ -304,6 +304,13 @@ class GranianServer:
         self.stop()
 
 
+# How the benchmarks' servers are run, as their sections say.
+SERVED = (
+    "`--loop uvloop`; ours through Granian's RSGI (`--interface rsgi`, commerce.boot: as `commerce serve` runs it), "
+    "the baselines through ASGI (`--interface asgi`)"
+)
+
+
 def commerce_server(
     db_url: str,
     workers: int = 1,

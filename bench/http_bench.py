@@ -2,8 +2,8 @@
 
 One run, one process: a fresh database (DATABASE_URL's server, else an embedded PostgreSQL in a temp
 dir) is migrated and seeded with the demo store; our server and the bare app are both started by this
-process with Granian (1 worker, --interface asgi --loop uvloop); wrk (also run from here) warms each
-up, then measures them in turn, ours/bare/ours/bare, and the best run of each is kept. Writes the
+process with Granian (1 worker, --loop uvloop; ours through RSGI, the bare app ASGI); wrk (also run from
+here) warms each up, then measures them in turn, ours/bare/ours/bare, and the best run of each is kept. Writes the
 "http-regions" section of bench/RESULTS.md.
 
     .venv/bin/python bench/http_bench.py        # BENCH_DURATION=10s BENCH_ROUNDS=2 BENCH_CONNECTIONS=64 ...
@@ -50,7 +50,7 @@ def render(
     lines = [
         f"`GET {ROUTE}` (demo store: {region_count} regions, {body_size} bytes of JSON, publishable key header) "
         f"against a bare ASGI app (`bench/bare_app.py`, no framework) answering a {body_size}-byte JSON body. "
-        "Both served by Granian, 1 worker, `--interface asgi --loop uvloop`, started by the same process as wrk.",
+        f"Both served by Granian, 1 worker, {harness.SERVED}, started by the same process as wrk.",
         "",
         table(
             [

@@ -11,7 +11,7 @@ PostgreSQL round trips of each (and of cart creation) are counted on the wire by
 
 One run, one process, as bench/http_products.py: a fresh database (DATABASE_URL's server, else an embedded
 PostgreSQL in a temp dir) is migrated and seeded with the demo store and catalog; our server (DB_POOL_SIZE left at
-the server's default, 10) is started by this process with Granian (1 worker, --interface asgi --loop uvloop), and
+the server's default, 10) is started by this process with Granian (1 worker, --interface rsgi --loop uvloop), and
 the carts are created through the API (POST /store/carts with the "North America" region and one item). Then the
 two baselines are started the same way: bench/one_select_app.py (one primary-key SELECT on the same database per
 request, through a psycopg pool of the same size) and bench/bare_app.py, both answering a body of the size of our
@@ -595,7 +595,7 @@ def render(
         f"Baselines answering a {size}-byte JSON body (the size of our cart retrieve): `bench/one_select_app.py` "
         "(no framework, one primary-key `SELECT id, currency_code, email FROM cart WHERE id = $1` per request on "
         "the same database through a psycopg pool shaped like ours) and `bench/bare_app.py` (no database). All "
-        "served by Granian, `--interface asgi --loop uvloop`, started by the same process as wrk; first with 1 "
+        f"served by Granian, {harness.SERVED}, started by the same process as wrk; first with 1 "
         "worker each, then with 2 workers each (the machine's 2 cores), same carts, same run.",
         "",
         f"- **retrieve**: rotating over {RETRIEVE_CARTS} carts of one line ({size} bytes). The baselines get the "

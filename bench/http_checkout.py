@@ -1128,7 +1128,8 @@ def render(
         "out). Every complete reserves stock (one conditional `UPDATE inventory_level`), creates the order and "
         "authorizes the payment in one transaction.",
         "",
-        "Our server: Granian, 1 worker, `--interface asgi --loop uvloop`, DB_POOL_SIZE unset (the server's default, "
+        "Our server: Granian, 1 worker, `--interface rsgi --loop uvloop` (commerce.boot, as `commerce serve`), "
+        "DB_POOL_SIZE unset (the server's default, "
         "10), on the demo store"
         + (" and catalog (1,000 products)" if catalog else "")
         + ". Load: N concurrent journeys, each a closed loop (next journey as soon as the last one ends) on its own "

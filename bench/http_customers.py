@@ -2,7 +2,7 @@
 
 One run, one process, as bench/http_bench.py: a fresh database (DATABASE_URL's server, else an embedded
 PostgreSQL in a temp dir) is migrated and seeded with the demo store; our server (DB_POOL_SIZE left at the
-server's default) is started by this process with Granian (1 worker, --interface asgi --loop uvloop); a customer
+server's default) is started by this process with Granian (1 worker, --interface rsgi --loop uvloop); a customer
 registers (POST /auth/customer/emailpass/register), is created (POST /store/customers with the registration token)
 and logs in (POST /auth/customer/emailpass); then wrk (also run from here, 16 connections) sends
 `GET /store/customers/me` with that customer's bearer token and the publishable key, against our server and, for
@@ -175,7 +175,7 @@ def render(
         f"reference, `bench/one_select_app.py` (no framework, one primary-key `SELECT id, currency_code, email FROM "
         f"cart WHERE id = $1` per request on the same database through a psycopg pool shaped like ours) and "
         f"`bench/bare_app.py` (no database), both answering a {body_size}-byte JSON body. All served by Granian, "
-        "1 worker, `--interface asgi --loop uvloop`, started by the same process as wrk. Each request of ours checks "
+        f"1 worker, {harness.SERVED}, started by the same process as wrk. Each request of ours checks "
         "the JWT (signature once per worker, expiry every time) and reads the customer from PostgreSQL in one "
         "statement (no cache): with the default `fields`, as here, a statement prepared per connection (db.direct) "
         "returns the answer rendered as JSON by PostgreSQL (the customer row and its addresses), sent as it comes "

@@ -5,10 +5,10 @@
 One run, one process, as bench/http_bench.py: a fresh database (DATABASE_URL's server, else an embedded
 PostgreSQL in a temp dir) is migrated and seeded with the demo store *and its demo catalog* (1,000 products x 3
 variants, with prices); our server (DB_POOL_SIZE left at the server's default) and the bare app are both started
-by this process with Granian (1 worker, --interface asgi --loop uvloop); wrk (also run from here) warms each up,
-then measures them in turn, ours/bare/ours/bare, and the best run of each is kept. The memory of our worker is
-read from /proc/<pid>/smaps_rollup right after start (no product request yet: the catalog is not loaded) and
-after the runs (catalog and price index loaded). Writes the "http-products" section of bench/RESULTS.md.
+by this process with Granian (1 worker, --loop uvloop; ours through RSGI, the bare app ASGI); wrk (also run from
+here) warms each up, then measures them in turn, ours/bare/ours/bare, and the best run of each is kept. The memory
+of our worker is read from /proc/<pid>/smaps_rollup right after start (no product request yet: the catalog is not
+loaded) and after the runs (catalog and price index loaded). Writes the "http-products" section of bench/RESULTS.md.
 
     .venv/bin/python bench/http_products.py     # BENCH_DURATION=10s BENCH_ROUNDS=2 BENCH_CONNECTIONS=64 ...
 """
@@ -128,7 +128,7 @@ def render(
         f"`GET {shown_route()}`: {shown} of the demo catalog's {count} published products (3 variants each, "
         f"{priced} prices calculated by the Rust engine per page), {body_size} bytes of JSON, publishable key header; "
         f"against a bare ASGI app (`bench/bare_app.py`, no framework) answering a {body_size}-byte JSON body. "
-        "Both served by Granian, 1 worker, `--interface asgi --loop uvloop`, started by the same process as wrk.",
+        f"Both served by Granian, 1 worker, {harness.SERVED}, started by the same process as wrk.",
         "",
         table(
             [
