@@ -50,6 +50,7 @@ RETRIEVE_CARTS = 200
 ADD_CARTS = 500
 CHANGE_CARTS = 200  # carts of one line for each of quantity, promotion and address changes
 VARIANT_COUNT = 4  # variants the add-to-cart script rotates over (each from another product)
+STOCK = 10_000_000  # units of each of them (stock_up)
 PROMO_CODE = "BENCH10"
 GOAL_CONNECTIONS = 64
 COUNT_REQUESTS = 20  # requests of each kind run one at a time through the counting proxy ...
@@ -417,6 +418,21 @@ def count_round_trips(
     return out
 
 
+def stock_up(db_url: str, variants: list[str]) -> None:
+    """STOCK units of each add-to-cart variant at its locations: pass after pass raises the carts' lines (Medusa's
+    merge), and the demo's 100 units would refuse an add (insufficient inventory) once a line passed them in a long
+    run. The servers' stock models follow the change by its NOTIFY."""
+
+    async def work(conn: Any) -> None:
+        await conn.execute(
+            "UPDATE inventory_level SET stocked_quantity = %s WHERE inventory_item_id IN "
+            "(SELECT inventory_item_id FROM product_variant_inventory_item WHERE variant_id = ANY(%s))",
+            (STOCK, variants),
+        )
+
+    harness.run_async(db_url, work)
+
+
 def cart_stats(db_url: str, carts: list[str]) -> dict[str, int]:
     """Lines and quantities of the add-to-cart carts, read from PostgreSQL after the runs (through the cart
     repository: the lines are stored compressed)."""
@@ -601,8 +617,9 @@ def render(
         f"- **retrieve**: rotating over {RETRIEVE_CARTS} carts of one line ({size} bytes). The baselines get the "
         "same paths.",
         f"- **add**: rotating over {ADD_CARTS} carts and, pass after pass, {len(variants)} variants (a new line, or "
-        f"Medusa's merge into the line of that variant; {stats['lines'] - ADD_CARTS:,} new lines in all); the "
-        f"answer is the whole cart (up to {sizes['add']} bytes).",
+        f"Medusa's merge into the line of that variant; {stats['lines'] - ADD_CARTS:,} new lines in all; each "
+        f"variant stocked with {STOCK:,} units, so no add is refused for stock); the answer is the whole cart (up "
+        f"to {sizes['add']} bytes).",
         f'- **quantity**: `{{"quantity": 2}}` then `1` on each pass over {CHANGE_CARTS} carts\' one line.',
         f'- **promo**: `{{"promo_codes": ["{PROMO_CODE}"]}}` over {CHANGE_CARTS} carts (evaluated and written '
         "every time; applying a code a cart holds still answers the cart).",
@@ -722,6 +739,7 @@ def measure(settings: BenchSettings, scratch: Path) -> tuple[str, str, bool]:
             set_up_admin(url)
             region = region_id(url, headers)
             variants = variant_ids(url, headers, region)
+            stock_up(store.db_url, variants)
             harness.log("creating the benchmark carts through the API")
             carts = {
                 RETRIEVE.name: make_carts(url, headers, region, variants[0], RETRIEVE_CARTS),

@@ -111,6 +111,14 @@ def test_the_cart_benchmark_counts_one_round_trip_per_change_on_one_worker_or_tw
             http_carts.set_up_admin(setup.url)
             region = http_carts.region_id(setup.url, headers)
             variants = http_carts.variant_ids(setup.url, headers, region)
+            # Stocked up (the demo has 100 units each): a line past 100 units is taken, through the server's stock
+            # model, which follows the change by its NOTIFY.
+            http_carts.stock_up(db_url, variants)
+            cart, _ = http_carts.make_carts(setup.url, headers, region, variants[0], 1)[0]
+            status, body = harness.post_json(
+                f"{setup.url}/store/carts/{cart}/line-items", {"variant_id": variants[1], "quantity": 150}, headers
+            )
+            assert status == 200, body
             plans = {
                 op.name: http_carts.requests_of(
                     op,
