@@ -37,10 +37,6 @@ class Token(msgspec.Struct):
     token: str
 
 
-def _client(req: Request) -> str | None:
-    return req.client_host()
-
-
 def _issue(req: Request, identity_id: str, actor_type: str, app_metadata: dict[str, Any]) -> Response:
     settings = req.state.settings
     token = auth.service.issue_token(
@@ -52,7 +48,7 @@ def _issue(req: Request, identity_id: str, actor_type: str, app_metadata: dict[s
 def login(actor_type: str) -> Any:
     async def handler(req: Request) -> Response:
         data = await req.json(EmailPass)
-        client = _client(req)
+        client = req.client_host()
         async with req.state.pool.connection() as conn:
             await auth.service.claim_attempt(conn, data.email, client)
             identity_id, app_metadata = await auth.service.authenticate_emailpass(conn, data.email, data.password)

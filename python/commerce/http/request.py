@@ -125,15 +125,12 @@ class Request:
             try:
                 self._body = await self._read(limit)
             except asyncio.CancelledError:
-                self._given_up = True
                 if reads.finish(task) and task.uncancel() <= cancelling:  # (as asyncio.timeout tells its own)
                     raise RequestTimeout(f"Request body not received within {seconds:g} seconds") from None
                 raise
-            except BaseException:
-                self._given_up = True
-                raise
             finally:
                 reads.finish(task)
+                self._given_up = self._body is None
         return self._body
 
     async def _read(self, limit: int) -> bytes:
@@ -228,7 +225,7 @@ class RsgiRequest(Request):
             if int(length) > limit:
                 raise _too_large(limit)
             return cast(bytes, await self.receive())  # (hyper holds it to its length: no more is read)
-        chunks: list[bytes] = []  # chunked, or said too long: read up to the limit, not buffered whole first
+        chunks: list[bytes] = []  # chunked: read up to the limit, not buffered whole first
         size = 0
         async for chunk in cast(Any, self.receive):
             size += len(chunk)
